@@ -1,0 +1,111 @@
+package gevent_test
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+// BenchmarkSleep0Switch: two greenlets alternate with Sleep(0); ns/op is
+// per Sleep(0) call, i.e. per switch from one greenlet to the other.
+func BenchmarkSleep0Switch(b *testing.B) {
+	gevent.Run(func() error {
+		n := b.N
+		w := func() {
+			for i := 0; i < n/2; i++ {
+				gevent.Sleep(0)
+			}
+		}
+		b.ResetTimer()
+		a, c := gevent.Go(w), gevent.Go(w)
+		gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, c})
+		return nil
+	})
+}
+
+// BenchmarkSpawnJoin: spawn a trivial greenlet and join it, from main.
+func BenchmarkSpawnJoin(b *testing.B) {
+	gevent.Run(func() error {
+		for b.Loop() {
+			g := gevent.Spawn(func() (int, error) { return 1, nil })
+			g.Join()
+		}
+		return nil
+	})
+}
+
+// BenchmarkSpawnManyJoinAll: spawn 100k greenlets, then JoinAll; ns/op is
+// per greenlet.
+func BenchmarkSpawnManyJoinAll(b *testing.B) {
+	const n = 100_000
+	gevent.Run(func() error {
+		gs := make([]*gevent.Greenlet[int], n)
+		for b.Loop() {
+			for i := range gs {
+				gs[i] = gevent.Spawn(func() (int, error) { return 1, nil })
+			}
+			gevent.JoinAll(gs)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/greenlet")
+		return nil
+	})
+}
+
+// BenchmarkTimeoutStartCancel: arm and disarm a Timeout scope.
+func BenchmarkTimeoutStartCancel(b *testing.B) {
+	gevent.Run(func() error {
+		t := gevent.NewTimeout(time.Second, nil)
+		for b.Loop() {
+			t.Start()
+			t.Cancel()
+		}
+		return nil
+	})
+}
+
+// BenchmarkIdleGreenletMemory: 100k greenlets blocked in Sleep; reports
+// bytes of heap+stack per greenlet.
+func BenchmarkIdleGreenletMemory(b *testing.B) {
+	const n = 100_000
+	for b.Loop() {
+		gevent.Run(func() error {
+			runtime.GC()
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			gs := make([]*gevent.Greenlet[struct{}], n)
+			for i := range gs {
+				gs[i] = gevent.Go(func() { gevent.Sleep(time.Hour) })
+			}
+			gevent.Sleep(0)
+			gevent.Sleep(0)
+			runtime.GC()
+			runtime.ReadMemStats(&after)
+			used := (after.HeapInuse + after.StackInuse) - (before.HeapInuse + before.StackInuse)
+			b.ReportMetric(float64(used)/n, "B/greenlet")
+			gevent.KillAll(gs, nil, true)
+			return nil
+		})
+	}
+}
+
+func TestMemBreakdown(t *testing.T) {
+	const n = 100_000
+	gevent.Run(func() error {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		gs := make([]*gevent.Greenlet[struct{}], n)
+		for i := range gs {
+			gs[i] = gevent.Go(func() { gevent.Sleep(time.Hour) })
+		}
+		gevent.Sleep(0)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		t.Logf("heap %d stack %d per greenlet; mallocs %d",
+			(after.HeapInuse-before.HeapInuse)/n, (after.StackInuse-before.StackInuse)/n, (after.Mallocs-before.Mallocs)/n)
+		gevent.KillAll(gs, nil, true)
+		return nil
+	})
+}

@@ -1,0 +1,188 @@
+package gevent
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gevent-go/gevent/internal/loop"
+	"golang.org/x/sys/unix"
+)
+
+type rawFD struct {
+	f    *loop.FD
+	r, w *greenlet
+}
+
+// WaitRead waits until fd is readable (or hung up), gevent's wait_read.
+// It works on any pollable descriptor: pipes, sockets, eventfds, ttys; a
+// regular file is always ready. With a timeout it returns an error matching
+// ErrTimeout when it elapses; kill and Timeout scopes interrupt it. A second
+// greenlet waiting to read the same fd gets ErrConcurrentUse.
+func WaitRead(fd int, timeout ...time.Duration) error { return waitFD(fd, false, timeout) }
+
+// WaitWrite waits until fd is writable; see WaitRead.
+func WaitWrite(fd int, timeout ...time.Duration) error { return waitFD(fd, true, timeout) }
+
+func waitFD(fd int, write bool, timeout []time.Duration) error {
+	c, err := mustGreenlet("WaitRead/WaitWrite")
+	if err != nil {
+		return err
+	}
+	if err := c.enter(); err != nil {
+		return err
+	}
+	h := c.hub
+	if h.rawFDs == nil {
+		h.rawFDs = make(map[int]*rawFD)
+	}
+	rf := h.rawFDs[fd]
+	if rf == nil {
+		f, err := h.loop.Register(fd)
+		if err != nil {
+			if errors.Is(err, unix.EPERM) {
+				return nil // regular files are always ready
+			}
+			return err
+		}
+		rf = &rawFD{f: f}
+		h.rawFDs[fd] = rf
+	}
+	task := (*wakeTask)(c)
+	if write {
+		if rf.w != nil {
+			return ErrConcurrentUse
+		}
+		rf.w = c
+		rf.f.SetWriter(task)
+	} else {
+		if rf.r != nil {
+			return ErrConcurrentUse
+		}
+		rf.r = c
+		rf.f.SetReader(task)
+	}
+	d := durationOf(timeout)
+	err = c.parkTimeout(d)
+	if write {
+		rf.w = nil
+		rf.f.ClearWriter(task)
+	} else {
+		rf.r = nil
+		rf.f.ClearReader(task)
+	}
+	if rf.r == nil && rf.w == nil {
+		rf.f.Unregister()
+		delete(h.rawFDs, fd)
+	}
+	return timeoutError(err, d)
+}
+
+// FD is a file descriptor registered with a hub's epoll instance for
+// repeated waits: what the socket package builds on. Readiness is
+// edge-triggered and remembered: the owner tries its syscall first and
+// calls WaitRead/WaitWrite only after EAGAIN. Methods must be called from
+// greenlets of the hub that registered it.
+type FD struct {
+	h      *Hub
+	f      *loop.FD
+	r, w   *greenlet
+	closed error
+}
+
+// RegisterFD registers fd (which must be non-blocking) with the calling
+// greenlet's hub.
+func RegisterFD(fd int) (*FD, error) {
+	h := HubOf("RegisterFD")
+	f, err := h.loop.Register(fd)
+	if err != nil {
+		return nil, err
+	}
+	return &FD{h: h, f: f}, nil
+}
+
+// Hub returns the hub the fd is registered with.
+func (f *FD) Hub() *Hub { return f.h }
+
+// WaitRead waits until the fd becomes readable (or hung up), unless it was
+// seen readable since the last WaitRead. timeout < 0 waits without limit;
+// on timeout it returns an error matching ErrTimeout; kill and Timeout
+// scopes interrupt it; after Close it returns the close error. A second
+// greenlet waiting to read gets ErrConcurrentUse.
+func (f *FD) WaitRead(timeout time.Duration) error { return f.wait(false, timeout) }
+
+// WaitWrite is WaitRead for writability.
+func (f *FD) WaitWrite(timeout time.Duration) error { return f.wait(true, timeout) }
+
+func (f *FD) wait(write bool, timeout time.Duration) error {
+	if f.closed != nil {
+		return f.closed
+	}
+	c, err := mustGreenlet("FD.Wait")
+	if err != nil {
+		return err
+	}
+	if c.hub != f.h {
+		panic("gevent: FD used from a goroutine that is not a greenlet of its hub")
+	}
+	if timeout == Forever {
+		timeout = -1
+	}
+	if write {
+		if f.f.Writable() {
+			f.f.ClearWritable()
+			return c.enter()
+		}
+		if f.w != nil {
+			return ErrConcurrentUse
+		}
+	} else {
+		if f.f.Readable() {
+			f.f.ClearReadable()
+			return c.enter()
+		}
+		if f.r != nil {
+			return ErrConcurrentUse
+		}
+	}
+	task := (*wakeTask)(c)
+	if write {
+		f.w = c
+		f.f.SetWriter(task)
+	} else {
+		f.r = c
+		f.f.SetReader(task)
+	}
+	err = c.parkTimeout(timeout)
+	if write {
+		f.w = nil
+		if f.closed == nil {
+			f.f.ClearWriter(task)
+			f.f.ClearWritable()
+		}
+	} else {
+		f.r = nil
+		if f.closed == nil {
+			f.f.ClearReader(task)
+			f.f.ClearReadable()
+		}
+	}
+	if err == nil && f.closed != nil {
+		return f.closed
+	}
+	return timeoutError(err, timeout)
+}
+
+// Close unregisters the fd (it does not close it) and wakes its waiters,
+// whose waits return err (use net.ErrClosed for sockets).
+func (f *FD) Close(err error) {
+	if f.closed != nil {
+		return
+	}
+	f.closed = err
+	f.f.Unregister()
+	for _, g := range []*greenlet{f.r, f.w} {
+		if g != nil {
+			g.wakeWith(err)
+		}
+	}
+}

@@ -1,0 +1,844 @@
+package gevent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gevent-go/gevent/internal/gid"
+	"github.com/gevent-go/gevent/internal/loop"
+)
+
+type gstate uint8
+
+const (
+	stateNew       gstate = iota // created, Start not called
+	stateScheduled               // in the ready queue (start or wake-up pending)
+	stateRunning                 // running (or, for main, not waiting)
+	stateParked                  // waiting in a blocking call
+	stateDead                    // finished
+)
+
+// unwindSentinel is the panic value that ends a greenlet which ignored the
+// kill error and blocked again; the greenlet's wrapper recovers it.
+var unwindSentinel = &struct{ name string }{"gevent: greenlet unwinding after kill"}
+
+// errGoexit is the error of a greenlet that called runtime.Goexit.
+var errGoexit = errors.New("gevent: runtime.Goexit called in greenlet")
+
+// errWaitTimeout is the internal wake-up reason of a per-call timeout.
+var errWaitTimeout = errors.New("gevent: wait timed out")
+
+// runner is implemented by *Greenlet[T].
+type runner interface {
+	AnyGreenlet
+	runBody() error
+}
+
+// greenlet is the untyped core of every greenlet.
+type greenlet struct {
+	hub    *Hub
+	self   runner
+	name   string
+	seq    int
+	isMain bool
+	isHub  bool
+
+	gid   uintptr
+	next  func() (struct{}, bool)
+	yield func(struct{}) bool
+
+	state   gstate
+	started bool
+	wakeErr error
+	timer   loop.Timer // Sleep, per-call timeouts, StartLater
+
+	killErr        error
+	killPending    bool
+	killDelivered  bool
+	unwinding      bool
+	pendingTimeout *Timeout
+
+	err     error // failure; nil on success or kill
+	exitErr error // the kill error a successful greenlet ended with
+
+	links     []link
+	linkSeq   LinkID
+	notifying bool
+
+	prevAlive, nextAlive *greenlet
+
+	mu       sync.Mutex // guards done, ctx, cancel (reached from other goroutines)
+	done     chan struct{}
+	doneReq  atomic.Bool
+	finished atomic.Bool
+	ctx      context.Context
+	cancel   context.CancelCauseFunc
+
+	// Locals holds greenlet-local storage (package local); freed at death.
+	locals map[any]any
+}
+
+func (g *greenlet) init(self runner) { g.self = self }
+
+// LinkID identifies a link so that it can be removed with Unlink.
+type LinkID uint64
+
+type link struct {
+	id LinkID
+	fn func()    // a raw link
+	w  *greenlet // or a greenlet to wake
+}
+
+// resumeTask switches to a scheduled greenlet.
+type resumeTask greenlet
+
+func (t *resumeTask) RunTask() {
+	g := (*greenlet)(t)
+	if g.state == stateScheduled {
+		g.hub.switchTo(g)
+	}
+}
+
+// wakeTask wakes a parked greenlet normally (timer of Sleep).
+type wakeTask greenlet
+
+func (t *wakeTask) RunTask() { (*greenlet)(t).wakeWith(nil) }
+
+// timeoutTask wakes a parked greenlet with errWaitTimeout.
+type timeoutTask greenlet
+
+func (t *timeoutTask) RunTask() { (*greenlet)(t).wakeWith(errWaitTimeout) }
+
+// startTask starts a greenlet whose StartLater timer fired.
+type startTask greenlet
+
+func (t *startTask) RunTask() {
+	g := (*greenlet)(t)
+	if g.state == stateScheduled && g.next == nil {
+		g.hub.switchTo(g)
+	}
+}
+
+// notifyTask runs a dead greenlet's links.
+type notifyTask greenlet
+
+func (t *notifyTask) RunTask() { (*greenlet)(t).notifyLinks() }
+
+// wakeWith wakes g if it is parked, with err as the result of its wait. In
+// the hub it switches to g at once (as gevent's Waiter.switch does); from a
+// greenlet it schedules g at the end of the ready queue. It reports whether
+// g was parked.
+func (g *greenlet) wakeWith(err error) bool {
+	if g.state != stateParked {
+		return false
+	}
+	g.wakeErr = err
+	g.state = stateScheduled
+	h := g.hub
+	if h.inHub {
+		h.switchTo(g)
+	} else {
+		h.loop.Schedule((*resumeTask)(g))
+	}
+	return true
+}
+
+// enter is called at the start of every blocking call: it delivers a
+// pending kill or timeout, and ends a greenlet that blocks again after it
+// was handed its kill error.
+func (g *greenlet) enter() error {
+	if g.killDelivered && !g.unwinding && !g.isMain {
+		g.unwinding = true
+		panic(unwindSentinel)
+	}
+	return g.takePending()
+}
+
+func (g *greenlet) takePending() error {
+	if g.killPending {
+		g.killPending = false
+		g.killDelivered = true
+		return g.killErr
+	}
+	if t := g.pendingTimeout; t != nil {
+		g.pendingTimeout = nil
+		return t.deliver()
+	}
+	return nil
+}
+
+// park suspends g until wakeWith; it returns the wake-up error.
+func (g *greenlet) park() error {
+	if err := g.enter(); err != nil {
+		return err
+	}
+	g.state = stateParked
+	g.switchOut()
+	err := g.wakeErr
+	g.wakeErr = nil
+	if err != nil && g.killErr != nil && err == g.killErr {
+		g.killDelivered = true
+	}
+	return err
+}
+
+// parkTimeout is park with a per-call timeout (d < 0: none); it returns
+// errWaitTimeout when d elapses first.
+func (g *greenlet) parkTimeout(d time.Duration) error {
+	if d < 0 {
+		return g.park()
+	}
+	if err := g.enter(); err != nil {
+		return err
+	}
+	h := g.hub
+	h.loop.Start(&g.timer, d, (*timeoutTask)(g))
+	err := g.park()
+	h.loop.Stop(&g.timer)
+	return err
+}
+
+// yieldNow puts g at the end of the ready queue and switches out (Sleep(0)).
+func (g *greenlet) yieldNow() error {
+	if err := g.enter(); err != nil {
+		return err
+	}
+	g.state = stateScheduled
+	g.hub.loop.Schedule((*resumeTask)(g))
+	g.switchOut()
+	return g.takePending()
+}
+
+// schedule starts g: it runs when the hub reaches it in the ready queue
+// (delay < 0), or when its timer fires.
+func (g *greenlet) schedule(delay time.Duration) {
+	h := g.hub
+	g.started = true
+	if h.closed {
+		g.finish(ErrHubClosed)
+		return
+	}
+	g.state = stateScheduled
+	h.nameSeq++
+	g.seq = h.nameSeq
+	h.alive.add(g)
+	if delay < 0 {
+		h.loop.Schedule((*resumeTask)(g))
+	} else {
+		h.loop.Start(&g.timer, delay, (*startTask)(g))
+	}
+}
+
+// body is the coroutine of a spawned greenlet.
+func (g *greenlet) body(yield func(struct{}) bool) {
+	g.yield = yield
+	g.gid = gid.Get()
+	g.hub.curG.Store(g.gid)
+	g.finish(g.runProtected())
+}
+
+func (g *greenlet) runProtected() (err error) {
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		r := recover()
+		switch {
+		case r == unwindSentinel:
+			err = g.killErr
+		case r != nil:
+			err = &PanicError{Value: r, Stack: debug.Stack()}
+		default:
+			// runtime.Goexit: it cannot be stopped, and iter.Pull would
+			// carry it into the hub. Finish the greenlet and park this
+			// coroutine for good instead.
+			g.finish(errGoexit)
+			g.yield(struct{}{})
+		}
+	}()
+	err = g.self.runBody()
+	normal = true
+	return err
+}
+
+// finish records the result, wakes the links and reports a failure.
+func (g *greenlet) finish(err error) {
+	if g.state == stateDead {
+		return
+	}
+	h := g.hub
+	if err != nil && errors.Is(err, ErrGreenletExit) || err != nil && err == g.killErr && g.killErr != nil && errors.Is(g.killErr, ErrGreenletExit) {
+		g.exitErr, err = err, nil
+	}
+	g.err = err
+	g.state = stateDead
+	h.alive.remove(g)
+	h.loop.Stop(&g.timer)
+	g.pendingTimeout = nil
+	g.locals = nil
+	g.finished.Store(true)
+	if g.doneReq.Load() {
+		g.mu.Lock()
+		if g.done != nil {
+			select {
+			case <-g.done:
+			default:
+				close(g.done)
+			}
+		}
+		if g.cancel != nil {
+			g.cancel(context.Canceled)
+		}
+		g.mu.Unlock()
+	}
+	if len(g.links) > 0 {
+		g.scheduleNotify()
+	}
+	if err != nil && !g.isMain {
+		h.reportError(g.self, err)
+	}
+}
+
+func (g *greenlet) scheduleNotify() {
+	if !g.notifying {
+		g.notifying = true
+		g.hub.loop.Schedule((*notifyTask)(g))
+	}
+}
+
+func (g *greenlet) notifyLinks() {
+	for len(g.links) > 0 {
+		l := g.links[0]
+		g.links[0] = link{}
+		g.links = g.links[1:]
+		g.runLink(l)
+	}
+	g.links = nil
+	g.notifying = false
+}
+
+func (g *greenlet) runLink(l link) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == unwindSentinel {
+				panic(r)
+			}
+			g.hub.reportError(nil, &PanicError{Value: r, Stack: debug.Stack()})
+		}
+	}()
+	switch {
+	case l.w != nil:
+		l.w.wakeWith(nil)
+	default:
+		l.fn()
+	}
+}
+
+func (g *greenlet) addLink(l link) LinkID {
+	g.linkSeq++
+	l.id = g.linkSeq
+	g.links = append(g.links, l)
+	if g.state == stateDead {
+		g.scheduleNotify()
+	}
+	return l.id
+}
+
+func (g *greenlet) unlink(id LinkID) {
+	for i := range g.links {
+		if g.links[i].id == id {
+			g.links = append(g.links[:i], g.links[i+1:]...)
+			return
+		}
+	}
+}
+
+// kill arranges for err to be delivered to g (asynchronously, from the
+// ready queue, as gevent does). A greenlet that never ran dies at once.
+func (g *greenlet) kill(err error) {
+	if err == nil {
+		err = ErrGreenletExit
+	}
+	if g.state == stateDead {
+		return
+	}
+	g.cancelCtx(err)
+	if g.next == nil && !g.isMain {
+		// Never ran: cancel the start; it never runs, its links fire once.
+		g.killErr = err
+		g.hub.loop.Stop(&g.timer)
+		g.finish(err)
+		return
+	}
+	g.hub.loop.Schedule(&killTask{g: g, err: err})
+}
+
+type killTask struct {
+	g   *greenlet
+	err error
+}
+
+func (t *killTask) RunTask() {
+	g := t.g
+	if g.state == stateDead {
+		return
+	}
+	if g.killErr == nil || g.killDelivered {
+		g.killErr = t.err
+	}
+	if g.killPending {
+		return
+	}
+	if !g.wakeWith(g.killErr) {
+		g.killPending = true
+	}
+}
+
+func (g *greenlet) cancelCtx(cause error) {
+	if !g.doneReq.Load() {
+		return
+	}
+	g.mu.Lock()
+	if g.cancel != nil {
+		g.cancel(cause)
+	}
+	g.mu.Unlock()
+}
+
+// joinFrom waits, in greenlet c, until g is dead (d < 0: no timeout).
+func (g *greenlet) joinFrom(c *greenlet, d time.Duration) error {
+	if g.state == stateDead {
+		return c.enter()
+	}
+	if c == g {
+		return errors.New("gevent: a greenlet cannot join itself")
+	}
+	id := g.addLink(link{w: c})
+	err := c.parkTimeout(d)
+	if err != nil {
+		g.unlink(id)
+	}
+	return err
+}
+
+func (g *greenlet) doneCh() <-chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.done == nil {
+		g.done = make(chan struct{})
+		g.doneReq.Store(true)
+		if g.finished.Load() {
+			close(g.done)
+		}
+	}
+	return g.done
+}
+
+// caller checks that the calling goroutine may operate on g: a greenlet of
+// g's hub (returned), or nil for any other goroutine.
+func (g *greenlet) caller(op string) *greenlet {
+	c := current()
+	if c == nil {
+		if g.hub == nil || g.hub.main == nil {
+			return self(op)
+		}
+		return nil
+	}
+	if g.hub == nil || c.hub == g.hub {
+		return c
+	}
+	return nil
+}
+
+// waitElsewhere waits for g from a goroutine that is not a greenlet of g's
+// hub: a plain goroutine blocks on Done; a greenlet of another hub waits
+// cooperatively.
+func (g *greenlet) waitElsewhere(d time.Duration) error {
+	done := g.doneCh()
+	c := current()
+	if c == nil || c.isHub {
+		if c != nil {
+			panic("gevent: blocking wait for a greenlet of another hub from a hub callback")
+		}
+		if d < 0 {
+			<-done
+			return nil
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-done:
+			return nil
+		case <-t.C:
+			return errWaitTimeout
+		}
+	}
+	select {
+	case <-done:
+		return c.enter()
+	default:
+	}
+	h := c.hub
+	var active atomic.Bool // read and written only in h; atomic for clarity
+	active.Store(true)
+	release := h.Hold()
+	go func() {
+		<-done
+		h.Post(func() {
+			if active.Load() {
+				c.wakeWith(nil)
+			}
+		})
+		release()
+	}()
+	err := c.parkTimeout(d)
+	active.Store(false)
+	return err
+}
+
+func durationOf(timeout []time.Duration) time.Duration {
+	if len(timeout) == 0 {
+		return -1
+	}
+	return max(timeout[0], 0)
+}
+
+func timeoutError(err error, d time.Duration) error {
+	if err == errWaitTimeout {
+		return &timeoutErr{d: d.String()}
+	}
+	return err
+}
+
+// AnyGreenlet is a greenlet whatever its result type: what GetCurrent
+// returns and what JoinAll, KillAll and links accept. Every *Greenlet[T]
+// is one; other packages cannot implement it.
+type AnyGreenlet interface {
+	Waitable
+	// Name returns the greenlet's name ("Greenlet-N" unless set).
+	Name() string
+	// Started reports whether Start (or Spawn) was called.
+	Started() bool
+	// Successful reports whether the greenlet finished without error (a
+	// kill with ErrGreenletExit counts as success).
+	Successful() bool
+	// Dead reports whether the greenlet finished (or was killed before it ran).
+	Dead() bool
+	// Err returns the error the greenlet failed with, or nil.
+	Err() error
+	// Join waits for the greenlet to finish; see Greenlet.Join.
+	Join(timeout ...time.Duration) error
+	// Kill kills the greenlet; see Greenlet.Kill.
+	Kill(err error, block bool, timeout ...time.Duration) error
+	// Context returns the greenlet's context; see Greenlet.Context.
+	Context() context.Context
+	// Done returns a channel closed when the greenlet finishes.
+	Done() <-chan struct{}
+	String() string
+	core() *greenlet
+}
+
+// Waitable is anything Wait, IWait and JoinAll can wait for: greenlets,
+// and the events, async results and other objects of the sibling packages.
+type Waitable interface {
+	// Ready reports whether the object is ready (finished, set...).
+	Ready() bool
+	// Rawlink arranges for fn to run once in the hub, as a callback that
+	// must not block, when the object is ready (at the next iteration if it
+	// already is). Links run in the order they were added.
+	Rawlink(fn func()) LinkID
+	// Unlink removes a link that has not run yet.
+	Unlink(id LinkID)
+}
+
+// GetCurrent returns the calling greenlet (gevent's getcurrent). For the
+// main greenlet it returns a greenlet named "MainGreenlet".
+func GetCurrent() AnyGreenlet { return self("GetCurrent").self }
+
+// Greenlet is a lightweight cooperative thread with a typed result. Create
+// one with Spawn, Go, SpawnLater or New; embed one (and call Init) to give a
+// type of your own a Run method, as gevent's subclasses override _run.
+//
+// A zero Greenlet is valid only after Init. Its methods must be called from
+// greenlets of its hub, except Done, and Get, Join, Value and Err once Done
+// is closed, which are safe from any goroutine.
+type Greenlet[T any] struct {
+	g     greenlet
+	fn    func() (T, error)
+	value T
+}
+
+func (gl *Greenlet[T]) core() *greenlet { return &gl.g }
+
+func (gl *Greenlet[T]) runBody() error {
+	if gl.fn == nil {
+		return errors.New("gevent: greenlet has no function (call Init)")
+	}
+	v, err := gl.fn()
+	gl.value = v
+	return err
+}
+
+// New creates a greenlet that will run fn once started (Start, StartLater).
+func New[T any](fn func() (T, error)) *Greenlet[T] {
+	gl := &Greenlet[T]{fn: fn}
+	gl.g.self = gl
+	return gl
+}
+
+// Init sets the function of a Greenlet embedded in another type (gevent's
+// Greenlet.__init__ in a subclass) and returns gl. Call it once, before
+// Start.
+func (gl *Greenlet[T]) Init(fn func() (T, error)) *Greenlet[T] {
+	gl.fn = fn
+	gl.g.self = gl
+	return gl
+}
+
+// Spawn starts fn in a new greenlet of the calling greenlet's hub and
+// returns at once; fn runs when the caller next blocks (gevent.spawn).
+func Spawn[T any](fn func() (T, error)) *Greenlet[T] {
+	gl := New(fn)
+	gl.g.hub = self("Spawn").hub
+	gl.g.schedule(-1)
+	return gl
+}
+
+// Go starts fn, a function with no result, in a new greenlet.
+func Go(fn func()) *Greenlet[struct{}] {
+	return Spawn(func() (struct{}, error) { fn(); return struct{}{}, nil })
+}
+
+// GoErr starts fn, a function returning only an error, in a new greenlet.
+func GoErr(fn func() error) *Greenlet[struct{}] {
+	return Spawn(func() (struct{}, error) { return struct{}{}, fn() })
+}
+
+// SpawnLater starts fn in a new greenlet after d (gevent.spawn_later).
+func SpawnLater[T any](d time.Duration, fn func() (T, error)) *Greenlet[T] {
+	gl := New(fn)
+	gl.StartLater(d)
+	return gl
+}
+
+// Start schedules the greenlet to run in the calling greenlet's hub.
+// Starting a started greenlet does nothing.
+func (gl *Greenlet[T]) Start() {
+	if gl.g.started {
+		return
+	}
+	gl.g.self = gl
+	gl.g.hub = self("Start").hub
+	gl.g.schedule(-1)
+}
+
+// StartLater schedules the greenlet to run after d.
+func (gl *Greenlet[T]) StartLater(d time.Duration) {
+	g := &gl.g
+	if g.started {
+		return
+	}
+	g.self = gl
+	g.hub = self("StartLater").hub
+	g.schedule(max(d, 0))
+}
+
+// Name returns the greenlet's name: the one set with SetName, else
+// "Greenlet-N" where N counts the hub's greenlets from 1.
+func (gl *Greenlet[T]) Name() string {
+	g := &gl.g
+	if g.name == "" {
+		if g.seq == 0 {
+			return "Greenlet"
+		}
+		return "Greenlet-" + strconv.Itoa(g.seq)
+	}
+	return g.name
+}
+
+// SetName names the greenlet (for reports and String).
+func (gl *Greenlet[T]) SetName(name string) { gl.g.name = name }
+
+// String returns `<Greenlet "name">`.
+func (gl *Greenlet[T]) String() string { return fmt.Sprintf("<Greenlet %q>", gl.Name()) }
+
+// Started reports whether the greenlet was started (Spawn, Start, StartLater).
+func (gl *Greenlet[T]) Started() bool { return gl.g.started }
+
+// Ready reports whether the greenlet has finished (gevent's ready()).
+func (gl *Greenlet[T]) Ready() bool { return gl.g.finished.Load() }
+
+// Dead reports whether the greenlet has finished, or was killed before it ran.
+func (gl *Greenlet[T]) Dead() bool { return gl.g.finished.Load() }
+
+// Successful reports whether the greenlet finished without an error. A
+// greenlet killed with ErrGreenletExit (or that returned an error matching
+// it) is successful, as in gevent.
+func (gl *Greenlet[T]) Successful() bool { return gl.g.finished.Load() && gl.g.err == nil }
+
+// Value returns the greenlet's result: the zero T until it finished
+// successfully (gevent's value).
+func (gl *Greenlet[T]) Value() T {
+	var zero T
+	if gl.g.finished.Load() && gl.g.err == nil {
+		return gl.value
+	}
+	return zero
+}
+
+// Err returns the error the greenlet failed with: its returned error, or a
+// *PanicError for a panic; nil while running or on success (gevent's
+// exception).
+func (gl *Greenlet[T]) Err() error {
+	if gl.g.finished.Load() {
+		return gl.g.err
+	}
+	return nil
+}
+
+// ExitErr returns the kill error a successful greenlet ended with
+// (ErrGreenletExit or an error wrapping it), or nil.
+func (gl *Greenlet[T]) ExitErr() error {
+	if gl.g.finished.Load() {
+		return gl.g.exitErr
+	}
+	return nil
+}
+
+// Join waits until the greenlet has finished.
+//
+// With no timeout it waits as long as it takes; with one (0 or negative:
+// do not wait) it returns an error matching ErrTimeout if the greenlet is
+// still running when the timeout elapses. If the caller is killed or its
+// Timeout scope fires, Join returns that error; the greenlet is unaffected.
+// Unlike gevent's join, which returns None on timeout, the timeout is an
+// error. From a goroutine that is not a greenlet of this hub Join waits on
+// Done. Joiners are woken in the order they started waiting, in the order
+// of the greenlet's other links.
+func (gl *Greenlet[T]) Join(timeout ...time.Duration) error {
+	g := &gl.g
+	d := durationOf(timeout)
+	c := g.caller("Join")
+	if c == nil {
+		return timeoutError(g.waitElsewhere(d), d)
+	}
+	if c.isHub {
+		return ErrBlockingSwitchOut
+	}
+	return timeoutError(g.joinFrom(c, d), d)
+}
+
+// Get waits like Join and returns the greenlet's value, or the error it
+// failed with (gevent's get()). On timeout it returns an error matching
+// ErrTimeout; if the caller is killed or its Timeout scope fires, that
+// error. A greenlet killed with ErrGreenletExit returns the zero T and nil.
+func (gl *Greenlet[T]) Get(timeout ...time.Duration) (T, error) {
+	var zero T
+	if err := gl.Join(timeout...); err != nil {
+		return zero, err
+	}
+	return gl.Value(), gl.Err()
+}
+
+// Kill kills the greenlet with err (nil: ErrGreenletExit), gevent's kill.
+//
+// A greenlet that has not run yet never runs; it is dead when Kill returns
+// and its links run once. A finished greenlet is left alone: killing twice
+// is harmless. Otherwise err is delivered, from the hub's ready queue, as
+// the error of the greenlet's current blocking call, or of its next one.
+// The greenlet is expected to return; if it ignores the error and makes
+// another blocking call, that call does not return: the greenlet unwinds
+// (its deferred calls run, and may block) and ends with err. Kill errors
+// matching ErrGreenletExit count as success.
+//
+// With block, Kill then waits for the greenlet to finish (up to timeout)
+// and returns an error matching ErrTimeout if it is still alive, or the
+// caller's own kill or timeout error. Without block it never waits and
+// returns nil. A greenlet killing itself with block gets err back at once.
+func (gl *Greenlet[T]) Kill(err error, block bool, timeout ...time.Duration) error {
+	g := &gl.g
+	c := g.caller("Kill")
+	if c == nil {
+		panic("gevent: Kill called from a goroutine that is not a greenlet of the greenlet's hub")
+	}
+	if err == nil {
+		err = ErrGreenletExit
+	}
+	g.kill(err)
+	if !block || g.state == stateDead {
+		return nil
+	}
+	if c.isHub {
+		return nil
+	}
+	d := durationOf(timeout)
+	if c == g {
+		return c.park()
+	}
+	return timeoutError(g.joinFrom(c, d), d)
+}
+
+// Rawlink arranges for fn to run in the hub (it must not block) when the
+// greenlet finishes; at the next iteration if it already has. Links run in
+// the order they were added; a link that panics is reported and the others
+// still run.
+func (gl *Greenlet[T]) Rawlink(fn func()) LinkID {
+	gl.g.caller("Rawlink")
+	return gl.g.addLink(link{fn: fn})
+}
+
+// Link runs fn(gl) in a new greenlet when gl finishes (gevent's link).
+func (gl *Greenlet[T]) Link(fn func(*Greenlet[T])) LinkID {
+	return gl.Rawlink(func() { Go(func() { fn(gl) }) })
+}
+
+// LinkValue is Link for a successful end only.
+func (gl *Greenlet[T]) LinkValue(fn func(*Greenlet[T])) LinkID {
+	return gl.Rawlink(func() {
+		if gl.Successful() {
+			Go(func() { fn(gl) })
+		}
+	})
+}
+
+// LinkException is Link for a failure only.
+func (gl *Greenlet[T]) LinkException(fn func(*Greenlet[T])) LinkID {
+	return gl.Rawlink(func() {
+		if !gl.Successful() {
+			Go(func() { fn(gl) })
+		}
+	})
+}
+
+// Unlink removes a link that has not run yet.
+func (gl *Greenlet[T]) Unlink(id LinkID) { gl.g.unlink(id) }
+
+// Done returns a channel that is closed when the greenlet finishes. Safe
+// from any goroutine; after it is closed, Value, Err and Get are too.
+func (gl *Greenlet[T]) Done() <-chan struct{} { return gl.g.doneCh() }
+
+// Context returns a context cancelled when the greenlet is killed (cause:
+// the kill error) or finishes, for context-aware libraries. Safe from any
+// goroutine.
+func (gl *Greenlet[T]) Context() context.Context {
+	g := &gl.g
+	g.doneCh()
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ctx == nil {
+		g.ctx, g.cancel = context.WithCancelCause(context.Background())
+		if g.finished.Load() {
+			g.cancel(context.Canceled)
+		} else if g.killErr != nil {
+			g.cancel(g.killErr)
+		}
+	}
+	return g.ctx
+}

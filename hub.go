@@ -1,0 +1,384 @@
+package gevent
+
+import (
+	"fmt"
+	"iter"
+	"os"
+	"sync"
+	"sync/atomic"
+
+	"github.com/gevent-go/gevent/internal/gid"
+	"github.com/gevent-go/gevent/internal/loop"
+)
+
+// Hub is an event loop and the scheduler of its greenlets: gevent's hub.
+//
+// A hub has a main greenlet, the goroutine that runs it (Run, or for the
+// default hub the first goroutine that uses the package), and any number of
+// spawned greenlets, which are coroutines. Exactly one of them runs at a
+// time; control passes only at blocking calls, through the hub's loop, which
+// runs as a coroutine of its own. Greenlets of one hub may therefore share
+// data without locks.
+//
+// Which goroutine may call what: the methods of greenlets, timeouts and the
+// sibling packages' objects (events, queues, locks...) belong to the hub that
+// runs them and must be called from its greenlets. A call from any other
+// goroutine panics with a message starting with "gevent:", except where a
+// method says it is safe from any goroutine (Hub.Submit, Hub.Post, Hub.Hold,
+// Greenlet.Done, and Get/Join on a finished greenlet, which fall back to
+// waiting on Done).
+type Hub struct {
+	loop *loop.Loop
+
+	main  *greenlet // the main greenlet: the goroutine that runs the hub
+	hubGl greenlet  // stands for the loop while it runs callbacks
+
+	cur   *greenlet      // greenlet last switched into (or main)
+	curG  atomic.Uintptr // its goroutine identity, read by current()
+	hubG  atomic.Uintptr // identity of the loop coroutine
+	inHub bool           // the loop coroutine is running
+
+	hubNext  func() (struct{}, bool)
+	hubStop  func()
+	hubYield func(struct{}) bool
+
+	alive    greenletList // started greenlets not yet dead
+	nameSeq  int
+	stopping bool
+	closed   bool
+	errorH   ErrorHandler
+	rawFDs   map[int]*rawFD
+}
+
+var (
+	hubsMu     sync.Mutex
+	activeHubs atomic.Pointer[[]*Hub]
+	defaultHub *Hub // guarded by hubsMu
+)
+
+func init() {
+	empty := []*Hub{}
+	activeHubs.Store(&empty)
+}
+
+func newHub() (*Hub, error) {
+	l, err := loop.New()
+	if err != nil {
+		return nil, fmt.Errorf("gevent: creating the event loop: %w", err)
+	}
+	h := &Hub{loop: l}
+	l.Unwind = unwindSentinel
+	h.hubGl.hub = h
+	h.hubGl.name = "Hub"
+	h.hubGl.isHub = true
+	l.OnPanic = func(v any, stack []byte) {
+		h.reportError(nil, &PanicError{Value: v, Stack: stack})
+	}
+	return h, nil
+}
+
+func registerHub(h *Hub) {
+	hubsMu.Lock()
+	old := *activeHubs.Load()
+	n := make([]*Hub, len(old), len(old)+1)
+	copy(n, old)
+	n = append(n, h)
+	activeHubs.Store(&n)
+	hubsMu.Unlock()
+}
+
+func unregisterHub(h *Hub) {
+	hubsMu.Lock()
+	old := *activeHubs.Load()
+	n := make([]*Hub, 0, len(old))
+	for _, x := range old {
+		if x != h {
+			n = append(n, x)
+		}
+	}
+	activeHubs.Store(&n)
+	hubsMu.Unlock()
+}
+
+// bindMain makes the calling goroutine the main greenlet of h.
+func (h *Hub) bindMain() {
+	m := &Greenlet[struct{}]{}
+	m.g.init(m)
+	m.g.hub = h
+	m.g.isMain = true
+	m.g.name = "MainGreenlet"
+	m.g.state = stateRunning
+	m.g.gid = gid.Get()
+	h.main = &m.g
+	h.cur = h.main
+	h.curG.Store(m.g.gid)
+}
+
+// current returns the greenlet running on the calling goroutine, &h.hubGl
+// when called from a hub's loop, or nil for a goroutine that belongs to no
+// hub.
+func current() *greenlet {
+	g := gid.Get()
+	for _, h := range *activeHubs.Load() {
+		if h.curG.Load() == g {
+			return h.cur
+		}
+		if h.hubG.Load() == g {
+			return &h.hubGl
+		}
+	}
+	return nil
+}
+
+// self returns the calling greenlet, binding the calling goroutine as the
+// main greenlet of the default hub if that hub has none yet. It panics for
+// a goroutine that belongs to no hub when the default hub is taken.
+func self(op string) *greenlet {
+	if c := current(); c != nil {
+		return c
+	}
+	hubsMu.Lock()
+	if defaultHub == nil {
+		h, err := newHub()
+		if err != nil {
+			hubsMu.Unlock()
+			panic(err)
+		}
+		h.bindMain()
+		defaultHub = h
+		hubsMu.Unlock()
+		registerHub(h)
+		return h.main
+	}
+	hubsMu.Unlock()
+	panic("gevent: " + op + " called from a goroutine that is not a greenlet of any hub " +
+		"(the default hub belongs to the goroutine that used gevent first); " +
+		"run a hub on this goroutine with gevent.Run, or hand work to a hub with Hub.Submit")
+}
+
+// mustGreenlet is self for blocking calls: inside a hub callback it returns
+// ErrBlockingSwitchOut.
+func mustGreenlet(op string) (*greenlet, error) {
+	c := self(op)
+	if c.isHub {
+		return nil, ErrBlockingSwitchOut
+	}
+	return c, nil
+}
+
+// Default returns the default hub, creating it if needed: the hub used by
+// package-level functions called from a goroutine that is not a greenlet of
+// another hub. Its main greenlet is the first goroutine that used it.
+func Default() *Hub {
+	self("Default")
+	hubsMu.Lock()
+	defer hubsMu.Unlock()
+	return defaultHub
+}
+
+// GetHub returns the hub of the calling greenlet (gevent's get_hub).
+func GetHub() *Hub { return self("GetHub").hub }
+
+// Run runs fn as the main greenlet of a fresh hub on the calling goroutine
+// and returns fn's error. Package-level functions called by fn and by the
+// greenlets it spawns use this hub, so every test, t.Parallel tests
+// included, can have its own.
+//
+// When fn returns, greenlets still alive are killed with ErrGreenletExit
+// and waited for; then the hub is closed. A panic in fn propagates to the
+// caller after the same clean-up.
+func Run(fn func() error) error {
+	h, err := newHub()
+	if err != nil {
+		return err
+	}
+	return h.Run(fn)
+}
+
+// NewHub creates a hub that is not yet running; call its Run method.
+func NewHub() (*Hub, error) { return newHub() }
+
+// Run runs fn as the main greenlet of h on the calling goroutine; see the
+// package-level Run. A hub runs once: calling Run again returns ErrHubClosed.
+func (h *Hub) Run(fn func() error) (err error) {
+	if h.main != nil || h.closed {
+		return ErrHubClosed
+	}
+	h.bindMain()
+	registerHub(h)
+	defer h.shutdown()
+	return fn()
+}
+
+// shutdown kills what is left, stops the loop coroutine and closes the hub.
+func (h *Hub) shutdown() {
+	if r := recover(); r != nil {
+		h.finishShutdown()
+		panic(r)
+	}
+	h.finishShutdown()
+}
+
+func (h *Hub) finishShutdown() {
+	if h.closed {
+		return
+	}
+	m := h.main
+	// Kill every greenlet still alive and wait for them.
+	for !h.alive.empty() {
+		var gs []*greenlet
+		for g := h.alive.head; g != nil; g = g.nextAlive {
+			gs = append(gs, g)
+		}
+		for _, g := range gs {
+			g.kill(ErrGreenletExit)
+		}
+		for _, g := range gs {
+			if g.state != stateDead {
+				if err := g.joinFrom(m, -1); err != nil {
+					m.killPending, m.pendingTimeout = false, nil
+					break
+				}
+			}
+		}
+		if !h.alive.empty() && h.hubNext == nil {
+			break
+		}
+	}
+	h.stopping = true
+	if h.hubStop != nil {
+		h.hubStop()
+	}
+	h.closed = true
+	unregisterHub(h)
+	h.loop.Close()
+}
+
+// Submit hands fn to h from any goroutine: fn runs as a new greenlet of h,
+// spawned at the hub's next loop iteration (when its main greenlet next
+// waits). The returned greenlet may be waited for from any goroutine with
+// Done, Get or Join. A hub that is closed never runs fn: the greenlet never
+// finishes, so wait with a timeout when the hub may be gone.
+func (h *Hub) Submit(fn func() error) *Greenlet[struct{}] {
+	gl := New(func() (struct{}, error) { return struct{}{}, fn() })
+	gl.g.doneCh()
+	gl.g.hub = h
+	h.loop.Post(loop.Func(func() { gl.g.schedule(-1) }))
+	return gl
+}
+
+// Post hands fn to h from any goroutine; fn runs in the hub's loop as a
+// callback (it must not block) at the next iteration. A panic in fn is
+// reported and the loop goes on.
+func (h *Hub) Post(fn func()) { h.loop.Post(loop.Func(fn)) }
+
+// Hold keeps h's loop from deciding that nothing can ever happen (so the
+// main greenlet gets no ErrLoopExit) until release is called: for goroutines
+// that will hand work in later with Go or Post. Safe from any goroutine;
+// release may be called once.
+func (h *Hub) Hold() (release func()) {
+	h.loop.Hold()
+	var once sync.Once
+	return func() { once.Do(h.loop.Release) }
+}
+
+// switchOut suspends the calling greenlet c (which has already arranged to
+// be woken) and runs the hub until c is switched back to.
+func (c *greenlet) switchOut() {
+	h := c.hub
+	if !c.isMain {
+		if !c.yield(struct{}{}) {
+			// The hub is being torn down: unwind this greenlet.
+			panic(unwindSentinel)
+		}
+		return
+	}
+	if h.hubNext == nil {
+		h.hubNext, h.hubStop = iter.Pull(h.loopBody)
+	}
+	h.hubNext()
+	h.cur = c
+	h.curG.Store(c.gid)
+}
+
+// loopBody is the hub coroutine: it runs the loop and switches to greenlets.
+func (h *Hub) loopBody(yield func(struct{}) bool) {
+	h.hubYield = yield
+	h.hubG.Store(gid.Get())
+	defer func() {
+		h.hubG.Store(0)
+		if r := recover(); r != nil && r != unwindSentinel {
+			panic(r)
+		}
+	}()
+	for !h.stopping {
+		h.inHub = true
+		if !h.loop.RunOnce(true) {
+			// Nothing can ever happen; the main greenlet waits in vain.
+			if !h.main.wakeWith(ErrLoopExit) {
+				fmt.Fprintln(os.Stderr, "gevent: hub loop has nothing to do and the main greenlet is not waiting")
+				h.switchTo(h.main)
+			}
+		}
+	}
+}
+
+// switchTo runs g until it blocks (or, for the main greenlet, until it next
+// waits). Called in the hub coroutine.
+func (h *Hub) switchTo(g *greenlet) {
+	g.state = stateRunning
+	if g.isMain {
+		h.inHub = false
+		ok := h.hubYield(struct{}{})
+		h.inHub = true
+		if !ok {
+			panic(unwindSentinel)
+		}
+		return
+	}
+	h.inHub = false
+	h.cur = g
+	if g.next == nil {
+		g.next, _ = iter.Pull(g.body)
+	} else {
+		h.curG.Store(g.gid)
+	}
+	g.next()
+	h.inHub = true
+}
+
+// greenletList is an intrusive list of the hub's live greenlets.
+type greenletList struct {
+	head, tail *greenlet
+	n          int
+}
+
+func (l *greenletList) empty() bool { return l.head == nil }
+
+func (l *greenletList) add(g *greenlet) {
+	g.prevAlive, g.nextAlive = l.tail, nil
+	if l.tail != nil {
+		l.tail.nextAlive = g
+	} else {
+		l.head = g
+	}
+	l.tail = g
+	l.n++
+}
+
+func (l *greenletList) remove(g *greenlet) {
+	if g.prevAlive != nil {
+		g.prevAlive.nextAlive = g.nextAlive
+	} else if l.head == g {
+		l.head = g.nextAlive
+	} else {
+		return
+	}
+	if g.nextAlive != nil {
+		g.nextAlive.prevAlive = g.prevAlive
+	} else {
+		l.tail = g.prevAlive
+	}
+	g.prevAlive, g.nextAlive = nil, nil
+	l.n--
+}

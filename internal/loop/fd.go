@@ -1,0 +1,170 @@
+package loop
+
+import (
+	"errors"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// ErrBusy is returned by FD.SetReader/SetWriter when another waiter is
+// already waiting for the same event on the same fd.
+var ErrBusy = errors.New("another greenlet is already waiting on this file descriptor")
+
+// FD is a file descriptor registered with the loop's epoll instance
+// (edge-triggered, read and write). It remembers readiness between waits:
+// Readable/Writable stay true until the owner clears them after EAGAIN.
+type FD struct {
+	l        *Loop
+	fd       int
+	gen      int32
+	readable bool
+	writable bool
+	hup      bool
+	r, w     Task
+}
+
+// Register adds fd to the loop. The fd must stay open until Unregister.
+func (l *Loop) Register(fd int) (*FD, error) {
+	l.fdGen++
+	f := &FD{l: l, fd: fd, gen: l.fdGen}
+	ev := unix.EpollEvent{
+		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
+		Fd:     int32(fd), Pad: f.gen,
+	}
+	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
+		return nil, err
+	}
+	for fd >= len(l.fdtab) {
+		l.fdtab = append(l.fdtab, make([]*FD, len(l.fdtab)+64)...)
+	}
+	l.fdtab[fd] = f
+	l.fdActive++
+	return f, nil
+}
+
+// Fd returns the file descriptor number.
+func (f *FD) Fd() int { return f.fd }
+
+// Unregister removes the fd from epoll. Waiters still set are returned so
+// the caller can wake them; the FD must not be used afterwards.
+func (f *FD) Unregister() (r, w Task) {
+	l := f.l
+	if l == nil {
+		return nil, nil
+	}
+	unix.EpollCtl(l.epfd, unix.EPOLL_CTL_DEL, f.fd, nil)
+	if f.fd < len(l.fdtab) && l.fdtab[f.fd] == f {
+		l.fdtab[f.fd] = nil
+	}
+	l.fdActive--
+	r, w = f.r, f.w
+	if r != nil {
+		l.fdWaits--
+	}
+	if w != nil {
+		l.fdWaits--
+	}
+	f.r, f.w, f.l = nil, nil, nil
+	return r, w
+}
+
+// Readable reports whether the fd was seen readable (or hung up) since the
+// last ClearReadable.
+func (f *FD) Readable() bool { return f.readable }
+
+// Writable reports whether the fd was seen writable since the last ClearWritable.
+func (f *FD) Writable() bool { return f.writable }
+
+// ClearReadable forgets read readiness (after a read returned EAGAIN).
+func (f *FD) ClearReadable() { f.readable = false }
+
+// ClearWritable forgets write readiness (after a write returned EAGAIN).
+func (f *FD) ClearWritable() { f.writable = false }
+
+// SetReader installs the task run when the fd becomes readable.
+func (f *FD) SetReader(t Task) error {
+	if f.r != nil {
+		return ErrBusy
+	}
+	f.r = t
+	f.l.fdWaits++
+	return nil
+}
+
+// SetWriter installs the task run when the fd becomes writable.
+func (f *FD) SetWriter(t Task) error {
+	if f.w != nil {
+		return ErrBusy
+	}
+	f.w = t
+	f.l.fdWaits++
+	return nil
+}
+
+// ClearReader removes the read waiter, if it is t.
+func (f *FD) ClearReader(t Task) {
+	if f.r == t && t != nil {
+		f.r = nil
+		f.l.fdWaits--
+	}
+}
+
+// ClearWriter removes the write waiter, if it is t.
+func (f *FD) ClearWriter(t Task) {
+	if f.w == t && t != nil {
+		f.w = nil
+		f.l.fdWaits--
+	}
+}
+
+func (l *Loop) poll(timeout int) {
+	n, err := unix.EpollWait(l.epfd, l.events, timeout)
+	if err != nil {
+		return // EINTR: the caller loops
+	}
+	for i := 0; i < n; i++ {
+		ev := l.events[i]
+		if ev.Pad == -1 && int(ev.Fd) == l.evfd {
+			var buf [8]byte
+			unix.Read(l.evfd, buf[:])
+			l.wakeSent.Store(false)
+			continue
+		}
+		fd := int(ev.Fd)
+		if fd >= len(l.fdtab) {
+			continue
+		}
+		f := l.fdtab[fd]
+		if f == nil || f.gen != ev.Pad {
+			continue // stale event for a closed and reused fd
+		}
+		if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR|unix.EPOLLRDHUP) != 0 {
+			f.readable = true
+			if ev.Events&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+				f.hup = true
+			}
+			if t := f.r; t != nil {
+				f.r = nil
+				l.fdWaits--
+				l.runTask(t)
+			}
+		}
+		if ev.Events&(unix.EPOLLOUT|unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			f.writable = true
+			if t := f.w; t != nil && f.l == l {
+				f.w = nil
+				l.fdWaits--
+				l.runTask(t)
+			}
+		}
+	}
+	if n == len(l.events) && n < 4096 {
+		l.events = make([]unix.EpollEvent, 2*n)
+	}
+}
+
+func stack() []byte {
+	buf := make([]byte, 16<<10)
+	return buf[:runtime.Stack(buf, false)]
+}

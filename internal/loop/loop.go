@@ -1,0 +1,271 @@
+// Package loop is the event loop under every hub: a FIFO of ready tasks, a
+// timer heap on the monotonic clock, epoll fd readiness, and a thread-safe
+// post queue woken through an eventfd.
+//
+// A Loop is owned by one goroutine (the hub's). Only Post, Hold and Release
+// may be called from other goroutines.
+package loop
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Task is a unit of work run by the loop.
+type Task interface{ RunTask() }
+
+// Func adapts a function to a Task. A func value is pointer-shaped, so
+// converting a Func to a Task does not allocate.
+type Func func()
+
+// RunTask calls f.
+func (f Func) RunTask() { f() }
+
+var epoch = time.Now()
+
+// Now returns the monotonic time in nanoseconds since the process started.
+func Now() int64 { return int64(time.Since(epoch)) }
+
+// Loop is one event loop. The zero value is not usable; call New.
+type Loop struct {
+	ready deque
+
+	timers  []*Timer
+	timerSq uint64
+
+	epfd     int
+	evfd     int
+	events   []unix.EpollEvent
+	fdtab    []*FD
+	fdGen    int32
+	fdWaits  int // FDs with a waiter: they keep the loop alive
+	fdActive int // registered FDs: the loop polls each iteration while > 0
+
+	postMu   sync.Mutex
+	posted   []Task
+	postN    atomic.Int32
+	sleeping atomic.Bool
+	wakeSent atomic.Bool
+	holds    atomic.Int64
+	closed   bool
+
+	// OnPanic is called, in the loop, with the value of a panic raised by a
+	// task; the loop then goes on with the next task.
+	OnPanic func(v any, stack []byte)
+
+	// Unwind is a panic value that is not reported but passed on: the
+	// owner uses it to unwind the goroutine running the loop.
+	Unwind any
+}
+
+// New creates a loop with its epoll instance and wake-up eventfd.
+func New() (*Loop, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd), Pad: -1}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
+		unix.Close(epfd)
+		unix.Close(evfd)
+		return nil, err
+	}
+	return &Loop{epfd: epfd, evfd: evfd, events: make([]unix.EpollEvent, 128)}, nil
+}
+
+// Close releases the loop's file descriptors. Registered FDs are forgotten.
+func (l *Loop) Close() error {
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	unix.Close(l.evfd)
+	return unix.Close(l.epfd)
+}
+
+// Schedule appends t to the ready FIFO.
+func (l *Loop) Schedule(t Task) { l.ready.pushBack(t) }
+
+// ScheduleFront puts t at the head of the ready FIFO.
+func (l *Loop) ScheduleFront(t Task) { l.ready.pushFront(t) }
+
+// Ready returns the number of tasks waiting to run.
+func (l *Loop) Ready() int { return l.ready.n }
+
+// Post hands t to the loop from any goroutine. It runs on the loop's
+// goroutine at the next iteration; a loop sleeping in epoll_wait is woken.
+func (l *Loop) Post(t Task) {
+	l.postMu.Lock()
+	l.posted = append(l.posted, t)
+	l.postN.Add(1)
+	l.postMu.Unlock()
+	if l.sleeping.Load() && !l.wakeSent.Swap(true) {
+		var one = [8]byte{1}
+		unix.Write(l.evfd, one[:])
+	}
+}
+
+// Hold keeps the loop alive (Alive reports true) until a matching Release:
+// for goroutines that will Post work later. Safe from any goroutine.
+func (l *Loop) Hold() { l.holds.Add(1) }
+
+// Release undoes one Hold. Safe from any goroutine.
+func (l *Loop) Release() {
+	if l.holds.Add(-1) == 0 && l.sleeping.Load() && !l.wakeSent.Swap(true) {
+		var one = [8]byte{1}
+		unix.Write(l.evfd, one[:])
+	}
+}
+
+// Alive reports whether anything can still happen: ready tasks, timers,
+// fd waiters, posted work or holds.
+func (l *Loop) Alive() bool {
+	return l.ready.n > 0 || len(l.timers) > 0 || l.fdWaits > 0 || l.postN.Load() > 0 || l.holds.Load() > 0
+}
+
+// RunOnce runs one iteration: the tasks that were ready when it started (in
+// FIFO order; tasks they schedule run in the next iteration), posted work,
+// expired timers (earliest first, equal deadlines in start order), and fd
+// readiness. When nothing is ready and block is true it sleeps in
+// epoll_wait until the next timer, fd event or Post. It returns false, without
+// sleeping, when the loop is not Alive: nothing could ever wake it.
+func (l *Loop) RunOnce(block bool) bool {
+	if n := l.ready.n; n > 0 {
+		l.runReady(max(n, drainBatch))
+	}
+	if l.postN.Load() > 0 {
+		l.takePosted()
+	}
+	if len(l.timers) > 0 {
+		l.runTimers(Now())
+	}
+	if l.ready.n > 0 || !block {
+		if l.fdActive > 0 {
+			l.poll(0)
+		}
+		return true
+	}
+	if !l.Alive() {
+		return false
+	}
+	timeout := -1
+	if len(l.timers) > 0 {
+		d := l.timers[0].when - Now()
+		if d <= 0 {
+			timeout = 0
+		} else {
+			timeout = int((d + int64(time.Millisecond) - 1) / int64(time.Millisecond))
+		}
+	}
+	l.sleeping.Store(true)
+	if l.postN.Load() > 0 {
+		timeout = 0
+	}
+	l.poll(timeout)
+	l.sleeping.Store(false)
+	if l.postN.Load() > 0 {
+		l.takePosted()
+	}
+	if len(l.timers) > 0 {
+		l.runTimers(Now())
+	}
+	return true
+}
+
+func (l *Loop) runReady(n int) {
+	for n > 0 {
+		n = l.runSome(n)
+	}
+}
+
+// drainBatch is how many tasks an iteration may run, counting tasks made
+// ready during the iteration, before timers, posted work and I/O get their
+// turn (gevent checks the clock every 50 callbacks). Order among tasks is
+// FIFO either way.
+const drainBatch = 64
+
+// runSome runs up to n ready tasks and returns how many are left to run if a
+// task panicked (the panic is reported and the rest still run).
+func (l *Loop) runSome(n int) (left int) {
+	defer func() {
+		if r := recover(); r != nil {
+			l.report(r)
+		}
+	}()
+	for ; n > 0 && l.ready.n > 0; n-- {
+		t := l.ready.popFront()
+		left = n - 1
+		t.RunTask()
+	}
+	return 0
+}
+
+func (l *Loop) report(r any) {
+	if r == l.Unwind && r != nil {
+		panic(r)
+	}
+	if l.OnPanic != nil {
+		l.OnPanic(r, stack())
+		return
+	}
+	panic(r)
+}
+
+func (l *Loop) takePosted() {
+	l.postMu.Lock()
+	p := l.posted
+	l.posted = nil
+	l.postN.Store(0)
+	l.postMu.Unlock()
+	for _, t := range p {
+		l.ready.pushBack(t)
+	}
+}
+
+// deque is a growable ring buffer of tasks.
+type deque struct {
+	buf  []Task
+	head int
+	n    int
+}
+
+func (d *deque) grow() {
+	nb := make([]Task, max(16, 2*len(d.buf)))
+	for i := 0; i < d.n; i++ {
+		nb[i] = d.buf[(d.head+i)&(len(d.buf)-1)]
+	}
+	d.buf, d.head = nb, 0
+}
+
+func (d *deque) pushBack(t Task) {
+	if d.n == len(d.buf) {
+		d.grow()
+	}
+	d.buf[(d.head+d.n)&(len(d.buf)-1)] = t
+	d.n++
+}
+
+func (d *deque) pushFront(t Task) {
+	if d.n == len(d.buf) {
+		d.grow()
+	}
+	d.head = (d.head - 1) & (len(d.buf) - 1)
+	d.buf[d.head] = t
+	d.n++
+}
+
+func (d *deque) popFront() Task {
+	t := d.buf[d.head]
+	d.buf[d.head] = nil
+	d.head = (d.head + 1) & (len(d.buf) - 1)
+	d.n--
+	return t
+}

@@ -1,0 +1,245 @@
+package gevent
+
+import (
+	"runtime/debug"
+	"time"
+
+	"github.com/gevent-go/gevent/internal/loop"
+)
+
+// This file holds the building blocks of the sibling packages (event,
+// queue, lock, pool, socket...), exported so that users can build their own
+// primitives the same way (gevent exposes its Waiter for the same reason).
+
+// CurrentHub returns the hub of the calling greenlet for an operation that
+// blocks: ErrBlockingSwitchOut if called from a hub callback. A goroutine
+// that belongs to no hub becomes the default hub's main greenlet, or
+// panics (see Hub). op names the operation in that panic.
+func CurrentHub(op string) (*Hub, error) {
+	c, err := mustGreenlet(op)
+	if err != nil {
+		return nil, err
+	}
+	return c.hub, nil
+}
+
+// HubOf returns the hub of the calling greenlet or hub callback, without
+// the blocking check (for non-blocking operations such as Set or Put).
+func HubOf(op string) *Hub { return self(op).hub }
+
+// OnHub reports whether the calling goroutine is a greenlet or a callback
+// of h (and so may use objects bound to h).
+func (h *Hub) OnHub() bool {
+	c := current()
+	return c != nil && c.hub == h
+}
+
+// Schedule runs fn as a hub callback at the end of the ready queue (gevent's
+// loop.run_callback). fn must not block; a panic in it is reported. Call it
+// from a greenlet or callback of h; from other goroutines use Post.
+func (h *Hub) Schedule(fn func()) { h.loop.Schedule(loop.Func(fn)) }
+
+// InCallback reports whether the caller is a hub callback of h rather than
+// a greenlet: wake-ups made there switch to the woken greenlet at once.
+func (h *Hub) InCallback() bool { return h.inHub }
+
+// WaitList is a FIFO of greenlets waiting for something, each to be handed
+// a value of type T: the building block of events, locks and queues. A
+// zero WaitList is ready to use. All its methods must be called from
+// greenlets or callbacks of one hub.
+type WaitList[T any] struct {
+	head, tail *waitNode[T]
+	n          int
+}
+
+type waitNode[T any] struct {
+	g          *greenlet
+	v          T
+	handed     bool
+	prev, next *waitNode[T]
+	list       *WaitList[T]
+}
+
+// Len returns the number of greenlets waiting.
+func (l *WaitList[T]) Len() int { return l.n }
+
+func (l *WaitList[T]) push(n *waitNode[T]) {
+	n.list = l
+	n.prev = l.tail
+	if l.tail != nil {
+		l.tail.next = n
+	} else {
+		l.head = n
+	}
+	l.tail = n
+	l.n++
+}
+
+func (l *WaitList[T]) remove(n *waitNode[T]) {
+	if n.list != l {
+		return
+	}
+	if n.prev != nil {
+		n.prev.next = n.next
+	} else {
+		l.head = n.next
+	}
+	if n.next != nil {
+		n.next.prev = n.prev
+	} else {
+		l.tail = n.prev
+	}
+	n.prev, n.next, n.list = nil, nil, nil
+	l.n--
+}
+
+// Wait parks the calling greenlet at the tail of l until WakeOne or WakeAll
+// hands it a value, which it returns.
+//
+// timeout < 0 (or Forever) waits without limit; otherwise, when it elapses,
+// Wait returns an error matching ErrTimeout. A kill or a Timeout scope of the
+// caller returns that error. On every error the caller has left the list
+// and was handed nothing: nothing is lost. From a hub callback it returns
+// ErrBlockingSwitchOut. Waiters are handed values in FIFO order.
+func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
+	var zero T
+	c, err := mustGreenlet("WaitList.Wait")
+	if err != nil {
+		return zero, err
+	}
+	if timeout == Forever {
+		timeout = -1
+	}
+	n := &waitNode[T]{g: c}
+	l.push(n)
+	err = c.parkTimeout(timeout)
+	if n.handed {
+		// Handed a value: the wait succeeded even if an interrupt raced it;
+		// the interrupt stays pending for the next blocking call.
+		if err != nil && err != errWaitTimeout {
+			c.repend(err)
+		}
+		return n.v, nil
+	}
+	l.remove(n)
+	return zero, timeoutError(err, timeout)
+}
+
+// repend puts back an interrupt that arrived together with a successful
+// hand-off, so that the next blocking call delivers it.
+func (c *greenlet) repend(err error) {
+	if c.killErr != nil && err == c.killErr {
+		c.killDelivered = false
+		c.killPending = true
+		return
+	}
+	if t, ok := err.(*Timeout); ok && c.pendingTimeout == nil {
+		c.pendingTimeout = t
+	}
+}
+
+// WakeOne hands v to the first greenlet still waiting in l, removes it and
+// wakes it (at once from a hub callback, else at the end of the ready
+// queue). It reports false, handing nothing, if no greenlet is waiting.
+func (l *WaitList[T]) WakeOne(v T) bool {
+	for n := l.head; n != nil; n = l.head {
+		l.remove(n)
+		if n.g.state == stateParked {
+			n.v, n.handed = v, true
+			n.g.wakeWith(nil)
+			return true
+		}
+	}
+	return false
+}
+
+// WakeAll hands v to every waiting greenlet, in FIFO order, and returns how
+// many were woken.
+func (l *WaitList[T]) WakeAll(v T) int {
+	k := 0
+	for l.WakeOne(v) {
+		k++
+	}
+	return k
+}
+
+// Links is a FIFO of callbacks run when an object becomes ready: what a
+// Waitable embeds to implement Rawlink and Unlink. A zero Links is ready;
+// it binds to the hub of its first Add. Its methods must be called from
+// greenlets or callbacks of that hub.
+type Links struct {
+	hub       *Hub
+	list      []linkFn
+	seq       LinkID
+	scheduled bool
+	ready     func() bool
+}
+
+type linkFn struct {
+	id LinkID
+	fn func()
+}
+
+// Add appends fn. If ready is true, a run of the links is scheduled at
+// once (linking to a ready object fires).
+func (l *Links) Add(fn func(), ready bool) LinkID {
+	if l.hub == nil {
+		l.hub = HubOf("Rawlink")
+	}
+	l.seq++
+	l.list = append(l.list, linkFn{id: l.seq, fn: fn})
+	if ready {
+		l.Fire()
+	}
+	return l.seq
+}
+
+// Remove removes a link that has not run.
+func (l *Links) Remove(id LinkID) {
+	for i := range l.list {
+		if l.list[i].id == id {
+			l.list = append(l.list[:i], l.list[i+1:]...)
+			return
+		}
+	}
+}
+
+// Len returns the number of links waiting to run.
+func (l *Links) Len() int { return len(l.list) }
+
+// Fire schedules one hub callback that runs the links in order (and those
+// added while it runs), removing each before it runs. A link that panics is
+// reported and the others still run. Fire with no links does nothing.
+func (l *Links) Fire() {
+	if l.scheduled || len(l.list) == 0 {
+		return
+	}
+	if l.hub == nil {
+		l.hub = HubOf("Links.Fire")
+	}
+	l.scheduled = true
+	l.hub.loop.Schedule(loop.Func(l.run))
+}
+
+func (l *Links) run() {
+	for len(l.list) > 0 {
+		f := l.list[0]
+		l.list[0] = linkFn{}
+		l.list = l.list[1:]
+		l.call(f.fn)
+	}
+	l.list = nil
+	l.scheduled = false
+}
+
+func (l *Links) call(fn func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == unwindSentinel {
+				panic(r)
+			}
+			l.hub.reportError(nil, &PanicError{Value: r, Stack: debug.Stack()})
+		}
+	}()
+	fn()
+}

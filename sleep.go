@@ -1,0 +1,46 @@
+package gevent
+
+import "time"
+
+// Sleep suspends the calling greenlet for d.
+//
+// Sleep(0) (or less) yields: the greenlets that are already ready run
+// first, in FIFO order, then the caller; it does not wait for I/O (gevent's
+// sleep(0)). A longer sleep lasts at least d, on the monotonic clock.
+// On kill or a Timeout scope firing, Sleep returns that error early. From
+// a hub callback it returns ErrBlockingSwitchOut.
+func Sleep(d time.Duration) error {
+	g, err := mustGreenlet("Sleep")
+	if err != nil {
+		return err
+	}
+	if d <= 0 {
+		return g.yieldNow()
+	}
+	if err := g.enter(); err != nil {
+		return err
+	}
+	h := g.hub
+	h.loop.Start(&g.timer, d, (*wakeTask)(g))
+	err = g.park()
+	h.loop.Stop(&g.timer)
+	return err
+}
+
+// Idle waits until no other greenlet is ready to run: it yields until the
+// hub's ready queue is empty when the caller resumes (gevent's idle()).
+// Kill and Timeout scopes interrupt it.
+func Idle() error {
+	g, err := mustGreenlet("Idle")
+	if err != nil {
+		return err
+	}
+	for {
+		if err := g.yieldNow(); err != nil {
+			return err
+		}
+		if g.hub.loop.Ready() == 0 {
+			return nil
+		}
+	}
+}

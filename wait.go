@@ -1,0 +1,155 @@
+package gevent
+
+import (
+	"iter"
+	"time"
+
+	"github.com/gevent-go/gevent/internal/loop"
+)
+
+// IWait yields the objects as they become ready, in the order they became
+// ready (gevent's iwait). Objects already ready come first, in link order.
+//
+// The timeout, if given, bounds the whole iteration: when it elapses the
+// sequence yields (zero, err) with err matching ErrTimeout and stops. A
+// kill or Timeout scope of the caller is yielded the same way. Stopping the
+// loop early removes every link. Must be ranged over in a greenlet.
+func IWait[W Waitable](objs []W, timeout ...time.Duration) iter.Seq2[W, error] {
+	return iwait(objs, len(objs), durationOf(timeout))
+}
+
+func iwait[W Waitable](objs []W, count int, d time.Duration) iter.Seq2[W, error] {
+	return func(yield func(W, error) bool) {
+		var zero W
+		c, err := mustGreenlet("IWait")
+		if err != nil {
+			yield(zero, err)
+			return
+		}
+		h := c.hub
+		var ready []int
+		waiting := false
+		ids := make([]LinkID, len(objs))
+		fired := make([]bool, len(objs))
+		for i, o := range objs {
+			ids[i] = o.Rawlink(func() {
+				fired[i] = true
+				ready = append(ready, i)
+				if waiting {
+					c.wakeWith(nil)
+				}
+			})
+		}
+		defer func() {
+			for i, o := range objs {
+				if !fired[i] {
+					o.Unlink(ids[i])
+				}
+			}
+		}()
+		var deadline int64
+		var timer loop.Timer
+		if d >= 0 {
+			deadline = loop.Now() + int64(d)
+		}
+		for n := 0; n < count; n++ {
+			for len(ready) == 0 {
+				if d >= 0 {
+					h.loop.StartAt(&timer, deadline, (*timeoutTask)(c))
+				}
+				waiting = true
+				err := c.park()
+				waiting = false
+				h.loop.Stop(&timer)
+				if err != nil {
+					yield(zero, timeoutError(err, d))
+					return
+				}
+			}
+			i := ready[0]
+			ready = ready[1:]
+			if !yield(objs[i], nil) {
+				return
+			}
+		}
+	}
+}
+
+// Wait waits until every object is ready, or the timeout, and returns the
+// ready ones in the order they became ready (gevent's wait). On timeout it
+// returns those and an error matching ErrTimeout; on the caller's kill or
+// Timeout scope, those and that error.
+func Wait[W Waitable](objs []W, timeout ...time.Duration) ([]W, error) {
+	return WaitN(objs, len(objs), timeout...)
+}
+
+// WaitN is Wait that returns as soon as count objects are ready.
+func WaitN[W Waitable](objs []W, count int, timeout ...time.Duration) ([]W, error) {
+	count = min(max(count, 0), len(objs))
+	done := make([]W, 0, count)
+	for o, err := range iwait(objs, count, durationOf(timeout)) {
+		if err != nil {
+			return done, err
+		}
+		done = append(done, o)
+	}
+	return done, nil
+}
+
+// JoinOptions are the extra arguments of gevent's joinall.
+type JoinOptions struct {
+	// Timeout bounds the wait; 0 means no timeout.
+	Timeout time.Duration
+	// RaiseError makes JoinAllOpts return the error of the first greenlet
+	// (in completion order) that failed, as soon as it is seen.
+	RaiseError bool
+	// Count, if > 0, returns once that many greenlets finished.
+	Count int
+}
+
+// JoinAll waits for the greenlets to finish and returns the finished ones
+// in the order they finished (gevent's joinall). Their failures are not
+// returned: check each one's Err, or use JoinAllOpts with RaiseError. On
+// timeout it returns those finished and an error matching ErrTimeout; if
+// the caller is killed or its Timeout scope fires, that error.
+func JoinAll[G AnyGreenlet](gs []G, timeout ...time.Duration) ([]G, error) {
+	return Wait(gs, timeout...)
+}
+
+// JoinAllOpts is JoinAll with gevent's raise_error and count.
+func JoinAllOpts[G AnyGreenlet](gs []G, o JoinOptions) ([]G, error) {
+	d := time.Duration(-1)
+	if o.Timeout > 0 {
+		d = o.Timeout
+	}
+	count := len(gs)
+	if o.Count > 0 {
+		count = min(o.Count, len(gs))
+	}
+	done := make([]G, 0, count)
+	for g, err := range iwait(gs, count, d) {
+		if err != nil {
+			return done, err
+		}
+		done = append(done, g)
+		if o.RaiseError && g.Err() != nil {
+			return done, g.Err()
+		}
+	}
+	return done, nil
+}
+
+// KillAll kills the greenlets with err (nil: ErrGreenletExit), in order,
+// as Kill does (gevent's killall). With block it waits for them all, up
+// to timeout, and returns an error matching ErrTimeout if some are still
+// alive, or the caller's own kill or timeout error.
+func KillAll[G AnyGreenlet](gs []G, err error, block bool, timeout ...time.Duration) error {
+	for _, g := range gs {
+		g.Kill(err, false)
+	}
+	if !block {
+		return nil
+	}
+	_, e := Wait(gs, timeout...)
+	return e
+}

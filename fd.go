@@ -31,6 +31,18 @@ func waitFD(fd int, write bool, timeout []time.Duration) error {
 	if err := c.enter(); err != nil {
 		return err
 	}
+	// Level semantics: an fd that is ready now needs no wait.
+	ev := int16(unix.POLLIN)
+	if write {
+		ev = unix.POLLOUT
+	}
+	pfd := []unix.PollFd{{Fd: int32(fd), Events: ev}}
+	if n, err := unix.Poll(pfd, 0); err == nil && n > 0 {
+		if pfd[0].Revents&unix.POLLNVAL != 0 {
+			return unix.EBADF
+		}
+		return nil
+	}
 	h := c.hub
 	if h.rawFDs == nil {
 		h.rawFDs = make(map[int]*rawFD)

@@ -46,6 +46,7 @@ type greenlet struct {
 	self   runner
 	name   string
 	seq    int
+	named  bool // seq assigned
 	isMain bool
 	isHub  bool
 
@@ -225,8 +226,9 @@ func (g *greenlet) schedule(delay time.Duration) {
 		return
 	}
 	g.state = stateScheduled
-	h.nameSeq++
 	g.seq = h.nameSeq
+	h.nameSeq++
+	g.named = true
 	h.alive.add(g)
 	if delay < 0 {
 		h.loop.Schedule((*resumeTask)(g))
@@ -368,6 +370,9 @@ func (g *greenlet) kill(err error) {
 	}
 	if g.state == stateDead {
 		return
+	}
+	if g.hub == nil { // created with New and never started
+		g.hub = self("Kill").hub
 	}
 	g.cancelCtx(err)
 	if g.next == nil && !g.isMain {
@@ -524,7 +529,7 @@ type AnyGreenlet interface {
 	Waitable
 	// Name returns the greenlet's name ("Greenlet-N" unless set).
 	Name() string
-	// Started reports whether Start (or Spawn) was called.
+	// Started reports whether the greenlet was started and is not dead.
 	Started() bool
 	// Successful reports whether the greenlet finished without error (a
 	// kill with ErrGreenletExit counts as success).
@@ -582,7 +587,9 @@ func (gl *Greenlet[T]) runBody() error {
 		return errors.New("gevent: greenlet has no function (call Init)")
 	}
 	v, err := gl.fn()
-	gl.value = v
+	if err == nil {
+		gl.value = v
+	}
 	return err
 }
 
@@ -631,7 +638,7 @@ func SpawnLater[T any](d time.Duration, fn func() (T, error)) *Greenlet[T] {
 // Start schedules the greenlet to run in the calling greenlet's hub.
 // Starting a started greenlet does nothing.
 func (gl *Greenlet[T]) Start() {
-	if gl.g.started {
+	if gl.g.started || gl.g.state == stateDead {
 		return
 	}
 	gl.g.self = gl
@@ -642,7 +649,7 @@ func (gl *Greenlet[T]) Start() {
 // StartLater schedules the greenlet to run after d.
 func (gl *Greenlet[T]) StartLater(d time.Duration) {
 	g := &gl.g
-	if g.started {
+	if g.started || g.state == stateDead {
 		return
 	}
 	g.self = gl
@@ -651,11 +658,12 @@ func (gl *Greenlet[T]) StartLater(d time.Duration) {
 }
 
 // Name returns the greenlet's name: the one set with SetName, else
-// "Greenlet-N" where N counts the hub's greenlets from 1.
+// "Greenlet-N" where N counts the hub's started greenlets from 0, in start
+// order (gevent's default names).
 func (gl *Greenlet[T]) Name() string {
 	g := &gl.g
 	if g.name == "" {
-		if g.seq == 0 {
+		if !g.named {
 			return "Greenlet"
 		}
 		return "Greenlet-" + strconv.Itoa(g.seq)
@@ -669,8 +677,10 @@ func (gl *Greenlet[T]) SetName(name string) { gl.g.name = name }
 // String returns `<Greenlet "name">`.
 func (gl *Greenlet[T]) String() string { return fmt.Sprintf("<Greenlet %q>", gl.Name()) }
 
-// Started reports whether the greenlet was started (Spawn, Start, StartLater).
-func (gl *Greenlet[T]) Started() bool { return gl.g.started }
+// Started reports whether the greenlet was started (Spawn, Start,
+// StartLater) and has not finished yet: as gevent's started (bool(g)), it
+// is false again once the greenlet is dead.
+func (gl *Greenlet[T]) Started() bool { return gl.g.started && !gl.g.finished.Load() }
 
 // Ready reports whether the greenlet has finished (gevent's ready()).
 func (gl *Greenlet[T]) Ready() bool { return gl.g.finished.Load() }
@@ -753,10 +763,14 @@ func (gl *Greenlet[T]) Get(timeout ...time.Duration) (T, error) {
 // and its links run once. A finished greenlet is left alone: killing twice
 // is harmless. Otherwise err is delivered, from the hub's ready queue, as
 // the error of the greenlet's current blocking call, or of its next one.
-// The greenlet is expected to return; if it ignores the error and makes
+// The greenlet is expected to return. If it ignores the error and makes
 // another blocking call, that call does not return: the greenlet unwinds
-// (its deferred calls run, and may block) and ends with err. Kill errors
-// matching ErrGreenletExit count as success.
+// (a panic that its wrapper recovers), its deferred calls run, and it ends
+// with err. Deferred calls that run during that unwinding may block (a
+// further Kill interrupts them); once the function has returned, deferred
+// calls cannot block: their first blocking call ends the greenlet. So do
+// blocking clean-up before returning. Kill errors matching ErrGreenletExit
+// count as success.
 //
 // With block, Kill then waits for the greenlet to finish (up to timeout)
 // and returns an error matching ErrTimeout if it is still alive, or the

@@ -329,6 +329,7 @@ func (h *Hub) switchTo(g *greenlet) {
 	g.state = stateRunning
 	if g.isMain {
 		h.inHub = false
+		h.loop.MarkStale()
 		ok := h.hubYield(struct{}{})
 		h.inHub = true
 		if !ok {

@@ -35,6 +35,8 @@ type Loop struct {
 
 	timers  []*Timer
 	timerSq uint64
+	now     int64 // cached clock: see Start
+	stale   bool  // now must be re-read before the next Start
 
 	epfd     int
 	evfd     int
@@ -78,7 +80,7 @@ func New() (*Loop, error) {
 		unix.Close(evfd)
 		return nil, err
 	}
-	return &Loop{epfd: epfd, evfd: evfd, events: make([]unix.EpollEvent, 128)}, nil
+	return &Loop{epfd: epfd, evfd: evfd, events: make([]unix.EpollEvent, 128), stale: true}, nil
 }
 
 // Close releases the loop's file descriptors. Registered FDs are forgotten.
@@ -96,6 +98,11 @@ func (l *Loop) Schedule(t Task) { l.ready.pushBack(t) }
 
 // ScheduleFront puts t at the head of the ready FIFO.
 func (l *Loop) ScheduleFront(t Task) { l.ready.pushFront(t) }
+
+// MarkStale makes the next Start read the clock instead of using the time
+// cached at the start of the iteration (the hub calls it when control leaves
+// the loop for code that may run long, such as the main greenlet).
+func (l *Loop) MarkStale() { l.stale = true }
 
 // Ready returns the number of tasks waiting to run.
 func (l *Loop) Ready() int { return l.ready.n }
@@ -138,6 +145,7 @@ func (l *Loop) Alive() bool {
 // epoll_wait until the next timer, fd event or Post. It returns false, without
 // sleeping, when the loop is not Alive: nothing could ever wake it.
 func (l *Loop) RunOnce(block bool) bool {
+	l.now, l.stale = Now(), false
 	if n := l.ready.n; n > 0 {
 		l.runReady(max(n, drainBatch))
 	}
@@ -170,6 +178,7 @@ func (l *Loop) RunOnce(block bool) bool {
 		timeout = 0
 	}
 	l.poll(timeout)
+	l.now = Now()
 	l.sleeping.Store(false)
 	if l.postN.Load() > 0 {
 		l.takePosted()

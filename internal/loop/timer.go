@@ -18,10 +18,17 @@ func (t *Timer) Active() bool { return t.idx > 0 }
 func (t *Timer) When() int64 { return t.when }
 
 // Start schedules task to run after d (d <= 0: at the next iteration).
-// Timers with equal deadlines fire in the order they were started.
-// Starting an active timer moves it.
+//
+// As in libev, d is measured from the loop's cached time, read at the start
+// of the current iteration (or afresh after MarkStale): timers started in
+// one iteration therefore fire in the order of their durations, and equal
+// deadlines in the order the timers were started, however long the
+// iteration's tasks take. Starting an active timer moves it.
 func (l *Loop) Start(t *Timer, d time.Duration, task Task) {
-	l.StartAt(t, Now()+int64(max(d, 0)), task)
+	if l.stale {
+		l.now, l.stale = Now(), false
+	}
+	l.StartAt(t, l.now+int64(max(d, 0)), task)
 }
 
 // StartAt is Start with an absolute deadline on the Now clock.

@@ -1,0 +1,529 @@
+package gevent_test
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+var errBoom = errors.New("boom")
+
+func run(t *testing.T, fn func() error) {
+	t.Helper()
+	if err := gevent.Run(fn); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// quiet silences failure reports in the current hub and returns them.
+func quiet() *[]string {
+	var out []string
+	gevent.GetHub().SetErrorHandler(func(g gevent.AnyGreenlet, err error) {
+		name := "callback"
+		if g != nil {
+			name = g.Name()
+		}
+		out = append(out, name+": "+err.Error())
+	})
+	return &out
+}
+
+func TestResultsTable(t *testing.T) {
+	cases := []struct {
+		name       string
+		fn         func() (int, error)
+		value      int
+		errText    string
+		successful bool
+	}{
+		{"value", func() (int, error) { return 42, nil }, 42, "", true},
+		{"error", func() (int, error) { return 7, errBoom }, 0, "boom", false},
+		{"panic", func() (int, error) { panic("oops") }, 0, "panic: oops", false},
+		{"exit", func() (int, error) { return 1, gevent.ErrGreenletExit }, 0, "", true},
+		{"wrapped exit", func() (int, error) { return 1, fmt.Errorf("stop: %w", gevent.ErrGreenletExit) }, 0, "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			run(t, func() error {
+				reports := quiet()
+				g := gevent.Spawn(c.fn)
+				if !g.Started() || g.Ready() {
+					t.Errorf("after Spawn: started=%v ready=%v", g.Started(), g.Ready())
+				}
+				v, err := g.Get()
+				if v != c.value {
+					t.Errorf("value %v, want %v", v, c.value)
+				}
+				if (err == nil) != (c.errText == "") || err != nil && err.Error() != c.errText {
+					t.Errorf("err %v, want %q", err, c.errText)
+				}
+				if g.Successful() != c.successful || !g.Ready() || !g.Dead() || g.Started() {
+					t.Errorf("state: successful=%v ready=%v dead=%v started=%v", g.Successful(), g.Ready(), g.Dead(), g.Started())
+				}
+				if want := !c.successful; want != (len(*reports) == 1) {
+					t.Errorf("reports %q", *reports)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+func TestPanicKeepsStack(t *testing.T) {
+	run(t, func() error {
+		quiet()
+		g := gevent.Spawn(func() (int, error) { panicHere(); return 0, nil })
+		_, err := g.Get()
+		var pe *gevent.PanicError
+		if !errors.As(err, &pe) || !strings.Contains(string(pe.Stack), "panicHere") {
+			t.Fatalf("want a *PanicError whose stack names panicHere, got %v", err)
+		}
+		return nil
+	})
+}
+
+func panicHere() { panic(errBoom) }
+
+func TestPanicValueUnwraps(t *testing.T) {
+	run(t, func() error {
+		quiet()
+		_, err := gevent.Spawn(func() (int, error) { panicHere(); return 0, nil }).Get()
+		if !errors.Is(err, errBoom) {
+			t.Fatalf("errors.Is(err, errBoom) false for %v", err)
+		}
+		return nil
+	})
+}
+
+func TestReportFormat(t *testing.T) {
+	var b strings.Builder
+	run(t, func() error {
+		gevent.GetHub().SetErrorHandler(func(g gevent.AnyGreenlet, err error) { gevent.WriteReport(&b, g, err) })
+		g := gevent.Spawn(func() (int, error) { return 0, errors.New("You failed!") })
+		g.SetName("loser")
+		g.Join()
+		return nil
+	})
+	if got := b.String(); got != "<Greenlet \"loser\"> failed with error: You failed!\n\n" {
+		t.Fatalf("report %q", got)
+	}
+}
+
+func TestNames(t *testing.T) {
+	run(t, func() error {
+		a := gevent.Go(func() {})
+		b := gevent.Go(func() {})
+		if a.Name() != "Greenlet-0" || b.Name() != "Greenlet-1" {
+			t.Errorf("names %q %q", a.Name(), b.Name())
+		}
+		if gevent.GetCurrent().Name() != "MainGreenlet" {
+			t.Errorf("main is %q", gevent.GetCurrent().Name())
+		}
+		var inside string
+		c := gevent.Go(func() { inside = gevent.GetCurrent().Name() })
+		c.Join()
+		if inside != c.Name() {
+			t.Errorf("GetCurrent inside %q, want %q", inside, c.Name())
+		}
+		return nil
+	})
+}
+
+func TestFIFOOrder(t *testing.T) {
+	run(t, func() error {
+		var trace []int
+		var gs []*gevent.Greenlet[struct{}]
+		for i := range 5 {
+			gs = append(gs, gevent.Go(func() {
+				trace = append(trace, i)
+				gevent.Sleep(0)
+				trace = append(trace, 10+i)
+			}))
+		}
+		gevent.JoinAll(gs)
+		want := []int{0, 1, 2, 3, 4, 10, 11, 12, 13, 14}
+		if fmt.Sprint(trace) != fmt.Sprint(want) {
+			t.Fatalf("trace %v, want %v", trace, want)
+		}
+		return nil
+	})
+}
+
+func TestEqualTimersFireInCreationOrder(t *testing.T) {
+	run(t, func() error {
+		var trace []int
+		var gs []*gevent.Greenlet[struct{}]
+		for i := range 20 {
+			gs = append(gs, gevent.Go(func() {
+				gevent.Sleep(time.Duration(2-i%3) * time.Millisecond)
+				trace = append(trace, i)
+			}))
+		}
+		gevent.JoinAll(gs)
+		// durations 2,1,0 ms repeating: 0 ms first (in order), then 1 ms, then 2 ms
+		var want []int
+		for _, r := range []int{2, 1, 0} {
+			for i := range 20 {
+				if i%3 == r {
+					want = append(want, i)
+				}
+			}
+		}
+		if fmt.Sprint(trace) != fmt.Sprint(want) {
+			t.Fatalf("trace %v\nwant  %v", trace, want)
+		}
+		return nil
+	})
+}
+
+func TestKillBeforeStart(t *testing.T) {
+	run(t, func() error {
+		ran := false
+		links := 0
+		g := gevent.Go(func() { ran = true })
+		g.Rawlink(func() { links++ })
+		g.Kill(nil, true)
+		if !g.Dead() || !g.Successful() || g.Started() {
+			t.Errorf("dead=%v successful=%v started=%v", g.Dead(), g.Successful(), g.Started())
+		}
+		g.Kill(nil, true) // twice is harmless
+		gevent.Sleep(0)
+		gevent.Sleep(0)
+		if ran || links != 1 {
+			t.Errorf("ran=%v links=%d, want false 1", ran, links)
+		}
+		return nil
+	})
+}
+
+func TestKillUnstartedNew(t *testing.T) {
+	run(t, func() error {
+		g := gevent.New(func() (int, error) { return 1, nil })
+		g.Kill(nil, false)
+		if !g.Dead() || g.Started() {
+			t.Errorf("dead=%v started=%v", g.Dead(), g.Started())
+		}
+		g.Start() // starting a dead greenlet does nothing
+		gevent.Sleep(0)
+		if g.Value() != 0 {
+			t.Errorf("killed greenlet ran")
+		}
+		return nil
+	})
+}
+
+func TestKillCustomError(t *testing.T) {
+	run(t, func() error {
+		reports := quiet()
+		var got error
+		g := gevent.Go(func() { got = gevent.Sleep(time.Hour) })
+		gevent.Sleep(0)
+		g.Kill(errBoom, true)
+		if got != errBoom {
+			t.Errorf("blocking call got %v", got)
+		}
+		// The greenlet returned normally after the kill: its function ran
+		// to completion, so it is successful.
+		if !g.Successful() {
+			t.Errorf("greenlet that returned after kill: successful=%v err=%v", g.Successful(), g.Err())
+		}
+		h := gevent.GoErr(func() error { return gevent.Sleep(time.Hour) })
+		gevent.Sleep(0)
+		h.Kill(errBoom, true)
+		if h.Successful() || h.Err() != errBoom || len(*reports) != 1 {
+			t.Errorf("returning the kill error: successful=%v err=%v reports=%q", h.Successful(), h.Err(), *reports)
+		}
+		return nil
+	})
+}
+
+func TestKillNonBlockingIsAsync(t *testing.T) {
+	run(t, func() error {
+		var got error
+		g := gevent.Go(func() { got = gevent.Sleep(time.Hour) })
+		gevent.Sleep(0)
+		if err := g.Kill(nil, false); err != nil {
+			t.Fatal(err)
+		}
+		if g.Dead() {
+			t.Errorf("non-blocking kill finished the greenlet synchronously")
+		}
+		g.Join()
+		if !errors.Is(got, gevent.ErrGreenletExit) {
+			t.Errorf("got %v", got)
+		}
+		return nil
+	})
+}
+
+// A greenlet that ignores the kill error and blocks again is unwound: the
+// blocking call does not return, deferred calls run (and may block).
+func TestKillIgnoredUnwinds(t *testing.T) {
+	run(t, func() error {
+		var trace []string
+		g := gevent.Go(func() {
+			defer func() {
+				err := gevent.Sleep(time.Millisecond) // cleanup may block
+				trace = append(trace, fmt.Sprint("defer ", err))
+			}()
+			for i := 0; ; i++ {
+				err := gevent.Sleep(time.Hour)
+				trace = append(trace, fmt.Sprint("sleep ", i, " ", err))
+			}
+		})
+		gevent.Sleep(0)
+		if err := g.Kill(nil, true, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		want := "[sleep 0 gevent: greenlet exit defer <nil>]"
+		if fmt.Sprint(trace) != want || !g.Dead() || !g.Successful() {
+			t.Fatalf("trace %v dead=%v successful=%v; want %s", trace, g.Dead(), g.Successful(), want)
+		}
+		return nil
+	})
+}
+
+func TestKillInTightSleep0Loop(t *testing.T) {
+	run(t, func() error {
+		n := 0
+		g := gevent.Go(func() {
+			for {
+				if gevent.Sleep(0) != nil {
+					return
+				}
+				n++
+			}
+		})
+		gevent.Sleep(time.Millisecond)
+		if err := g.Kill(nil, true, 5*time.Second); err != nil || !g.Dead() {
+			t.Fatalf("kill: %v dead=%v", err, g.Dead())
+		}
+		if n == 0 {
+			t.Error("loop never ran")
+		}
+		return nil
+	})
+}
+
+func TestKillSelf(t *testing.T) {
+	run(t, func() error {
+		var got error
+		after := false
+		g := gevent.Go(func() {
+			got = gevent.GetCurrent().Kill(nil, true)
+			after = true
+		})
+		g.Join()
+		if !errors.Is(got, gevent.ErrGreenletExit) || !after {
+			t.Fatalf("self kill returned %v (after=%v)", got, after)
+		}
+		return nil
+	})
+}
+
+func TestKillJoinTimeout(t *testing.T) {
+	run(t, func() error {
+		var deferErr error
+		h := gevent.Go(func() {
+			// Runs while the greenlet unwinds: it may block, and outlives
+			// the first Kill's timeout.
+			defer func() { deferErr = gevent.Sleep(time.Hour) }()
+			for {
+				gevent.Sleep(time.Hour) // ignores the kill error
+			}
+		})
+		gevent.Sleep(0)
+		err := h.Kill(nil, true, 20*time.Millisecond)
+		if !errors.Is(err, gevent.ErrTimeout) || h.Dead() {
+			t.Fatalf("Kill with timeout: %v dead=%v", err, h.Dead())
+		}
+		// A second kill interrupts the deferred wait.
+		if err := h.Kill(nil, true, 5*time.Second); err != nil || !h.Dead() {
+			t.Fatalf("second kill: %v dead=%v", err, h.Dead())
+		}
+		if !errors.Is(deferErr, gevent.ErrGreenletExit) {
+			t.Errorf("deferred sleep returned %v", deferErr)
+		}
+		return nil
+	})
+}
+
+// After a normal return following a kill, deferred calls cannot block:
+// their first blocking call ends the greenlet.
+func TestKillThenReturnDeferCannotBlock(t *testing.T) {
+	run(t, func() error {
+		reached := false
+		h := gevent.GoErr(func() error {
+			defer func() {
+				gevent.Sleep(time.Hour)
+				reached = true
+			}()
+			return gevent.Sleep(time.Hour)
+		})
+		gevent.Sleep(0)
+		if err := h.Kill(nil, true, 5*time.Second); err != nil || !h.Dead() || reached {
+			t.Fatalf("kill: %v dead=%v reached=%v", err, h.Dead(), reached)
+		}
+		return nil
+	})
+}
+
+func TestLinks(t *testing.T) {
+	run(t, func() error {
+		reports := quiet()
+		var trace []string
+		g := gevent.Spawn(func() (int, error) { gevent.Sleep(0); return 5, nil })
+		g.Rawlink(func() { trace = append(trace, "raw1") })
+		id := g.Rawlink(func() { trace = append(trace, "removed") })
+		g.Rawlink(func() { panic("bad link") })
+		g.Link(func(x *gevent.Greenlet[int]) { trace = append(trace, fmt.Sprint("link ", x.Value())) })
+		g.LinkValue(func(*gevent.Greenlet[int]) { trace = append(trace, "value") })
+		g.LinkException(func(*gevent.Greenlet[int]) { trace = append(trace, "exception") })
+		g.Rawlink(func() { trace = append(trace, "raw2") })
+		g.Unlink(id)
+		g.Join()
+		gevent.Sleep(0)
+		gevent.Sleep(0)
+		// Linking after the end still fires.
+		g.Rawlink(func() { trace = append(trace, "late") })
+		gevent.Sleep(0)
+		want := "[raw1 raw2 link 5 value late]"
+		if fmt.Sprint(trace) != want {
+			t.Errorf("trace %v, want %s", trace, want)
+		}
+		if len(*reports) != 1 || !strings.Contains((*reports)[0], "bad link") {
+			t.Errorf("reports %q", *reports)
+		}
+		return nil
+	})
+}
+
+func TestJoinAllOptions(t *testing.T) {
+	run(t, func() error {
+		quiet()
+		mk := func(d time.Duration, err error) *gevent.Greenlet[int] {
+			return gevent.Spawn(func() (int, error) { gevent.Sleep(d); return 0, err })
+		}
+		gs := []*gevent.Greenlet[int]{mk(3*time.Millisecond, nil), mk(time.Millisecond, errBoom), mk(2*time.Millisecond, nil)}
+		done, err := gevent.JoinAllOpts(gs, gevent.JoinOptions{RaiseError: true})
+		if err != errBoom || len(done) != 1 || done[0] != gs[1] {
+			t.Errorf("raise error: done=%v err=%v", done, err)
+		}
+		done, err = gevent.JoinAllOpts(gs, gevent.JoinOptions{Count: 2})
+		if err != nil || len(done) != 2 || done[0] != gs[1] || done[1] != gs[2] {
+			t.Errorf("count: done=%v err=%v", done, err)
+		}
+		done, err = gevent.JoinAll(gs)
+		if err != nil || len(done) != 3 {
+			t.Errorf("all: done=%v err=%v", done, err)
+		}
+		slow := mk(time.Hour, nil)
+		done, err = gevent.JoinAll([]*gevent.Greenlet[int]{gs[0], slow}, 10*time.Millisecond)
+		if !errors.Is(err, gevent.ErrTimeout) || len(done) != 1 {
+			t.Errorf("timeout: done=%v err=%v", done, err)
+		}
+		return nil
+	})
+}
+
+func TestIWaitCompletionOrderAndEarlyStop(t *testing.T) {
+	run(t, func() error {
+		var gs []gevent.AnyGreenlet
+		for _, d := range []int{3, 1, 2} {
+			gs = append(gs, gevent.Go(func() { gevent.Sleep(time.Duration(d) * time.Millisecond) }))
+		}
+		var order []string
+		for g, err := range gevent.IWait(gs) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			order = append(order, g.Name())
+			if len(order) == 2 {
+				break
+			}
+		}
+		if fmt.Sprint(order) != "[Greenlet-1 Greenlet-2]" {
+			t.Errorf("order %v", order)
+		}
+		// The early stop left no link behind that could wake us later.
+		if err := gevent.Sleep(5 * time.Millisecond); err != nil {
+			t.Error(err)
+		}
+		return nil
+	})
+}
+
+func TestSpawnLaterAndStartLater(t *testing.T) {
+	run(t, func() error {
+		var trace []string
+		a := gevent.SpawnLater(2*time.Millisecond, func() (int, error) { trace = append(trace, "later"); return 1, nil })
+		b := gevent.Go(func() { trace = append(trace, "now") })
+		gevent.JoinAll([]gevent.AnyGreenlet{a, b})
+		if fmt.Sprint(trace) != "[now later]" {
+			t.Errorf("trace %v", trace)
+		}
+		c := gevent.SpawnLater(time.Hour, func() (int, error) { return 1, nil })
+		c.Kill(nil, true)
+		if !c.Dead() || c.Value() != 0 {
+			t.Error("kill before a delayed start")
+		}
+		return nil
+	})
+}
+
+func TestGreenletSubclassPattern(t *testing.T) {
+	type myGreenlet struct {
+		gevent.Greenlet[string]
+		message string
+	}
+	run(t, func() error {
+		g := &myGreenlet{message: "hi"}
+		g.Init(func() (string, error) { return g.message + "!", nil })
+		g.Start()
+		v, err := g.Get()
+		if v != "hi!" || err != nil {
+			t.Fatalf("%q %v", v, err)
+		}
+		return nil
+	})
+}
+
+func TestContextCancelledOnKillAndFinish(t *testing.T) {
+	run(t, func() error {
+		g := gevent.Go(func() { gevent.Sleep(time.Hour) })
+		ctx := g.Context()
+		gevent.Sleep(0)
+		g.Kill(errBoom, true)
+		if ctx.Err() == nil || !errors.Is(context_Cause(ctx), errBoom) {
+			t.Errorf("ctx err %v", ctx.Err())
+		}
+		h := gevent.Go(func() {})
+		hc := h.Context()
+		h.Join()
+		if hc.Err() == nil {
+			t.Error("context not cancelled at finish")
+		}
+		return nil
+	})
+}
+
+func TestGoexitInGreenletDoesNotKillHub(t *testing.T) {
+	run(t, func() error {
+		quiet()
+		g := gevent.Go(func() { runtime.Goexit() })
+		g.Join()
+		if !g.Dead() || g.Err() == nil {
+			t.Fatalf("dead=%v err=%v", g.Dead(), g.Err())
+		}
+		if err := gevent.Sleep(time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,230 @@
+package gevent_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+func TestLoopExit(t *testing.T) {
+	run(t, func() error {
+		never := gevent.New(func() (int, error) { return 0, nil }) // never started
+		if err := never.Join(); err != gevent.ErrLoopExit {
+			t.Errorf("join of a greenlet nothing will run: %v", err)
+		}
+		// Two greenlets waiting on each other: the main greenlet learns it.
+		var a, b *gevent.Greenlet[struct{}]
+		a = gevent.Go(func() { b.Join() })
+		b = gevent.Go(func() { a.Join() })
+		if err := a.Join(); err != gevent.ErrLoopExit {
+			t.Errorf("deadlock: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestHoldPreventsLoopExitAndSubmitFromGoroutine(t *testing.T) {
+	run(t, func() error {
+		h := gevent.GetHub()
+		release := h.Hold()
+		result := make(chan *gevent.Greenlet[struct{}], 1)
+		go func() {
+			time.Sleep(5 * time.Millisecond)
+			result <- h.Submit(func() error { return errors.New("from outside") })
+			release()
+		}()
+		quiet()
+		// Wait cooperatively for work handed in by another goroutine.
+		for i := 0; i < 1000; i++ {
+			select {
+			case g := <-result:
+				if err := g.Join(); err != nil {
+					t.Fatal(err)
+				}
+				if g.Err() == nil || g.Err().Error() != "from outside" {
+					t.Errorf("submitted greenlet err %v", g.Err())
+				}
+				return nil
+			default:
+				if err := gevent.Sleep(time.Millisecond); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		t.Fatal("submitted work never arrived")
+		return nil
+	})
+}
+
+func TestWaitFromPlainGoroutine(t *testing.T) {
+	run(t, func() error {
+		g := gevent.Spawn(func() (string, error) { gevent.Sleep(2 * time.Millisecond); return "done", nil })
+		var got string
+		var err error
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-g.Done()
+			got, err = g.Get()
+		}()
+		g.Join()
+		gevent.Sleep(time.Millisecond)
+		wg.Wait()
+		if got != "done" || err != nil {
+			t.Errorf("plain goroutine got %q %v", got, err)
+		}
+		return nil
+	})
+}
+
+func TestJoinAcrossHubs(t *testing.T) {
+	other := make(chan *gevent.Greenlet[int])
+	stop := make(chan struct{})
+	go gevent.Run(func() error {
+		h := gevent.GetHub()
+		defer h.Hold()()
+		other <- gevent.Spawn(func() (int, error) { gevent.Sleep(5 * time.Millisecond); return 9, nil })
+		for {
+			select {
+			case <-stop:
+				return nil
+			default:
+				gevent.Sleep(time.Millisecond)
+			}
+		}
+	})
+	g := <-other
+	run(t, func() error {
+		v, err := g.Get()
+		if v != 9 || err != nil {
+			t.Errorf("cross-hub get %v %v", v, err)
+		}
+		return nil
+	})
+	close(stop)
+}
+
+func TestCallbackPanicIsReportedAndLoopSurvives(t *testing.T) {
+	run(t, func() error {
+		reports := quiet()
+		gevent.GetHub().Schedule(func() { panic("in callback") })
+		gevent.GetHub().Post(func() { panic("posted") })
+		for i := 0; i < 3; i++ {
+			if err := gevent.Sleep(time.Millisecond); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if len(*reports) != 2 || !strings.Contains((*reports)[0], "in callback") {
+			t.Errorf("reports %q", *reports)
+		}
+		return nil
+	})
+}
+
+// A goroutine that belongs to no hub may not use the default hub once it
+// belongs to another goroutine: it gets a clear panic, the hub is intact.
+func TestForeignGoroutinePanics(t *testing.T) {
+	if os.Getenv("GEVENT_FOREIGN_CHILD") == "1" {
+		gevent.Sleep(0) // binds the default hub to this goroutine
+		msg := make(chan string)
+		go func() {
+			defer func() { msg <- fmt.Sprint(recover()) }()
+			gevent.Sleep(0)
+		}()
+		fmt.Println(<-msg)
+		fmt.Println(gevent.Sleep(0)) // the default hub still works
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestForeignGoroutinePanics$")
+	cmd.Env = append(os.Environ(), "GEVENT_FOREIGN_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !strings.Contains(string(out), "gevent: Sleep called from a goroutine that is not a greenlet") ||
+		!strings.Contains(string(out), "<nil>") {
+		t.Fatalf("child output: %s", out)
+	}
+}
+
+func TestWaitReadWrite(t *testing.T) {
+	run(t, func() error {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		defer w.Close()
+		if err := gevent.WaitWrite(int(w.Fd()), time.Second); err != nil {
+			t.Fatalf("pipe not writable: %v", err)
+		}
+		var got error
+		reader := gevent.Go(func() { got = gevent.WaitRead(int(r.Fd())) })
+		gevent.Sleep(0)
+		// A second reader of the same fd is refused.
+		if err := gevent.WaitRead(int(r.Fd()), 0); err != gevent.ErrConcurrentUse {
+			t.Errorf("second reader: %v", err)
+		}
+		w.Write([]byte("x"))
+		reader.Join()
+		if got != nil {
+			t.Errorf("reader: %v", got)
+		}
+		// Level semantics: data still unread, so it is still readable.
+		if err := gevent.WaitRead(int(r.Fd()), 0); err != nil {
+			t.Errorf("unread data not readable: %v", err)
+		}
+		f, err := os.CreateTemp(t.TempDir(), "regular")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := gevent.WaitRead(int(f.Fd()), 0); err != nil {
+			t.Errorf("regular file: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestRunKillsLeftoversAndCloses(t *testing.T) {
+	var g *gevent.Greenlet[struct{}]
+	var got error
+	run(t, func() error {
+		g = gevent.Go(func() { got = gevent.Sleep(time.Hour) })
+		gevent.Sleep(0)
+		return nil
+	})
+	if !g.Dead() || !errors.Is(got, gevent.ErrGreenletExit) {
+		t.Fatalf("leftover greenlet dead=%v got=%v", g.Dead(), got)
+	}
+	h, _ := gevent.NewHub()
+	h.Run(func() error { return nil })
+	if err := h.Run(func() error { return nil }); err != gevent.ErrHubClosed {
+		t.Fatalf("second Run: %v", err)
+	}
+}
+
+func TestRunPropagatesPanicAfterCleanup(t *testing.T) {
+	var g *gevent.Greenlet[struct{}]
+	defer func() {
+		if r := recover(); r != "main failed" {
+			t.Fatalf("recovered %v", r)
+		}
+		if !g.Dead() {
+			t.Fatal("leftover greenlet not killed")
+		}
+	}()
+	gevent.Run(func() error {
+		g = gevent.Go(func() { gevent.Sleep(time.Hour) })
+		gevent.Sleep(0)
+		panic("main failed")
+	})
+}

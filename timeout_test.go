@@ -160,4 +160,3 @@ func TestTimeoutTable(t *testing.T) {
 		})
 	}
 }
-

@@ -1,0 +1,28 @@
+# The two commands of the README: `go run ./examples/tour` and `make test`.
+GO ?= go
+
+.PHONY: test deps unit race bench-smoke bench fmt vet
+
+test: deps unit race bench-smoke
+
+deps:
+	./scripts/deps.sh
+
+unit:
+	$(GO) test -count=1 -timeout 15m ./...
+
+# The race detector over the packages where goroutines meet the hub.
+race:
+	$(GO) test -count=1 -race -timeout 15m $$($(GO) list ./... | grep -v -e /conformance -e /examples -e /bench)
+
+bench-smoke:
+	@if [ -d bench ]; then $(GO) run ./bench -smoke; fi
+
+bench:
+	$(GO) run ./bench
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs, if they are missing:
+# real gevent for the conformance tests, and the servers that the
+# integration tests start on loopback (redis-server, dnsmasq) and netcat.
+set -euo pipefail
+need=()
+/usr/bin/python3 -c 'import gevent' 2>/dev/null || need+=(python3-gevent)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq)
+command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  # dnsmasq's Debian package starts a system service on port 53; the tests
+  # run their own instance and need none.
+  $SUDO systemctl disable --now dnsmasq >/dev/null 2>&1 || true
+fi

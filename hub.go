@@ -257,20 +257,29 @@ func (h *Hub) finishShutdown() {
 // Submit hands fn to h from any goroutine: fn runs as a new greenlet of h,
 // spawned at the hub's next loop iteration (when its main greenlet next
 // waits). The returned greenlet may be waited for from any goroutine with
-// Done, Get or Join. A hub that is closed never runs fn: the greenlet never
-// finishes, so wait with a timeout when the hub may be gone.
+// Done, Get or Join. If h is closed, fn never runs and the greenlet is
+// already finished with ErrHubClosed.
 func (h *Hub) Submit(fn func() error) *Greenlet[struct{}] {
 	gl := New(func() (struct{}, error) { return struct{}{}, fn() })
 	gl.g.doneCh()
 	gl.g.hub = h
-	h.loop.Post(loop.Func(func() { gl.g.schedule(-1) }))
+	if !h.loop.Post(loop.Func(func() { gl.g.schedule(-1) })) {
+		g := &gl.g
+		g.err = ErrHubClosed
+		g.state = stateDead
+		g.finished.Store(true)
+		g.mu.Lock()
+		close(g.done)
+		g.mu.Unlock()
+	}
 	return gl
 }
 
 // Post hands fn to h from any goroutine; fn runs in the hub's loop as a
 // callback (it must not block) at the next iteration. A panic in fn is
-// reported and the loop goes on.
-func (h *Hub) Post(fn func()) { h.loop.Post(loop.Func(fn)) }
+// reported and the loop goes on. It reports false, and fn never runs, if h
+// is closed.
+func (h *Hub) Post(fn func()) bool { return h.loop.Post(loop.Func(fn)) }
 
 // Hold keeps h's loop from deciding that nothing can ever happen (so the
 // main greenlet gets no ErrLoopExit) until release is called: for goroutines

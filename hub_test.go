@@ -228,3 +228,23 @@ func TestRunPropagatesPanicAfterCleanup(t *testing.T) {
 		panic("main failed")
 	})
 }
+
+func TestSubmitAndPostToClosedHub(t *testing.T) {
+	h, err := gevent.NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.Run(func() error { return nil })
+	if h.Post(func() {}) {
+		t.Error("Post to a closed hub accepted")
+	}
+	g := h.Submit(func() error { t.Error("ran on a closed hub"); return nil })
+	select {
+	case <-g.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("greenlet submitted to a closed hub never finished")
+	}
+	if g.Err() != gevent.ErrHubClosed {
+		t.Errorf("err %v", g.Err())
+	}
+}

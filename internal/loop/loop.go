@@ -83,8 +83,11 @@ func New() (*Loop, error) {
 	return &Loop{epfd: epfd, evfd: evfd, events: make([]unix.EpollEvent, 128), stale: true}, nil
 }
 
-// Close releases the loop's file descriptors. Registered FDs are forgotten.
+// Close releases the loop's file descriptors. Registered FDs are
+// forgotten; later Posts are refused.
 func (l *Loop) Close() error {
+	l.postMu.Lock()
+	defer l.postMu.Unlock()
 	if l.closed {
 		return nil
 	}
@@ -109,15 +112,20 @@ func (l *Loop) Ready() int { return l.ready.n }
 
 // Post hands t to the loop from any goroutine. It runs on the loop's
 // goroutine at the next iteration; a loop sleeping in epoll_wait is woken.
-func (l *Loop) Post(t Task) {
+// It reports false, dropping t, if the loop is closed.
+func (l *Loop) Post(t Task) bool {
 	l.postMu.Lock()
+	defer l.postMu.Unlock()
+	if l.closed {
+		return false
+	}
 	l.posted = append(l.posted, t)
 	l.postN.Add(1)
-	l.postMu.Unlock()
 	if l.sleeping.Load() && !l.wakeSent.Swap(true) {
 		var one = [8]byte{1}
 		unix.Write(l.evfd, one[:])
 	}
+	return true
 }
 
 // Hold keeps the loop alive (Alive reports true) until a matching Release:
@@ -126,9 +134,13 @@ func (l *Loop) Hold() { l.holds.Add(1) }
 
 // Release undoes one Hold. Safe from any goroutine.
 func (l *Loop) Release() {
-	if l.holds.Add(-1) == 0 && l.sleeping.Load() && !l.wakeSent.Swap(true) {
-		var one = [8]byte{1}
-		unix.Write(l.evfd, one[:])
+	if l.holds.Add(-1) == 0 {
+		l.postMu.Lock()
+		if !l.closed && l.sleeping.Load() && !l.wakeSent.Swap(true) {
+			var one = [8]byte{1}
+			unix.Write(l.evfd, one[:])
+		}
+		l.postMu.Unlock()
 	}
 }
 

@@ -1,0 +1,163 @@
+package loop
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"sort"
+	"testing"
+	"time"
+)
+
+func newLoop(t *testing.T) *Loop {
+	t.Helper()
+	l, err := New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func TestDequeFIFOAcrossGrowthAndFront(t *testing.T) {
+	var d deque
+	var got []int
+	for i := range 100 {
+		d.pushBack(Func(func() { got = append(got, i) }))
+		if i%7 == 0 {
+			d.popFront().RunTask()
+		}
+	}
+	d.pushFront(Func(func() { got = append(got, -1) }))
+	for d.n > 0 {
+		d.popFront().RunTask()
+	}
+	if got[0] != 0 || got[len(got)-86] != -1 {
+		t.Fatalf("order: %v", got)
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i] != -1 && got[i-1] != -1 && got[i] <= got[i-1] {
+			t.Fatalf("not FIFO at %d: %v", i, got)
+		}
+	}
+}
+
+func TestTimerHeapOrderAndStop(t *testing.T) {
+	l := newLoop(t)
+	r := rand.New(rand.NewPCG(1, 2))
+	type rec struct {
+		when int64
+		seq  int
+	}
+	var fired []rec
+	timers := make([]*Timer, 500)
+	var want []rec
+	for i := range timers {
+		timers[i] = &Timer{}
+		w := int64(r.IntN(50))
+		l.StartAt(timers[i], w, Func(func() { fired = append(fired, rec{w, i}) }))
+		want = append(want, rec{w, i})
+	}
+	// Stop every third timer.
+	var kept []rec
+	for i, tm := range timers {
+		if i%3 == 0 {
+			l.Stop(tm)
+			if tm.Active() {
+				t.Fatal("stopped timer still active")
+			}
+		} else {
+			kept = append(kept, want[i])
+		}
+	}
+	l.runTimers(1 << 62)
+	sort.SliceStable(kept, func(a, b int) bool { return kept[a].when < kept[b].when })
+	if fmt.Sprint(fired) != fmt.Sprint(kept) {
+		t.Fatalf("fired %v\nwant  %v", fired, kept)
+	}
+	if l.Timers() != 0 {
+		t.Fatal("heap not empty")
+	}
+}
+
+func TestPostWakesSleepingLoop(t *testing.T) {
+	l := newLoop(t)
+	l.Hold()
+	ran := false
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		l.Post(Func(func() { ran = true; l.Release() }))
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ran && time.Now().Before(deadline) {
+		l.RunOnce(true) // sleeps in epoll_wait until the Post wakes it
+	}
+	if !ran {
+		t.Fatal("posted task never ran")
+	}
+	if l.Alive() {
+		t.Fatal("loop alive with nothing to do")
+	}
+	if l.RunOnce(true) {
+		t.Fatal("RunOnce should report that nothing can happen")
+	}
+	l.Close()
+	if l.Post(Func(func() {})) {
+		t.Fatal("Post accepted by a closed loop")
+	}
+}
+
+func TestPanicInTaskReportedAndLoopGoesOn(t *testing.T) {
+	l := newLoop(t)
+	var reported []any
+	l.OnPanic = func(v any, _ []byte) { reported = append(reported, v) }
+	var ran []int
+	l.Schedule(Func(func() { ran = append(ran, 1) }))
+	l.Schedule(Func(func() { panic("bad") }))
+	l.Schedule(Func(func() { ran = append(ran, 3) }))
+	var tm Timer
+	l.Start(&tm, 0, Func(func() { panic("bad timer") }))
+	l.RunOnce(false)
+	l.RunOnce(false)
+	if fmt.Sprint(ran) != "[1 3]" || len(reported) != 2 {
+		t.Fatalf("ran %v reported %v", ran, reported)
+	}
+}
+
+func TestFDReadiness(t *testing.T) {
+	l := newLoop(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	f, err := l.Register(int(r.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	woke := false
+	f.SetReader(Func(func() { woke = true }))
+	if err := f.SetReader(Func(func() {})); err != ErrBusy {
+		t.Fatalf("second reader: %v", err)
+	}
+	w.Write([]byte("x"))
+	for i := 0; i < 100 && !woke; i++ {
+		l.RunOnce(true)
+	}
+	if !woke || !f.Readable() {
+		t.Fatalf("woke=%v readable=%v", woke, f.Readable())
+	}
+	f.Unregister()
+}
+
+func BenchmarkTimerStartStop(b *testing.B) {
+	l, _ := New()
+	defer l.Close()
+	var tm Timer
+	task := Func(func() {})
+	for b.Loop() {
+		l.Start(&tm, time.Second, task)
+		l.Stop(&tm)
+	}
+}

@@ -1,0 +1,14 @@
+# from: seeds 001 and 003 (Greenlet.spawn, gevent.spawn, a lambda). Shortened: 1 s -> 10 ms, 2 s -> 20 ms.
+import gevent
+from gevent import Greenlet
+
+def foo(message, n):
+    gevent.sleep(n)
+    print(message)
+
+thread1 = Greenlet.spawn(foo, "Hello", 0.01)
+thread2 = gevent.spawn(foo, "I live!", 0.02)
+thread3 = gevent.spawn(lambda x: (x+1), 2)
+threads = [thread1, thread2, thread3]
+gevent.joinall(threads)
+print(thread3.value)

@@ -564,8 +564,15 @@ type Waitable interface {
 }
 
 // GetCurrent returns the calling greenlet (gevent's getcurrent). For the
-// main greenlet it returns a greenlet named "MainGreenlet".
-func GetCurrent() AnyGreenlet { return self("GetCurrent").self }
+// main greenlet it returns a greenlet named "MainGreenlet"; in a hub
+// callback, where no greenlet runs, it returns nil.
+func GetCurrent() AnyGreenlet {
+	c := self("GetCurrent")
+	if c.isHub {
+		return nil
+	}
+	return c.self
+}
 
 // Greenlet is a lightweight cooperative thread with a typed result. Create
 // one with Spawn, Go, SpawnLater or New; embed one (and call Init) to give a

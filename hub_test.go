@@ -248,3 +248,35 @@ func TestSubmitAndPostToClosedHub(t *testing.T) {
 		t.Errorf("err %v", g.Err())
 	}
 }
+
+func TestIdleWaitsForReadyGreenlets(t *testing.T) {
+	run(t, func() error {
+		var trace []string
+		for i := range 3 {
+			gevent.Go(func() {
+				gevent.Sleep(0)
+				trace = append(trace, fmt.Sprint("g", i))
+			})
+		}
+		if err := gevent.Idle(); err != nil {
+			t.Fatal(err)
+		}
+		trace = append(trace, "idle")
+		if fmt.Sprint(trace) != "[g0 g1 g2 idle]" {
+			t.Errorf("trace %v", trace)
+		}
+		return nil
+	})
+}
+
+func TestGetCurrentInCallbackIsNil(t *testing.T) {
+	run(t, func() error {
+		var got gevent.AnyGreenlet = gevent.GetCurrent()
+		gevent.GetHub().Schedule(func() { got = gevent.GetCurrent() })
+		gevent.Sleep(0)
+		if got != nil {
+			t.Errorf("GetCurrent in a hub callback = %v, want nil", got)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,310 @@
+// Package lock provides gevent.lock's primitives for greenlets: Semaphore,
+// BoundedSemaphore, Lock, RLock and DummySemaphore.
+//
+// Which goroutines may call what: an object binds to the hub of the first
+// greenlet that blocks on it or links to it. Its methods must be called
+// from greenlets (or, for the non-blocking ones, hub callbacks) of that
+// hub; a blocking call from another goroutine panics with a message
+// starting with "lock: ".
+//
+// Fairness: waiters are served strictly in FIFO order and are never
+// overtaken: while a greenlet waits, a new Acquire queues behind it even if
+// a permit is free (gevent lets such a caller take the permit; this is the
+// one place where the Go port is stricter). Wake-up timing is gevent's: a
+// Release schedules one hub callback that hands the free permits to the
+// first waiters, switching to each in turn; each runs until it blocks
+// before the next is resumed.
+package lock
+
+import (
+	"errors"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+var (
+	// ErrReleasedTooManyTimes is returned by BoundedSemaphore.Release and
+	// Lock.Release when the value would exceed the initial value (gevent's
+	// ValueError "Semaphore released too many times").
+	ErrReleasedTooManyTimes = errors.New("lock: semaphore released too many times")
+
+	// ErrNotOwner is returned by RLock.Release when the caller does not
+	// hold the lock (gevent's RuntimeError "cannot release un-acquired
+	// lock").
+	ErrNotOwner = errors.New("lock: cannot release un-acquired lock")
+)
+
+func duration(timeout []time.Duration) time.Duration {
+	if len(timeout) == 0 || timeout[0] == gevent.Forever {
+		return -1
+	}
+	return max(timeout[0], 0)
+}
+
+// ownTimeout reports whether err is a WaitList's per-call timeout (not a
+// Timeout scope or a kill).
+func ownTimeout(err error) bool {
+	if !errors.Is(err, gevent.ErrTimeout) {
+		return false
+	}
+	var t *gevent.Timeout
+	return !errors.As(err, &t)
+}
+
+// Semaphore is a counter of permits (gevent.lock.Semaphore): Acquire takes
+// one, waiting while there are none; Release gives one back and may raise
+// the counter above its initial value. A Semaphore does not track which
+// greenlet holds a permit.
+//
+// A zero Semaphore has value 1, as gevent's Semaphore(); NewSemaphore sets
+// another value.
+type Semaphore struct {
+	hub       *gevent.Hub
+	counter   int
+	initial   int
+	inited    bool
+	waiters   gevent.WaitList[struct{}] // blocked in Acquire
+	watchers  gevent.WaitList[struct{}] // blocked in Wait
+	links     gevent.Links
+	scheduled bool
+	run       func()
+}
+
+// NewSemaphore returns a Semaphore of value n; n < 0 panics.
+func NewSemaphore(n int) *Semaphore {
+	s := &Semaphore{}
+	s.init(n)
+	return s
+}
+
+func (s *Semaphore) init(n int) {
+	if n < 0 {
+		panic("lock: semaphore initial value must be >= 0")
+	}
+	s.counter, s.initial, s.inited = n, n, true
+}
+
+func (s *Semaphore) lazy() {
+	if !s.inited {
+		s.counter, s.initial, s.inited = 1, 1, true
+	}
+}
+
+// bind binds s to the caller's hub for a blocking call or a link.
+func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
+	if s.hub == nil {
+		h, err := gevent.CurrentHub(op)
+		if err != nil {
+			if errors.Is(err, gevent.ErrBlockingSwitchOut) {
+				s.hub = gevent.HubOf(op)
+			}
+			return s.hub, err
+		}
+		s.hub = h
+		return h, nil
+	}
+	if !s.hub.OnHub() {
+		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub")
+	}
+	if s.hub.InCallback() {
+		return s.hub, gevent.ErrBlockingSwitchOut
+	}
+	return s.hub, nil
+}
+
+// Value returns the number of permits free (gevent's counter).
+func (s *Semaphore) Value() int { s.lazy(); return s.counter }
+
+// Locked reports whether Acquire would block: no permit is free, or
+// greenlets are already waiting for one.
+func (s *Semaphore) Locked() bool { s.lazy(); return s.counter <= 0 || s.waiters.Len() > 0 }
+
+// Ready reports whether a permit is free (gevent.Waitable).
+func (s *Semaphore) Ready() bool { s.lazy(); return s.counter > 0 }
+
+// Acquire takes a permit, waiting for one if none is free or if other
+// greenlets are already waiting.
+//
+// It returns (true, nil) once it holds a permit. With a timeout (0 or
+// negative: do not wait, but still yield once) it returns (false, nil) when
+// the timeout elapses first. If the caller is killed or its Timeout scope
+// fires, it returns (false, that error). On false the counter is unchanged
+// and the caller holds nothing: a permit handed to a waiter that is being
+// interrupted is kept by it (true, nil) and the interrupt is delivered by
+// its next blocking call. Waiters are served in FIFO order and never
+// overtaken. From a hub callback it takes a free permit if it can without
+// overtaking, else returns (false, gevent.ErrBlockingSwitchOut).
+func (s *Semaphore) Acquire(timeout ...time.Duration) (bool, error) {
+	s.lazy()
+	if s.counter > 0 && s.waiters.Len() == 0 {
+		s.counter--
+		return true, nil
+	}
+	if _, err := s.bind("Semaphore.Acquire"); err != nil {
+		return false, err
+	}
+	_, err := s.waiters.Wait(duration(timeout))
+	if err == nil {
+		return true, nil // notify took the permit for us
+	}
+	if ownTimeout(err) {
+		return false, nil
+	}
+	return false, err
+}
+
+// TryAcquire takes a permit if one is free and nobody waits, without
+// blocking or yielding (gevent's acquire(blocking=False)).
+func (s *Semaphore) TryAcquire() bool {
+	s.lazy()
+	if s.counter > 0 && s.waiters.Len() == 0 {
+		s.counter--
+		return true
+	}
+	return false
+}
+
+// Release gives a permit back. If greenlets wait, a hub callback is
+// scheduled that hands the free permits to them in FIFO order. Release
+// never blocks and may be called from a hub callback. The counter may
+// exceed its initial value (see BoundedSemaphore).
+func (s *Semaphore) Release() {
+	s.lazy()
+	s.counter++
+	s.notifyLater()
+}
+
+func (s *Semaphore) notifyLater() {
+	if s.scheduled || s.counter <= 0 {
+		return
+	}
+	if s.waiters.Len() == 0 && s.watchers.Len() == 0 {
+		if s.links.Len() > 0 {
+			s.links.Fire()
+		}
+		return
+	}
+	if s.hub == nil {
+		s.hub = gevent.HubOf("Semaphore.Release")
+	}
+	s.scheduled = true
+	if s.run == nil {
+		s.run = s.notify
+	}
+	s.hub.Schedule(s.run)
+}
+
+// notify is gevent's _notify_links for a semaphore: while a permit is free,
+// hand it to the first waiter and switch to it.
+func (s *Semaphore) notify() {
+	for s.counter > 0 && s.waiters.Len() > 0 {
+		s.counter--
+		if !s.waiters.WakeOne(struct{}{}) {
+			s.counter++
+			break
+		}
+	}
+	if s.counter > 0 {
+		for k := s.watchers.Len(); k > 0 && s.counter > 0; k-- {
+			s.watchers.WakeOne(struct{}{})
+		}
+		if s.links.Len() > 0 {
+			s.links.Fire()
+		}
+	}
+	s.scheduled = false
+}
+
+// Wait waits until a permit is free, without taking it, and returns the
+// number of free permits (which may be 0 again by then: gevent's wait).
+//
+// It returns at once if a permit is free. With a timeout (0 or negative:
+// do not wait, but still yield once) it returns the counter and nil when
+// the timeout elapses. If the caller is killed or its Timeout scope fires,
+// it returns the counter and that error. Nothing is consumed. Watchers are
+// woken after the waiting Acquire calls were served, in FIFO order.
+func (s *Semaphore) Wait(timeout ...time.Duration) (int, error) {
+	s.lazy()
+	if s.counter > 0 {
+		return s.counter, nil
+	}
+	if _, err := s.bind("Semaphore.Wait"); err != nil {
+		return s.counter, err
+	}
+	_, err := s.watchers.Wait(duration(timeout))
+	if err != nil && !ownTimeout(err) {
+		return s.counter, err
+	}
+	return s.counter, nil
+}
+
+// With acquires a permit, runs fn and releases it (gevent's `with sem:`).
+// If Acquire fails (kill, Timeout scope), fn does not run and the error is
+// returned; otherwise fn's error.
+func (s *Semaphore) With(fn func() error) error {
+	if _, err := s.Acquire(); err != nil {
+		return err
+	}
+	defer s.Release()
+	return fn()
+}
+
+// Rawlink arranges for fn to run in the hub (it must not block) when a
+// permit is free; at the next loop iteration if one is. Links run once, in
+// the order they were added, after the waiting Acquire calls were served.
+func (s *Semaphore) Rawlink(fn func()) gevent.LinkID {
+	s.lazy()
+	if s.hub == nil {
+		s.hub = gevent.HubOf("Semaphore.Rawlink")
+	}
+	return s.links.Add(fn, s.counter > 0 && !s.scheduled)
+}
+
+// Unlink removes a link that has not run yet.
+func (s *Semaphore) Unlink(id gevent.LinkID) { s.links.Remove(id) }
+
+var _ gevent.Waitable = (*Semaphore)(nil)
+
+// BoundedSemaphore is a Semaphore whose counter may not exceed its initial
+// value: releasing past it is an error (gevent.lock.BoundedSemaphore). A
+// zero BoundedSemaphore has value 1.
+type BoundedSemaphore struct {
+	Semaphore
+}
+
+// NewBoundedSemaphore returns a BoundedSemaphore of value n; n < 0 panics.
+func NewBoundedSemaphore(n int) *BoundedSemaphore {
+	b := &BoundedSemaphore{}
+	b.Semaphore.init(n)
+	return b
+}
+
+// Release gives a permit back, as Semaphore.Release does; if that would
+// raise the counter past the initial value it returns
+// ErrReleasedTooManyTimes and changes nothing.
+func (b *BoundedSemaphore) Release() error {
+	b.lazy()
+	if b.counter >= b.initial {
+		return ErrReleasedTooManyTimes
+	}
+	b.Semaphore.Release()
+	return nil
+}
+
+// With acquires a permit, runs fn and releases it; see Semaphore.With.
+func (b *BoundedSemaphore) With(fn func() error) error {
+	if _, err := b.Acquire(); err != nil {
+		return err
+	}
+	defer b.Release()
+	return fn()
+}
+
+// Lock is a mutual-exclusion lock for greenlets: a BoundedSemaphore of
+// value 1 (gevent.lock.Semaphore(1), threading.Lock under monkey
+// patching). It is not owned: any greenlet may release it. A zero Lock is
+// unlocked.
+type Lock struct {
+	BoundedSemaphore
+}

@@ -1,0 +1,158 @@
+# The gevent side of `go run ./bench`: the same workloads as the Go side
+# (after /work/shared/anchors/gevent_micro.py), each run with an adaptive
+# count until it lasts the target time. Modes:
+#   micro TARGET_SECONDS   -> one JSON object {workload: ns per op, ...}
+#   mem N                  -> bytes of RSS per idle greenlet (N blocked in sleep)
+#   echo PORT              -> a StreamServer echo server (gevent_echo.py)
+import json
+import sys
+import time
+
+import gevent
+from gevent.event import Event
+from gevent.pool import Pool
+from gevent.queue import Channel, Queue
+
+
+def sleep0(n):
+    def w():
+        for _ in range(n // 2):
+            gevent.sleep(0)
+    gevent.joinall([gevent.spawn(w), gevent.spawn(w)])
+
+
+def spawnjoin(n):
+    for _ in range(n):
+        gevent.spawn(lambda: 1).join()
+
+
+def spawnmany(n):
+    gs = [gevent.spawn(lambda: 1) for _ in range(n)]
+    gevent.joinall(gs)
+
+
+def queue_pp(n):
+    q = Queue()
+    r = Queue()
+
+    def a():
+        for i in range(n):
+            q.put(i)
+            r.get()
+
+    def b():
+        for _ in range(n):
+            r.put(q.get())
+    gevent.joinall([gevent.spawn(a), gevent.spawn(b)])
+
+
+def chan(n):
+    c = Channel()
+
+    def a():
+        for i in range(n):
+            c.put(i)
+
+    def b():
+        for _ in range(n):
+            c.get()
+    gevent.joinall([gevent.spawn(a), gevent.spawn(b)])
+
+
+FANOUT = 100
+
+
+def fanout(n):
+    for _ in range(max(1, n // FANOUT)):
+        e = Event()
+        gs = [gevent.spawn(e.wait) for _ in range(FANOUT)]
+        gevent.sleep(0)
+        e.set()
+        gevent.joinall(gs)
+
+
+def pool_imap(n):
+    p = Pool(100)
+    for _ in p.imap_unordered(lambda x: x, range(n)):
+        pass
+
+
+def timer_cancel(n):
+    for _ in range(n):
+        t = gevent.Timeout.start_new(1)
+        t.cancel()
+
+
+def timer_fire(n):
+    gs = [gevent.spawn(gevent.sleep, 0.001) for _ in range(n)]
+    gevent.joinall(gs)
+
+
+WORKLOADS = [
+    ('switch', sleep0),
+    ('spawn_join', spawnjoin),
+    ('spawn_many', spawnmany),
+    ('queue_pingpong', queue_pp),
+    ('channel_handoff', chan),
+    ('event_fanout', fanout),
+    ('pool_imap_unordered', pool_imap),
+    ('timer_arm_cancel', timer_cancel),
+    ('timer_fire', timer_fire),
+]
+
+
+def measure(fn, target):
+    n = 100
+    while True:
+        t = time.perf_counter()
+        fn(n)
+        dt = time.perf_counter() - t
+        if dt >= target or n >= 10_000_000:
+            return dt / n * 1e9
+        n = int(min(n * 100, max(n * 2, n * target / max(dt, 1e-9) * 1.2)))
+
+
+def rss():
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == 'micro':
+        target = float(sys.argv[2])
+        only = set(sys.argv[3:])
+        out = {'gevent': gevent.__version__, 'python': sys.version.split()[0]}
+        for name, fn in WORKLOADS:
+            if only and name not in only:
+                continue
+            out[name] = measure(fn, target)
+        print(json.dumps(out))
+    elif mode == 'mem':
+        n = int(sys.argv[2])
+        gevent.sleep(0)
+        before = rss()
+        gs = [gevent.spawn(gevent.sleep, 3600) for _ in range(n)]
+        gevent.sleep(0)  # every greenlet runs and blocks in sleep
+        after = rss()
+        print(json.dumps({'mem_idle': (after - before) / n}))
+        gevent.killall(gs)
+    elif mode == 'echo':
+        from gevent.server import StreamServer
+
+        def handle(sock, addr):
+            while True:
+                d = sock.recv(65536)
+                if not d:
+                    break
+                sock.sendall(d)
+        StreamServer(('127.0.0.1', int(sys.argv[2])), handle).serve_forever()
+    else:
+        sys.exit('unknown mode ' + mode)
+
+
+if __name__ == '__main__':
+    main()

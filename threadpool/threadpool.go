@@ -364,11 +364,13 @@ func Apply[T any](p *ThreadPool, fn func() (T, error)) (T, error) {
 	return v, err
 }
 
-// ApplyContext is Apply for a function that can stop early: ctx is
-// cancelled, with the error as its cause, when the caller stops waiting
-// (kill, Timeout scope), so fn can watch ctx.Done() and return.
-func ApplyContext[T any](p *ThreadPool, fn func(ctx context.Context) (T, error)) (T, error) {
-	ctx, cancel := context.WithCancelCause(context.Background())
+// ApplyContext is Apply for a function that can stop early: fn gets a
+// context derived from ctx that is also cancelled, with the error as its
+// cause, when the caller stops waiting (kill, Timeout scope), so fn can
+// watch ctx.Done() and return. ctx being cancelled does not by itself end
+// the wait: fn is expected to notice it and return.
+func ApplyContext[T any](p *ThreadPool, ctx context.Context, fn func(ctx context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	r := Spawn(p, func() (T, error) { return fn(ctx) })
 	v, err := r.Get()

@@ -227,7 +227,7 @@ func TestApplyContextCancelledOnKill(t *testing.T) {
 	run(t, func() error {
 		stopped := make(chan error, 1)
 		g := gevent.Spawn(func() (int, error) {
-			return threadpool.ApplyContext(nil, func(ctx context.Context) (int, error) {
+			return threadpool.ApplyContext(nil, context.Background(), func(ctx context.Context) (int, error) {
 				<-ctx.Done()
 				stopped <- context.Cause(ctx)
 				return 0, ctx.Err()

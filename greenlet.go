@@ -40,30 +40,29 @@ type runner interface {
 	runBody() error
 }
 
-// greenlet is the untyped core of every greenlet.
+// greenlet is the untyped core of every greenlet. The fields used on every
+// switch come first, to share a cache line.
 type greenlet struct {
-	hub    *Hub
-	self   runner
-	name   string
-	seq    int
-	named  bool // seq assigned
-	isMain bool
-	isHub  bool
-
-	gid   uintptr
-	next  func() (struct{}, bool)
-	yield func(struct{}) bool
-
-	state   gstate
-	started bool
-	wakeErr error
-	timer   loop.Timer // Sleep, per-call timeouts, StartLater
-
-	killErr        error
+	hub            *Hub
+	next           func() (struct{}, bool)
+	yield          func(struct{}) bool
+	gid            uintptr
+	pendingTimeout *Timeout
+	wakeErr        error
+	state          gstate
+	started        bool
+	isMain         bool
+	isHub          bool
 	killPending    bool
 	killDelivered  bool
 	unwinding      bool
-	pendingTimeout *Timeout
+	named          bool // seq assigned
+
+	self    runner
+	name    string
+	seq     int
+	timer   loop.Timer // Sleep, per-call timeouts, StartLater
+	killErr error
 
 	err     error // failure; nil on success or kill
 	exitErr error // the kill error a successful greenlet ended with

@@ -6,7 +6,11 @@ import "time"
 //
 // Sleep(0) (or less) yields: the greenlets that are already ready run
 // first, in FIFO order, then the caller; it does not wait for I/O (gevent's
-// sleep(0)). A longer sleep lasts at least d, on the monotonic clock.
+// sleep(0)). A longer sleep ends d after the start of the current loop
+// iteration, on the monotonic clock (the main greenlet reads the clock
+// afresh): sleeps started in one iteration end in order of duration, equal
+// ones in start order, which keeps programs deterministic (see
+// docs/porting.md for how this differs from gevent).
 // On kill or a Timeout scope firing, Sleep returns that error early. From
 // a hub callback it returns ErrBlockingSwitchOut.
 func Sleep(d time.Duration) error {

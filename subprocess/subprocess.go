@@ -1,0 +1,410 @@
+// Package subprocess runs child processes cooperatively (gevent.subprocess):
+// waiting for a child, and reading and writing its pipes, block only the
+// calling greenlet; the hub keeps running the others.
+//
+// The child's exit is detected by a goroutine blocked in wait(2), which
+// hands the result to the hub (Hub.Post); while a child runs, the hub is
+// held alive, so a main greenlet waiting for it never gets ErrLoopExit.
+// Pipes are non-blocking and wait on the hub's epoll.
+//
+// Methods of a Popen must be called from greenlets of the hub that started
+// it, except Pid. Reading or writing its pipes from another goroutine works
+// too (it blocks that goroutine, not the hub).
+package subprocess
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+// Redirect says what a child's standard stream is connected to.
+type Redirect int
+
+const (
+	// Inherit connects the stream to the parent's (Python's None).
+	Inherit Redirect = iota
+	// PIPE creates a pipe the parent reads or writes cooperatively.
+	PIPE
+	// DEVNULL connects the stream to /dev/null.
+	DEVNULL
+	// STDOUT, for Stderr only, sends standard error to standard output.
+	STDOUT
+)
+
+// Options are Popen's keyword arguments.
+type Options struct {
+	Stdin, Stdout, Stderr Redirect
+	// Shell runs args[0] (joined with the rest) with /bin/sh -c.
+	Shell bool
+	// Dir is the working directory ("" = the parent's).
+	Dir string
+	// Env is the environment (nil = the parent's).
+	Env []string
+}
+
+var (
+	// ErrTimeoutExpired matches the error of Wait or Communicate when their
+	// timeout elapses (Python's TimeoutExpired); it also matches
+	// gevent.ErrTimeout. The child is not killed.
+	ErrTimeoutExpired = errors.New("subprocess: timeout expired")
+	// ErrNoPipe is returned when an operation needs a pipe the child was not
+	// started with.
+	ErrNoPipe = errors.New("subprocess: stream is not a pipe")
+)
+
+type timeoutExpired struct{ d time.Duration }
+
+func (e *timeoutExpired) Error() string {
+	return fmt.Sprintf("subprocess: timed out after %v", e.d)
+}
+func (e *timeoutExpired) Is(t error) bool { return t == ErrTimeoutExpired || t == gevent.ErrTimeout }
+
+// CalledProcessError is returned by CheckCall and CheckOutput when the
+// child exits with a non-zero status.
+type CalledProcessError struct {
+	Returncode int
+	Args       []string
+	Output     []byte
+	Stderr     []byte
+}
+
+func (e *CalledProcessError) Error() string {
+	return fmt.Sprintf("subprocess: command %q returned non-zero exit status %d", e.Args, e.Returncode)
+}
+
+// Popen is a running or finished child process.
+type Popen struct {
+	// Args are the arguments as given.
+	Args []string
+	// Stdin, Stdout and Stderr are the parent's ends of the PIPE streams
+	// (nil otherwise). Reads and writes block only the calling greenlet.
+	Stdin  io.WriteCloser
+	Stdout io.ReadCloser
+	Stderr io.ReadCloser
+
+	cmd        *exec.Cmd
+	hub        *gevent.Hub
+	done       bool
+	returncode int
+	waitErr    error
+	waiters    gevent.WaitList[struct{}]
+	links      gevent.Links
+	readers    []*gevent.Greenlet[[]byte]
+	writer     *gevent.Greenlet[struct{}]
+}
+
+// Start starts args as a child process (Python's Popen). With Shell, the
+// command line is args joined by spaces, run by /bin/sh -c.
+func Start(args []string, o Options) (*Popen, error) {
+	if len(args) == 0 {
+		return nil, errors.New("subprocess: no command")
+	}
+	h := gevent.HubOf("subprocess.Start")
+	var cmd *exec.Cmd
+	if o.Shell {
+		cmd = exec.Command("/bin/sh", "-c", strings.Join(args, " "))
+	} else {
+		cmd = exec.Command(args[0], args[1:]...)
+	}
+	cmd.Dir, cmd.Env = o.Dir, o.Env
+	p := &Popen{Args: args, cmd: cmd, hub: h}
+	var closeAfter []*os.File
+	fail := func(err error) (*Popen, error) {
+		for _, f := range closeAfter {
+			f.Close()
+		}
+		for _, c := range []io.Closer{p.Stdin, p.Stdout, p.Stderr} {
+			if c != nil {
+				c.Close()
+			}
+		}
+		return nil, err
+	}
+	setup := func(r Redirect, child **os.File, parentRead bool, inherit *os.File) (*pipeEnd, error) {
+		switch r {
+		case Inherit:
+			*child = inherit
+		case DEVNULL:
+			f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+			if err != nil {
+				return nil, err
+			}
+			closeAfter = append(closeAfter, f)
+			*child = f
+		case PIPE:
+			r, w, err := os.Pipe()
+			if err != nil {
+				return nil, err
+			}
+			if parentRead {
+				*child = w
+				closeAfter = append(closeAfter, w)
+				return newPipeEnd(r), nil
+			}
+			*child = r
+			closeAfter = append(closeAfter, r)
+			return newPipeEnd(w), nil
+		}
+		return nil, nil
+	}
+	var stdin, stdout, stderr *os.File
+	in, err := setup(o.Stdin, &stdin, false, os.Stdin)
+	if err != nil {
+		return fail(err)
+	}
+	if in != nil {
+		p.Stdin = in
+	}
+	out, err := setup(o.Stdout, &stdout, true, os.Stdout)
+	if err != nil {
+		return fail(err)
+	}
+	if out != nil {
+		p.Stdout = out
+	}
+	if o.Stderr == STDOUT {
+		stderr = stdout
+	} else {
+		e, err := setup(o.Stderr, &stderr, true, os.Stderr)
+		if err != nil {
+			return fail(err)
+		}
+		if e != nil {
+			p.Stderr = e
+		}
+	}
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	if err := cmd.Start(); err != nil {
+		return fail(err)
+	}
+	for _, f := range closeAfter {
+		f.Close() // the child has its copies
+	}
+	release := h.Hold()
+	go func() {
+		err := cmd.Wait()
+		if !h.Post(func() { p.finish(err) }) {
+			// hub gone: record without waking anyone
+			p.finish(err)
+		}
+		release()
+	}()
+	return p, nil
+}
+
+func (p *Popen) finish(err error) {
+	p.done = true
+	p.waitErr = err
+	if st := p.cmd.ProcessState; st != nil {
+		if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			p.returncode = -int(ws.Signal())
+		} else {
+			p.returncode = st.ExitCode()
+		}
+	}
+	p.waiters.WakeAll(struct{}{})
+	p.links.Fire()
+}
+
+// Pid returns the child's process id.
+func (p *Popen) Pid() int { return p.cmd.Process.Pid }
+
+// Poll returns the exit status and true if the child has exited.
+func (p *Popen) Poll() (int, bool) { return p.returncode, p.done }
+
+// Returncode is the exit status of an exited child (negative: killed by
+// that signal), as Python's returncode; 0 while it runs.
+func (p *Popen) Returncode() int { return p.returncode }
+
+// Wait waits for the child to exit and returns its exit status.
+//
+// With a timeout it returns an error matching ErrTimeoutExpired (and
+// gevent.ErrTimeout) when the timeout elapses; the child keeps running. A
+// kill or Timeout scope of the caller returns that error, the child is
+// unaffected. Waiters are woken in the order they started waiting.
+func (p *Popen) Wait(timeout ...time.Duration) (int, error) {
+	if p.done {
+		return p.returncode, nil
+	}
+	d := gevent.Forever
+	if len(timeout) > 0 {
+		d = max(timeout[0], 0)
+	}
+	_, err := p.waiters.Wait(d)
+	if err != nil {
+		if errors.Is(err, gevent.ErrTimeout) && len(timeout) > 0 && !isScope(err) {
+			return 0, &timeoutExpired{d}
+		}
+		return 0, err
+	}
+	return p.returncode, nil
+}
+
+func isScope(err error) bool {
+	var t *gevent.Timeout
+	return errors.As(err, &t)
+}
+
+// Communicate writes input to the child's stdin (if a PIPE; then closes
+// it), reads its stdout and stderr PIPEs to the end, and waits for it to
+// exit (Python's communicate). Streams that are not pipes give nil.
+//
+// With a timeout, when it elapses it returns an error matching
+// ErrTimeoutExpired; the child keeps running and a later Communicate goes
+// on where this one stopped, losing no output. A kill or Timeout scope of
+// the caller returns that error the same way.
+func (p *Popen) Communicate(input []byte, timeout ...time.Duration) (stdout, stderr []byte, err error) {
+	if p.readers == nil {
+		read := func(r io.ReadCloser) *gevent.Greenlet[[]byte] {
+			return gevent.Spawn(func() ([]byte, error) {
+				if r == nil {
+					return nil, nil
+				}
+				defer r.Close()
+				return io.ReadAll(r)
+			})
+		}
+		p.readers = []*gevent.Greenlet[[]byte]{read(p.Stdout), read(p.Stderr)}
+		if p.Stdin != nil {
+			w := p.Stdin
+			p.writer = gevent.GoErr(func() error {
+				defer w.Close()
+				if len(input) == 0 {
+					return nil
+				}
+				_, err := w.Write(input)
+				if errors.Is(err, syscall.EPIPE) {
+					err = nil // the child did not read it all: not our failure
+				}
+				return err
+			})
+		}
+	}
+	var deadline time.Time
+	if len(timeout) > 0 {
+		deadline = time.Now().Add(max(timeout[0], 0))
+	}
+	left := func() []time.Duration {
+		if deadline.IsZero() {
+			return nil
+		}
+		return []time.Duration{max(time.Until(deadline), 0)}
+	}
+	objs := []gevent.AnyGreenlet{p.readers[0], p.readers[1]}
+	if p.writer != nil {
+		objs = append(objs, p.writer)
+	}
+	if _, err := gevent.JoinAll(objs, left()...); err != nil {
+		if errors.Is(err, gevent.ErrTimeout) && !isScope(err) {
+			return nil, nil, &timeoutExpired{max(timeout[0], 0)}
+		}
+		return nil, nil, err
+	}
+	if _, err := p.Wait(left()...); err != nil {
+		return nil, nil, err
+	}
+	for _, r := range p.readers {
+		if r.Err() != nil {
+			return nil, nil, r.Err()
+		}
+	}
+	return p.readers[0].Value(), p.readers[1].Value(), nil
+}
+
+// SendSignal sends sig to the child (a no-op once it exited).
+func (p *Popen) SendSignal(sig os.Signal) error {
+	if p.done {
+		return nil
+	}
+	return p.cmd.Process.Signal(sig)
+}
+
+// Terminate sends SIGTERM.
+func (p *Popen) Terminate() error { return p.SendSignal(syscall.SIGTERM) }
+
+// Kill sends SIGKILL.
+func (p *Popen) Kill() error { return p.SendSignal(syscall.SIGKILL) }
+
+// Ready reports whether the child has exited (so gevent.Wait can wait for
+// children).
+func (p *Popen) Ready() bool { return p.done }
+
+// Rawlink runs fn in the hub once the child has exited.
+func (p *Popen) Rawlink(fn func()) gevent.LinkID { return p.links.Add(fn, p.done) }
+
+// Unlink removes a link that has not run.
+func (p *Popen) Unlink(id gevent.LinkID) { p.links.Remove(id) }
+
+// Call runs args and waits for it; it returns the exit status.
+func Call(args []string, o Options, timeout ...time.Duration) (int, error) {
+	p, err := Start(args, o)
+	if err != nil {
+		return 0, err
+	}
+	return p.Wait(timeout...)
+}
+
+// CheckCall is Call that returns a *CalledProcessError for a non-zero status.
+func CheckCall(args []string, o Options, timeout ...time.Duration) error {
+	rc, err := Call(args, o, timeout...)
+	if err == nil && rc != 0 {
+		err = &CalledProcessError{Returncode: rc, Args: args}
+	}
+	return err
+}
+
+// CheckOutput runs args with stdout as a PIPE and returns what it printed,
+// or a *CalledProcessError (with the output) for a non-zero status.
+func CheckOutput(args []string, o Options, timeout ...time.Duration) ([]byte, error) {
+	o.Stdout = PIPE
+	p, err := Start(args, o)
+	if err != nil {
+		return nil, err
+	}
+	out, errOut, err := p.Communicate(nil, timeout...)
+	if err != nil {
+		return out, err
+	}
+	if p.returncode != 0 {
+		return out, &CalledProcessError{Returncode: p.returncode, Args: args, Output: out, Stderr: errOut}
+	}
+	return out, nil
+}
+
+// CompletedProcess is the result of Run.
+type CompletedProcess struct {
+	Args       []string
+	Returncode int
+	Stdout     []byte
+	Stderr     []byte
+}
+
+// Run runs args with input on stdin (a PIPE when input is not nil) and
+// returns what happened; with capture, stdout and stderr are PIPEs and
+// their contents are returned.
+func Run(args []string, o Options, input []byte, capture bool, timeout ...time.Duration) (*CompletedProcess, error) {
+	if input != nil {
+		o.Stdin = PIPE
+	}
+	if capture {
+		o.Stdout, o.Stderr = PIPE, PIPE
+	}
+	p, err := Start(args, o)
+	if err != nil {
+		return nil, err
+	}
+	out, errOut, err := p.Communicate(input, timeout...)
+	if err != nil {
+		return nil, err
+	}
+	return &CompletedProcess{Args: args, Returncode: p.returncode, Stdout: out, Stderr: errOut}, nil
+}
+

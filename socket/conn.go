@@ -82,10 +82,14 @@ func (c *conn) SetWriteDeadline(t time.Time) error {
 }
 
 // SetReadBuffer sets the kernel receive buffer size (SO_RCVBUF).
-func (c *conn) SetReadBuffer(bytes int) error { return c.setInt(unix.SOL_SOCKET, unix.SO_RCVBUF, bytes) }
+func (c *conn) SetReadBuffer(bytes int) error {
+	return c.setInt(unix.SOL_SOCKET, unix.SO_RCVBUF, bytes)
+}
 
 // SetWriteBuffer sets the kernel send buffer size (SO_SNDBUF).
-func (c *conn) SetWriteBuffer(bytes int) error { return c.setInt(unix.SOL_SOCKET, unix.SO_SNDBUF, bytes) }
+func (c *conn) SetWriteBuffer(bytes int) error {
+	return c.setInt(unix.SOL_SOCKET, unix.SO_SNDBUF, bytes)
+}
 
 // Fd returns the socket's descriptor, valid until Close. Do not close it;
 // reads and writes made on it directly bypass the deadlines.

@@ -407,4 +407,3 @@ func Run(args []string, o Options, input []byte, capture bool, timeout ...time.D
 	}
 	return &CompletedProcess{Args: args, Returncode: p.returncode, Stdout: out, Stderr: errOut}, nil
 }
-

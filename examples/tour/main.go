@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/subprocess"
 )
 
 type section struct {
@@ -118,6 +119,24 @@ func init() {
 		}
 		a, b := order(), order()
 		fmt.Println(a, fmt.Sprint(a) == fmt.Sprint(b))
+	})
+	add("subprocess: a cron greenlet keeps running while a child runs", func() {
+		g := gevent.Go(func() {
+			for {
+				fmt.Println("cron")
+				if gevent.Sleep(200*time.Millisecond) != nil {
+					return
+				}
+			}
+		})
+		sub, err := subprocess.Start([]string{"sleep 0.5; uname"}, subprocess.Options{Stdout: subprocess.PIPE, Shell: true})
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		out, _, _ := sub.Communicate(nil)
+		g.Kill(nil, true)
+		fmt.Print(string(out))
 	})
 	_ = os.Stdout
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/socket"
@@ -43,7 +44,7 @@ func Example_waitReadWrite() {
 			fmt.Print(msg)
 		}
 	})
-	gevent.JoinAll([]*gevent.Greenlet[struct{}]{getMsg, putMsg}, gevent.Forever)
+	gevent.JoinAll([]*gevent.Greenlet[struct{}]{getMsg, putMsg}, time.Second)
 	// Output:
 	// hi in 0
 	// hi in 1

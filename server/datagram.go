@@ -1,0 +1,134 @@
+package server
+
+import (
+	"errors"
+	"net"
+	"time"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/socket"
+)
+
+// DatagramServer is gevent's DatagramServer: it reads datagrams and runs
+// Handler in a new greenlet for each. Set the fields before Start; a
+// DatagramServer runs once.
+type DatagramServer struct {
+	// Network and Addr are what Start binds ("udp" if Network is empty),
+	// unless Conn is set.
+	Network, Addr string
+	// Conn, if set, is served instead; it must come from socket.ListenPacket.
+	Conn *socket.PacketConn
+	// Handler serves one datagram; data is its own copy.
+	Handler func(data []byte, addr net.Addr)
+	// PoolSize > 0 limits the handlers running at once: reading pauses
+	// while PoolSize handlers run.
+	PoolSize int
+	// MaxSize is the largest datagram read (8192 if 0, as gevent);
+	// longer ones are truncated.
+	MaxSize int
+
+	base
+	pc *socket.PacketConn
+}
+
+// NewDatagramServer returns a UDP server for addr that runs handler for
+// every datagram.
+func NewDatagramServer(addr string, handler func(data []byte, addr net.Addr)) *DatagramServer {
+	return &DatagramServer{Addr: addr, Handler: handler}
+}
+
+// Start binds the socket (unless Conn was given) and starts reading in a
+// new greenlet; it does not block. Errors as StreamServer.Start.
+func (s *DatagramServer) Start() error {
+	s.check("Start")
+	if s.stopped {
+		return ErrServerClosed
+	}
+	if s.started {
+		return ErrAlreadyStarted
+	}
+	s.hub = gevent.HubOf("server.Start")
+	if s.Handler == nil {
+		return errors.New("server: DatagramServer has no Handler")
+	}
+	s.pc = s.Conn
+	if s.pc == nil {
+		network := s.Network
+		if network == "" {
+			network = "udp"
+		}
+		pc, err := socket.ListenPacket(network, s.Addr)
+		if err != nil {
+			return err
+		}
+		s.pc = pc.(*socket.PacketConn)
+	}
+	s.started = true
+	s.loop = gevent.Go(s.readLoop)
+	return nil
+}
+
+// ListenAddr returns the bound address (nil before Start).
+func (s *DatagramServer) ListenAddr() net.Addr {
+	if s.pc == nil {
+		return nil
+	}
+	return s.pc.LocalAddr()
+}
+
+// SendTo sends data to addr from the server's socket (gevent's sendto).
+// It waits while the send buffer is full; errors as socket's WriteTo.
+func (s *DatagramServer) SendTo(data []byte, addr net.Addr) (int, error) {
+	if s.pc == nil {
+		return 0, errors.New("server: DatagramServer not started")
+	}
+	return s.pc.WriteTo(data, addr)
+}
+
+// ServeForever is StreamServer.ServeForever for datagrams.
+func (s *DatagramServer) ServeForever() error {
+	s.check("ServeForever")
+	if !s.started && !s.stopped {
+		if err := s.Start(); err != nil {
+			return err
+		}
+	}
+	return s.serveForever(func() { s.Stop() })
+}
+
+// Stop closes the socket, then waits for and kills handlers as
+// StreamServer.Stop does.
+func (s *DatagramServer) Stop(timeout ...time.Duration) error {
+	s.check("Stop")
+	return s.stop(func() {
+		if s.pc != nil {
+			s.pc.Close()
+		}
+	}, timeout)
+}
+
+func (s *DatagramServer) readLoop() {
+	size := s.MaxSize
+	if size <= 0 {
+		size = 8192
+	}
+	buf := make([]byte, size)
+	for !s.stopped {
+		if err := s.waitSlot(s.PoolSize); err != nil {
+			return
+		}
+		n, addr, err := s.pc.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) || isInterrupt(err) {
+				return
+			}
+			logError("recvfrom: %v", err)
+			if gevent.Sleep(DefaultMinDelay) != nil {
+				return
+			}
+			continue
+		}
+		data := append([]byte(nil), buf[:n]...)
+		s.spawn(func() { s.Handler(data, addr) })
+	}
+}

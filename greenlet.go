@@ -814,16 +814,20 @@ func (gl *Greenlet[T]) Rawlink(fn func()) LinkID {
 	return gl.g.addLink(link{fn: fn})
 }
 
-// Link runs fn(gl) in a new greenlet when gl finishes (gevent's link).
+// Link runs fn(gl) in a new greenlet when gl finishes (gevent's link). As
+// gevent's SpawnedLink does, the links' run switches into that greenlet at
+// once: fn runs until it first blocks before the next link runs, so every
+// link has started when a Join of gl returns, and fn may Unlink a later
+// link before it runs.
 func (gl *Greenlet[T]) Link(fn func(*Greenlet[T])) LinkID {
-	return gl.Rawlink(func() { Go(func() { fn(gl) }) })
+	return gl.Rawlink(func() { gl.g.hub.spawnNow(func() { fn(gl) }) })
 }
 
 // LinkValue is Link for a successful end only.
 func (gl *Greenlet[T]) LinkValue(fn func(*Greenlet[T])) LinkID {
 	return gl.Rawlink(func() {
 		if gl.Successful() {
-			Go(func() { fn(gl) })
+			gl.g.hub.spawnNow(func() { fn(gl) })
 		}
 	})
 }
@@ -832,9 +836,28 @@ func (gl *Greenlet[T]) LinkValue(fn func(*Greenlet[T])) LinkID {
 func (gl *Greenlet[T]) LinkException(fn func(*Greenlet[T])) LinkID {
 	return gl.Rawlink(func() {
 		if !gl.Successful() {
-			Go(func() { fn(gl) })
+			gl.g.hub.spawnNow(func() { fn(gl) })
 		}
 	})
+}
+
+// spawnNow starts fn in a new greenlet of h; from a hub callback it
+// switches into it at once (gevent's SpawnedLink), else it is scheduled.
+func (h *Hub) spawnNow(fn func()) {
+	gl := New(func() (struct{}, error) { fn(); return struct{}{}, nil })
+	g := &gl.g
+	g.hub = h
+	if !h.inHub {
+		g.schedule(-1)
+		return
+	}
+	g.started = true
+	g.state = stateScheduled
+	g.seq = h.nameSeq
+	h.nameSeq++
+	g.named = true
+	h.alive.add(g)
+	h.switchTo(g)
 }
 
 // Unlink removes a link that has not run yet.

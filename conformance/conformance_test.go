@@ -34,16 +34,10 @@ var cases = map[string]goCase{}
 // difference in the core, with the reason. They are still run and
 // compared: a known pair that fails is reported (t.Log) without failing the
 // test; one that passes fails the test, so that it is removed from here.
-var known = map[string]string{
-	"order_greenlet_link":            linkAsync,
-	"greenlet_listeners_unlink_link": linkAsync,
-}
-
-// linkAsync is the core difference behind Greenlet.Link.
-const linkAsync = "core: Greenlet.Link starts the callback's greenlet at the end of the ready queue, " +
-	"while gevent's SpawnedLink switches into it at once, inside the loop that runs the links " +
-	"(Greenlet._notify_links): in gevent every link callback has run when join() returns, and a " +
-	"link callback can unlink a later one before it runs"
+// (Greenlet.Link used to start the callback's greenlet at the end of the
+// ready queue; the core now switches into it at once, as gevent's
+// SpawnedLink does, and both pairs match.)
+var known = map[string]string{}
 
 // needPkg lists, for pairs that need a sibling package not yet usable,
 // nothing: a pair is only added once its package's tests pass.

@@ -97,6 +97,7 @@ func (a *AsyncResult[T]) SetFromGoroutine(v T, err error) bool {
 func (a *AsyncResult[T]) settle(v T, err error) {
 	a.bind("AsyncResult.Set")
 	a.value, a.err, a.done = v, err, true
+	a.n.ready = &a.done
 	a.n.schedule()
 }
 

@@ -48,6 +48,7 @@ type notifier struct {
 	links     gevent.Links
 	scheduled bool
 	run       func() // n.notify bound once, so Set does not allocate
+	ready     *bool  // the owner's flag
 }
 
 // bind binds n to the caller's hub on first use and checks the caller.
@@ -86,6 +87,11 @@ func (n *notifier) notify() {
 		}
 	}
 	n.scheduled = false
+	if *n.ready && n.waiters.Len() > 0 {
+		// Greenlets that waited behind this notification (gevent's
+		// _check_and_notify after _notify_links).
+		n.schedule()
+	}
 }
 
 // wait parks the caller until notify wakes it. It reports whether it was
@@ -115,6 +121,7 @@ type Event struct {
 // are woken by it, after the earlier waiters, as in gevent 20.12+).
 func (e *Event) Set() {
 	e.n.bind("Event.Set")
+	e.n.ready = &e.flag
 	e.flag = true
 	e.n.schedule()
 }

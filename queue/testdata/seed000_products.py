@@ -1,0 +1,14 @@
+# Seed 000 (producer/consumers; Python 3: range for xrange). The seed's
+# print('%s Quit') lacks its argument and prints "%s Quit" literally.
+import gevent
+from gevent.queue import Queue
+products = Queue()
+def consumer(name):
+    while not products.empty():
+        print('%s got product %s' % (name, products.get()))
+        gevent.sleep(0)
+    print('%s Quit')
+def producer():
+    for i in range(1, 10):
+        products.put(i)
+gevent.joinall([gevent.spawn(producer), gevent.spawn(consumer, 'steve'), gevent.spawn(consumer, 'john'), gevent.spawn(consumer, 'nancy')])

@@ -164,7 +164,6 @@ func ExampleQueue_Put() {
 	// %s Quit
 }
 
-
 // actor is seed 001's Actor: a greenlet with an inbox.
 type actor struct {
 	gevent.Greenlet[struct{}]

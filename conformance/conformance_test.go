@@ -39,9 +39,6 @@ var cases = map[string]goCase{}
 // SpawnedLink does, and both pairs match.)
 var known = map[string]string{}
 
-// needPkg lists, for pairs that need a sibling package not yet usable,
-// nothing: a pair is only added once its package's tests pass.
-
 func register(name string, fn goCase) {
 	if _, dup := cases[name]; dup {
 		panic("conformance: duplicate case " + name)

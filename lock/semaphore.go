@@ -91,6 +91,16 @@ func (s *Semaphore) lazy() {
 	}
 }
 
+// check binds s to the caller's hub (or checks the caller) for a call that
+// does not block.
+func (s *Semaphore) check(op string) {
+	if s.hub == nil {
+		s.hub = gevent.HubOf(op)
+	} else if !s.hub.OnHub() {
+		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub")
+	}
+}
+
 // bind binds s to the caller's hub for a blocking call or a link.
 func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
 	if s.hub == nil {
@@ -137,6 +147,7 @@ func (s *Semaphore) Ready() bool { s.lazy(); return s.counter > 0 }
 // overtaking, else returns (false, gevent.ErrBlockingSwitchOut).
 func (s *Semaphore) Acquire(timeout ...time.Duration) (bool, error) {
 	s.lazy()
+	s.check("Semaphore.Acquire")
 	if s.counter > 0 && s.waiters.Len() == 0 {
 		s.counter--
 		return true, nil
@@ -158,6 +169,7 @@ func (s *Semaphore) Acquire(timeout ...time.Duration) (bool, error) {
 // blocking or yielding (gevent's acquire(blocking=False)).
 func (s *Semaphore) TryAcquire() bool {
 	s.lazy()
+	s.check("Semaphore.TryAcquire")
 	if s.counter > 0 && s.waiters.Len() == 0 {
 		s.counter--
 		return true
@@ -171,6 +183,7 @@ func (s *Semaphore) TryAcquire() bool {
 // exceed its initial value (see BoundedSemaphore).
 func (s *Semaphore) Release() {
 	s.lazy()
+	s.check("Semaphore.Release")
 	s.counter++
 	s.notifyLater()
 }
@@ -184,9 +197,6 @@ func (s *Semaphore) notifyLater() {
 			s.links.Fire()
 		}
 		return
-	}
-	if s.hub == nil {
-		s.hub = gevent.HubOf("Semaphore.Release")
 	}
 	s.scheduled = true
 	if s.run == nil {

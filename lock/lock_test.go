@@ -1,0 +1,162 @@
+package lock_test
+
+import (
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/blocktest"
+	"github.com/gevent-go/gevent/lock"
+)
+
+func boolTimeout(ok bool, err error) error {
+	if err == nil && !ok {
+		return gevent.ErrTimeout
+	}
+	return err
+}
+
+func TestBlockingContract(t *testing.T) {
+	blocktest.Check(t, blocktest.Op{Name: "Semaphore.Acquire", Setup: func() blocktest.Op {
+		s := lock.NewSemaphore(0)
+		return blocktest.Op{
+			Block:       func() error { return boolTimeout(s.Acquire()) },
+			WithTimeout: func(d time.Duration) error { return boolTimeout(s.Acquire(d)) },
+		}
+	}})
+	blocktest.Check(t, blocktest.Op{Name: "Semaphore.Wait", Setup: func() blocktest.Op {
+		s := lock.NewSemaphore(0)
+		return blocktest.Op{
+			Block: func() error { _, err := s.Wait(); return err },
+		}
+	}})
+	blocktest.Check(t, blocktest.Op{Name: "RLock.Acquire", Setup: func() blocktest.Op {
+		var r lock.RLock
+		gevent.Go(func() { r.Acquire(); gevent.Sleep(time.Hour) })
+		gevent.Sleep(0)
+		return blocktest.Op{
+			Block:       func() error { return boolTimeout(r.Acquire()) },
+			WithTimeout: func(d time.Duration) error { return boolTimeout(r.Acquire(d)) },
+		}
+	}})
+}
+
+// FIFO: a waiter is never overtaken, and a waiter that timed out or was
+// killed takes no permit.
+func TestFIFONeverOvertaken(t *testing.T) {
+	gevent.Run(func() error {
+		var l lock.Lock
+		l.Acquire()
+		var got []int
+		var gs []*gevent.Greenlet[struct{}]
+		for i := range 6 {
+			gs = append(gs, gevent.Go(func() {
+				var d []time.Duration
+				if i == 2 {
+					d = append(d, time.Millisecond)
+				}
+				ok, err := l.Acquire(d...)
+				if !ok || err != nil {
+					return
+				}
+				got = append(got, i)
+				l.Release()
+			}))
+		}
+		gevent.Sleep(0)
+		gs[4].Kill(nil, true)
+		gevent.Sleep(10 * time.Millisecond)
+		l.Release()
+		// A newcomer while permits are being handed out queues last.
+		late := gevent.Go(func() { l.Acquire(); got = append(got, 99); l.Release() })
+		gevent.JoinAll(append(gs, late))
+		if want := []int{0, 1, 3, 5, 99}; !slices.Equal(got, want) {
+			t.Errorf("order %v, want %v", got, want)
+		}
+		if l.Value() != 1 {
+			t.Errorf("value %d, want 1", l.Value())
+		}
+		return nil
+	})
+}
+
+func TestBounded(t *testing.T) {
+	gevent.Run(func() error {
+		var b lock.BoundedSemaphore // zero: value 1
+		if err := b.Release(); err != lock.ErrReleasedTooManyTimes {
+			t.Errorf("over-release: %v", err)
+		}
+		b.Acquire()
+		if err := b.Release(); err != nil {
+			t.Errorf("release: %v", err)
+		}
+		s := lock.NewSemaphore(1)
+		s.Release()
+		if s.Value() != 2 {
+			t.Errorf("Semaphore may exceed its initial value: %d", s.Value())
+		}
+		return nil
+	})
+}
+
+func TestRLockOwner(t *testing.T) {
+	gevent.Run(func() error {
+		var r lock.RLock
+		r.Acquire()
+		g := gevent.GoErr(func() error { return r.Release() })
+		g.Join()
+		if g.Err() != lock.ErrNotOwner {
+			t.Errorf("non-owner release: %v", g.Err())
+		}
+		if err := r.Release(); err != nil || r.Locked() {
+			t.Errorf("owner release: %v locked=%v", err, r.Locked())
+		}
+		return nil
+	})
+}
+
+func TestSemaphoreWaitAndLink(t *testing.T) {
+	gevent.Run(func() error {
+		s := lock.NewSemaphore(0)
+		fired := false
+		s.Rawlink(func() { fired = true })
+		w := gevent.Spawn(func() (int, error) { return s.Wait() })
+		gevent.Sleep(0)
+		s.Release()
+		if n, err := w.Get(); n != 1 || err != nil {
+			t.Errorf("Wait = %d %v", n, err)
+		}
+		gevent.Sleep(0)
+		if !fired || s.Value() != 1 {
+			t.Errorf("link fired=%v value=%d", fired, s.Value())
+		}
+		var d lock.DummySemaphore
+		if ok, _ := d.Acquire(); !ok {
+			t.Error("DummySemaphore.Acquire")
+		}
+		return nil
+	})
+}
+
+// BenchmarkSemaphoreUncontended: Acquire + Release with a free permit.
+func BenchmarkSemaphoreUncontended(b *testing.B) {
+	gevent.Run(func() error {
+		s := lock.NewSemaphore(1)
+		for b.Loop() {
+			s.Acquire()
+			s.Release()
+		}
+		return nil
+	})
+}
+
+// BenchmarkMutexAnchor: sync.Mutex Lock + Unlock, for comparison.
+func BenchmarkMutexAnchor(b *testing.B) {
+	var mu sync.Mutex
+	for b.Loop() {
+		mu.Lock()
+		mu.Unlock()
+	}
+}

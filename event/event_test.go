@@ -154,3 +154,26 @@ func BenchmarkEventWake(b *testing.B) {
 		return nil
 	})
 }
+
+// gevent issue 1520: a greenlet that waits on a set Event while its
+// notification is pending waits behind the earlier waiters. gevent 22.10
+// prints [0, 1, 2, 'main'] for the same program.
+func TestWaitBehindPendingNotification(t *testing.T) {
+	gevent.Run(func() error {
+		var e event.Event
+		var log []string
+		var gs []*gevent.Greenlet[struct{}]
+		for i := range 3 {
+			gs = append(gs, gevent.Go(func() { e.Wait(); log = append(log, string(rune('0'+i))) }))
+		}
+		gevent.Sleep(0)
+		e.Set()
+		e.Wait()
+		log = append(log, "main")
+		gevent.JoinAll(gs)
+		if want := []string{"0", "1", "2", "main"}; !slices.Equal(log, want) {
+			t.Errorf("log %v, want %v", log, want)
+		}
+		return nil
+	})
+}

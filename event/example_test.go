@@ -168,3 +168,37 @@ func ExampleAsyncResult_SetFromGoroutine() {
 	// Output:
 	// 42 <nil>
 }
+
+// Seed 004: the Event program with other words.
+func ExampleEvent_Wait() {
+	var evt event.Event
+	setter := func() {
+		fmt.Println("Wait for me")
+		gevent.Sleep(30 * time.Millisecond) // seed: 3 s
+		fmt.Println("After 3 sec, I am done")
+		evt.Set()
+	}
+	waiter := func() {
+		fmt.Println("I am waiting")
+		evt.Wait()
+		fmt.Println("Finish waiting")
+	}
+	gs := []*gevent.Greenlet[struct{}]{gevent.Go(setter)}
+	for range 5 {
+		gs = append(gs, gevent.Go(waiter))
+	}
+	gevent.JoinAll(gs)
+	// Output:
+	// Wait for me
+	// I am waiting
+	// I am waiting
+	// I am waiting
+	// I am waiting
+	// I am waiting
+	// After 3 sec, I am done
+	// Finish waiting
+	// Finish waiting
+	// Finish waiting
+	// Finish waiting
+	// Finish waiting
+}

@@ -1,0 +1,309 @@
+package queue_test
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/blocktest"
+	"github.com/gevent-go/gevent/queue"
+)
+
+func TestBlockingContract(t *testing.T) {
+	blocktest.Check(t, blocktest.Op{Name: "Queue.Get", Setup: func() blocktest.Op {
+		var q queue.Queue[int]
+		return blocktest.Op{
+			Block:       func() error { _, err := q.Get(); return err },
+			WithTimeout: func(d time.Duration) error { _, err := q.Get(d); return err },
+		}
+	}})
+	blocktest.Check(t, blocktest.Op{Name: "Queue.Peek", Setup: func() blocktest.Op {
+		var q queue.Queue[int]
+		return blocktest.Op{
+			Block:       func() error { _, err := q.Peek(); return err },
+			WithTimeout: func(d time.Duration) error { _, err := q.Peek(d); return err },
+		}
+	}})
+	blocktest.Check(t, blocktest.Op{Name: "Queue.Put", Setup: func() blocktest.Op {
+		q := queue.NewQueue[int](1)
+		q.Put(0)
+		return blocktest.Op{
+			Block:       func() error { return q.Put(1) },
+			WithTimeout: func(d time.Duration) error { return q.Put(1, d) },
+		}
+	}})
+	blocktest.Check(t, blocktest.Op{Name: "Channel.Get", Setup: func() blocktest.Op {
+		var c queue.Channel[int]
+		return blocktest.Op{
+			Block:       func() error { _, err := c.Get(); return err },
+			WithTimeout: func(d time.Duration) error { _, err := c.Get(d); return err },
+		}
+	}})
+	blocktest.Check(t, blocktest.Op{Name: "Channel.Put", Setup: func() blocktest.Op {
+		var c queue.Channel[int]
+		return blocktest.Op{
+			Block:       func() error { return c.Put(1) },
+			WithTimeout: func(d time.Duration) error { return c.Put(1, d) },
+		}
+	}})
+	blocktest.Check(t, blocktest.Op{Name: "JoinableQueue.Join", Setup: func() blocktest.Op {
+		var q queue.JoinableQueue[int]
+		q.Put(1)
+		return blocktest.Op{
+			Block: func() error { _, err := q.Join(); return err },
+			WithTimeout: func(d time.Duration) error {
+				ok, err := q.Join(d)
+				if err == nil && !ok {
+					return gevent.ErrTimeout
+				}
+				return err
+			},
+		}
+	}})
+}
+
+func TestTimeoutErrors(t *testing.T) {
+	gevent.Run(func() error {
+		var q queue.Queue[int]
+		_, err := q.Get(time.Millisecond)
+		if !errors.Is(err, queue.ErrEmpty) || !errors.Is(err, gevent.ErrTimeout) {
+			t.Errorf("Get timeout: %v", err)
+		}
+		if _, err := q.GetNowait(); err != queue.ErrEmpty {
+			t.Errorf("GetNowait: %v", err)
+		}
+		b := queue.NewQueue[int](1)
+		b.PutNowait(1)
+		if err := b.PutNowait(2); err != queue.ErrFull {
+			t.Errorf("PutNowait: %v", err)
+		}
+		err = b.Put(2, 0)
+		if !errors.Is(err, queue.ErrFull) || !errors.Is(err, gevent.ErrTimeout) {
+			t.Errorf("Put timeout: %v", err)
+		}
+		if b.Len() != 1 {
+			t.Errorf("timed-out putter left %d items", b.Len())
+		}
+		return nil
+	})
+}
+
+// A getter that timed out or was killed consumes nothing, and waiting
+// getters are served FIFO even when a newcomer finds an item.
+func TestNothingLostFIFO(t *testing.T) {
+	gevent.Run(func() error {
+		var q queue.Queue[int]
+		var got []string
+		getter := func(name string, d ...time.Duration) *gevent.Greenlet[struct{}] {
+			return gevent.Go(func() {
+				v, err := q.Get(d...)
+				if err != nil {
+					got = append(got, name+":err")
+					return
+				}
+				got = append(got, name+":"+string(rune('0'+v)))
+			})
+		}
+		a := getter("a")
+		b := getter("b", time.Millisecond)
+		k := getter("k")
+		c := getter("c")
+		gevent.Sleep(0)
+		k.Kill(nil, true)
+		gevent.Sleep(10 * time.Millisecond) // b times out
+		q.Put(1)
+		q.Put(2)
+		late := getter("late") // finds items but must queue behind a and c
+		gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, b, c})
+		q.Put(3)
+		late.Join()
+		want := []string{"b:err", "k:err", "a:1", "c:2", "late:3"}
+		slices.Sort(want[:2])
+		if len(got) > 1 {
+			slices.Sort(got[:2])
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("got %v, want %v", got, want)
+		}
+		if q.Len() != 0 {
+			t.Errorf("%d items left", q.Len())
+		}
+		return nil
+	})
+}
+
+func TestPuttersFIFOBounded(t *testing.T) {
+	gevent.Run(func() error {
+		q := queue.NewQueue[int](1)
+		q.Put(0)
+		var gs []*gevent.Greenlet[struct{}]
+		for i := 1; i <= 5; i++ {
+			gs = append(gs, gevent.Go(func() {
+				d := []time.Duration{}
+				if i == 3 {
+					d = append(d, time.Millisecond)
+				}
+				q.Put(i, d...)
+			}))
+		}
+		gevent.Sleep(10 * time.Millisecond)
+		var got []int
+		for range 5 {
+			v, _ := q.Get()
+			got = append(got, v)
+		}
+		gevent.JoinAll(gs)
+		if want := []int{0, 1, 2, 4, 5}; !slices.Equal(got, want) {
+			t.Errorf("got %v, want %v (putter 3 timed out)", got, want)
+		}
+		return nil
+	})
+}
+
+func TestVariants(t *testing.T) {
+	gevent.Run(func() error {
+		tests := []struct {
+			name string
+			q    *queue.Queue[int]
+			want []int
+		}{
+			{"fifo", queue.NewQueue[int](0), []int{3, 1, 2}},
+			{"lifo", queue.NewLifoQueue[int](0), []int{2, 1, 3}},
+			{"priority", queue.NewOrderedPriorityQueue[int](0), []int{1, 2, 3}},
+			{"priority-desc", queue.NewPriorityQueue(0, func(a, b int) bool { return a > b }), []int{3, 2, 1}},
+		}
+		for _, tc := range tests {
+			for _, v := range []int{3, 1, 2} {
+				tc.q.Put(v)
+			}
+			if p, _ := tc.q.Peek(); p != tc.want[0] {
+				t.Errorf("%s: Peek = %d", tc.name, p)
+			}
+			var got []int
+			for !tc.q.Empty() {
+				v, _ := tc.q.Get()
+				got = append(got, v)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
+			}
+		}
+		return nil
+	})
+}
+
+func TestJoinableQueue(t *testing.T) {
+	gevent.Run(func() error {
+		var q queue.JoinableQueue[int]
+		if err := q.TaskDone(); err != queue.ErrTaskDone {
+			t.Errorf("TaskDone on empty: %v", err)
+		}
+		for i := range 3 {
+			q.Put(i)
+		}
+		done := 0
+		gevent.Go(func() {
+			for range 3 {
+				q.Get()
+				gevent.Sleep(time.Millisecond)
+				done++
+				q.TaskDone()
+			}
+		})
+		if ok, err := q.Join(); !ok || err != nil || done != 3 {
+			t.Errorf("Join = %v %v with %d done", ok, err, done)
+		}
+		return nil
+	})
+}
+
+func TestShutdown(t *testing.T) {
+	gevent.Run(func() error {
+		q := queue.NewQueue[int](1)
+		getter := gevent.Spawn(func() (int, error) {
+			var e queue.Queue[int]
+			gevent.Go(func() { e.Shutdown(false) })
+			return e.Get()
+		})
+		q.Put(1)
+		putter := gevent.GoErr(func() error { return q.Put(2) })
+		gevent.Sleep(0)
+		q.Shutdown(false)
+		if err := putter.Join(); err != nil || !errors.Is(putter.Err(), queue.ErrShutDown) {
+			t.Errorf("blocked putter: %v", putter.Err())
+		}
+		if _, err := getter.Get(); !errors.Is(err, queue.ErrShutDown) {
+			t.Errorf("blocked getter: %v", err)
+		}
+		if err := q.Put(3); err != queue.ErrShutDown {
+			t.Errorf("Put after shutdown: %v", err)
+		}
+		var got []int
+		for v := range q.All() {
+			got = append(got, v)
+		}
+		if !slices.Equal(got, []int{1}) {
+			t.Errorf("All after shutdown = %v, want [1]", got)
+		}
+		j := queue.NewJoinableQueue[int](0)
+		j.Put(1)
+		j.Put(2)
+		j.Shutdown(true)
+		if ok, err := j.Join(0); !ok || err != nil || j.Len() != 0 {
+			t.Errorf("immediate shutdown: Join %v %v, Len %d", ok, err, j.Len())
+		}
+		return nil
+	})
+}
+
+func TestChannelRendezvous(t *testing.T) {
+	gevent.Run(func() error {
+		var c queue.Channel[string]
+		var log []string
+		p := gevent.Go(func() {
+			c.Put("a")
+			log = append(log, "put a returned")
+		})
+		gevent.Sleep(time.Millisecond)
+		if p.Dead() {
+			t.Fatal("Put returned without a getter")
+		}
+		v, err := c.Get()
+		log = append(log, "got "+v)
+		p.Join()
+		if err != nil || !slices.Equal(log, []string{"got a", "put a returned"}) {
+			t.Errorf("log %v, err %v", log, err)
+		}
+		// A putter that timed out handed nothing.
+		if err := c.Put("x", time.Millisecond); !errors.Is(err, queue.ErrFull) {
+			t.Errorf("Put timeout: %v", err)
+		}
+		if _, err := c.GetNowait(); err != queue.ErrEmpty {
+			t.Errorf("GetNowait: %v", err)
+		}
+		return nil
+	})
+}
+
+func TestFromHubCallback(t *testing.T) {
+	gevent.Run(func() error {
+		q := queue.NewQueue[int](1)
+		var errs []error
+		g := gevent.Go(func() { v, _ := q.Get(); errs = append(errs, error(nil)); _ = v })
+		gevent.Sleep(0)
+		h := gevent.GetHub()
+		h.Schedule(func() {
+			errs = append(errs, q.Put(1)) // room: fine
+			errs = append(errs, q.Put(2)) // resumes the getter to make room
+			errs = append(errs, q.Put(3)) // full, nobody to resume
+		})
+		g.Join()
+		gevent.Sleep(0)
+		if len(errs) != 4 || errs[0] != nil || errs[2] != nil && errs[1] != nil || !errors.Is(errs[3], gevent.ErrBlockingSwitchOut) {
+			t.Errorf("errs %v", errs)
+		}
+		return nil
+	})
+}

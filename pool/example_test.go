@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/lock"
 	"github.com/gevent-go/gevent/pool"
 )
 
@@ -281,4 +282,40 @@ func ExamplePool_Full() {
 	// a closed
 	// pool size 1 full False
 	// after shutdown 0
+}
+
+// Seeds 001 and 002 (sem.py): Pool().map runs workers that share a
+// BoundedSemaphore(2); the second map uses the `with sem:` form.
+func ExampleMap_boundedSemaphore() {
+	sem := lock.NewBoundedSemaphore(2)
+	worker1 := func(n int) (struct{}, error) {
+		sem.Acquire()
+		fmt.Printf("Worker %d acquired semaphore\n", n)
+		gevent.Sleep(0)
+		sem.Release()
+		fmt.Printf("Worker %d released semaphore\n", n)
+		return struct{}{}, nil
+	}
+	worker2 := func(n int) (struct{}, error) {
+		sem.With(func() error {
+			fmt.Printf("Worker %d acquired semaphore\n", n)
+			return gevent.Sleep(0)
+		})
+		fmt.Printf("Worker %d released semaphore\n", n)
+		return struct{}{}, nil
+	}
+	p := pool.MustPool(pool.Unlimited) // gevent's Pool()
+	pool.Map(p, worker1, slices.Values([]int{0, 1}))
+	pool.Map(p, worker2, slices.Values([]int{3, 4, 5}))
+	// Output:
+	// Worker 0 acquired semaphore
+	// Worker 1 acquired semaphore
+	// Worker 0 released semaphore
+	// Worker 1 released semaphore
+	// Worker 3 acquired semaphore
+	// Worker 4 acquired semaphore
+	// Worker 3 released semaphore
+	// Worker 4 released semaphore
+	// Worker 5 acquired semaphore
+	// Worker 5 released semaphore
 }

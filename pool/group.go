@@ -55,7 +55,7 @@ type Group struct {
 	// Pool part (limited is false for a Group and for an unlimited Pool).
 	limited   bool
 	size      int
-	avail     int                      // free slots
+	avail     int                       // free slots
 	slotWait  gevent.WaitList[struct{}] // Add/Spawn waiting for a slot
 	availWait gevent.WaitList[struct{}] // WaitAvailable callers
 	notifying bool

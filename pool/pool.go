@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/queue"
 )
 
 // Unlimited, passed to NewPool, makes a pool that never gets full
@@ -34,6 +35,10 @@ var (
 type poolFull struct{}
 
 func (*poolFull) Error() string { return "pool: pool is full" }
+
+// Is makes ErrPoolFull a "full" error like the queue's, as gevent's
+// PoolFull subclasses queue.Full: errors.Is(ErrPoolFull, queue.ErrFull).
+func (*poolFull) Is(target error) bool { return target == queue.ErrFull }
 
 // fullError is ErrPoolFull after a per-call timeout.
 type fullError struct{ timeout error }

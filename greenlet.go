@@ -57,6 +57,7 @@ type greenlet struct {
 	killDelivered  bool
 	unwinding      bool
 	named          bool // seq assigned
+	drive          bool // resumed by the hub from its ready queue: see switchOut
 
 	self    runner
 	name    string
@@ -101,7 +102,9 @@ type resumeTask greenlet
 func (t *resumeTask) RunTask() {
 	g := (*greenlet)(t)
 	if g.state == stateScheduled {
+		g.drive = true
 		g.hub.switchTo(g)
+		g.drive = false
 	}
 }
 

@@ -528,3 +528,34 @@ func TestGoexitInGreenletDoesNotKillHub(t *testing.T) {
 		return nil
 	})
 }
+
+// A waiting greenlet runs the greenlets at the head of the ready queue
+// itself (saving a switch through the hub); hub callbacks interleaved with
+// them must still run exactly where the hub would run them.
+func TestDirectHandOffKeepsOrderWithCallbacks(t *testing.T) {
+	run(t, func() error {
+		h := gevent.GetHub()
+		var trace []string
+		step := func(name string) func() {
+			return func() {
+				for i := range 3 {
+					trace = append(trace, fmt.Sprint(name, i))
+					if i == 1 && name == "A" {
+						h.Schedule(func() { trace = append(trace, "cb2") })
+					}
+					gevent.Sleep(0)
+				}
+			}
+		}
+		a := gevent.Go(step("A"))
+		b := gevent.Go(step("B"))
+		h.Schedule(func() { trace = append(trace, "cb1") })
+		c := gevent.Go(step("C"))
+		gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, b, c})
+		want := "[A0 B0 cb1 C0 A1 B1 C1 cb2 A2 B2 C2]"
+		if fmt.Sprint(trace) != want {
+			t.Fatalf("trace %v\nwant  %s", trace, want)
+		}
+		return nil
+	})
+}

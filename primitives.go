@@ -50,6 +50,7 @@ func (h *Hub) InCallback() bool { return h.inHub }
 type WaitList[T any] struct {
 	head, tail *waitNode[T]
 	n          int
+	free       *waitNode[T] // recycled nodes (single hub: no locking)
 }
 
 type waitNode[T any] struct {
@@ -110,7 +111,14 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	if timeout == Forever {
 		timeout = -1
 	}
-	n := &waitNode[T]{g: c}
+	n := l.free
+	if n != nil {
+		l.free = n.next
+		n.next = nil
+	} else {
+		n = &waitNode[T]{}
+	}
+	n.g = c
 	l.push(n)
 	err = c.parkTimeout(timeout)
 	if n.handed {
@@ -119,10 +127,20 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 		if err != nil && err != errWaitTimeout {
 			c.repend(err)
 		}
-		return n.v, nil
+		v := n.v
+		l.recycle(n)
+		return v, nil
 	}
 	l.remove(n)
+	l.recycle(n)
 	return zero, timeoutError(err, timeout)
+}
+
+func (l *WaitList[T]) recycle(n *waitNode[T]) {
+	var zero T
+	n.g, n.v, n.handed, n.prev = nil, zero, false, nil
+	n.next = l.free
+	l.free = n
 }
 
 // repend puts back an interrupt that arrived together with a successful

@@ -46,6 +46,8 @@ type Loop struct {
 	fdWaits  int // FDs with a waiter: they keep the loop alive
 	fdActive int // registered FDs: the loop polls each iteration while > 0
 
+	budget int // tasks the current iteration may still run
+
 	postMu   sync.Mutex
 	posted   []Task
 	postN    atomic.Int32
@@ -202,9 +204,11 @@ func (l *Loop) RunOnce(block bool) bool {
 }
 
 func (l *Loop) runReady(n int) {
-	for n > 0 {
-		n = l.runSome(n)
+	l.budget = n
+	for l.budget > 0 && l.ready.n > 0 {
+		l.runSome()
 	}
+	l.budget = 0
 }
 
 // drainBatch is how many tasks an iteration may run, counting tasks made
@@ -213,20 +217,36 @@ func (l *Loop) runReady(n int) {
 // FIFO either way.
 const drainBatch = 64
 
-// runSome runs up to n ready tasks and returns how many are left to run if a
-// task panicked (the panic is reported and the rest still run).
-func (l *Loop) runSome(n int) (left int) {
+// runSome runs ready tasks while the iteration's budget lasts; a task that
+// panics is reported and runSome returns, to be called again for the rest.
+func (l *Loop) runSome() {
 	defer func() {
 		if r := recover(); r != nil {
 			l.report(r)
 		}
 	}()
-	for ; n > 0 && l.ready.n > 0; n-- {
-		t := l.ready.popFront()
-		left = n - 1
-		t.RunTask()
+	for l.budget > 0 && l.ready.n > 0 {
+		l.budget--
+		l.ready.popFront().RunTask()
 	}
-	return 0
+}
+
+// Head returns the task at the head of the ready FIFO if the current
+// iteration's budget allows running it now, else nil. With PopHead it lets
+// a task that is itself running on the loop's behalf run the next task
+// exactly as the loop would (same order, same budget).
+func (l *Loop) Head() Task {
+	if l.budget <= 0 || l.ready.n == 0 {
+		return nil
+	}
+	return l.ready.buf[l.ready.head]
+}
+
+// PopHead removes the head task (after Head returned it) and charges it to
+// the iteration's budget.
+func (l *Loop) PopHead() {
+	l.budget--
+	l.ready.popFront()
 }
 
 func (l *Loop) report(r any) {

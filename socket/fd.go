@@ -39,6 +39,11 @@ type netFD struct {
 	wWaiting bool       // hub-only: a greenlet waits to write
 	rWaitDL  int64      // hub-only: the deadline that wait uses
 	wWaitDL  int64
+	// poisoned (hub-only): a greenlet was unwound (second kill, hub
+	// shutdown) while waiting on pfd. The core leaves it registered as the
+	// waiter, so pfd.Close would wake a dead greenlet; the registration is
+	// abandoned instead (closing the descriptor removes it from epoll).
+	poisoned bool
 
 	state     atomic.Int64 // closingBit | references
 	rdeadline atomic.Int64 // unix nanoseconds, 0: none
@@ -147,9 +152,9 @@ func (fd *netFD) Close() error {
 	}
 	if fd.hub != nil {
 		if fd.onHub() {
-			fd.pfd.Close(net.ErrClosed)
+			fd.closePFD()
 		} else {
-			fd.hub.Post(func() { fd.pfd.Close(net.ErrClosed) })
+			fd.hub.Post(fd.closePFD)
 		}
 	}
 	fd.decref()
@@ -161,18 +166,25 @@ func (fd *netFD) Close() error {
 func (fd *netFD) destroy() {
 	if fd.hub != nil {
 		if fd.onHub() {
-			fd.pfd.Close(net.ErrClosed)
+			fd.closePFD()
 			unix.Close(fd.sysfd)
 			return
 		}
 		if fd.hub.Post(func() {
-			fd.pfd.Close(net.ErrClosed)
+			fd.closePFD()
 			unix.Close(fd.sysfd)
 		}) {
 			return
 		}
 	}
 	unix.Close(fd.sysfd)
+}
+
+// closePFD unregisters the fd and wakes its waiters (hub-only).
+func (fd *netFD) closePFD() {
+	if !fd.poisoned {
+		fd.pfd.Close(net.ErrClosed)
+	}
 }
 
 // deadline returns the read or write deadline in unix nanoseconds.
@@ -222,7 +234,7 @@ func (fd *netFD) setDeadline(t time.Time, read, write bool) error {
 // one is closed with errRearm and the waiters retry on the new one (epoll
 // reports the current readiness of a newly added fd, so nothing is missed).
 func (fd *netFD) rearm() {
-	if fd.closing() {
+	if fd.closing() || fd.poisoned {
 		return
 	}
 	stale := (fd.rWaiting && fd.rWaitDL != fd.rdeadline.Load()) ||
@@ -253,6 +265,12 @@ func (fd *netFD) wait(write, onHub bool) error {
 }
 
 func (fd *netFD) waitHub(write bool) error {
+	waiting := false
+	defer func() {
+		if waiting { // unwound by a panic while parked
+			fd.poisoned = true
+		}
+	}()
 	for {
 		if fd.closing() {
 			return net.ErrClosed
@@ -267,6 +285,7 @@ func (fd *netFD) waitHub(write bool) error {
 		}
 		pfd := fd.pfd
 		var err error
+		waiting = true
 		if write {
 			fd.wWaiting, fd.wWaitDL = true, dl
 			err = pfd.WaitWrite(timeout)
@@ -276,6 +295,7 @@ func (fd *netFD) waitHub(write bool) error {
 			err = pfd.WaitRead(timeout)
 			fd.rWaiting = false
 		}
+		waiting = false
 		switch {
 		case err == nil:
 			return nil

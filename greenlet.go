@@ -80,9 +80,6 @@ type greenlet struct {
 	finished atomic.Bool
 	ctx      context.Context
 	cancel   context.CancelCauseFunc
-
-	// Locals holds greenlet-local storage (package local); freed at death.
-	locals map[any]any
 }
 
 func (g *greenlet) init(self runner) { g.self = self }
@@ -286,7 +283,6 @@ func (g *greenlet) finish(err error) {
 	h.alive.remove(g)
 	h.loop.Stop(&g.timer)
 	g.pendingTimeout = nil
-	g.locals = nil
 	g.finished.Store(true)
 	if g.doneReq.Load() {
 		g.mu.Lock()

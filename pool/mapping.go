@@ -53,62 +53,32 @@ func ApplyAsync[T any](r Runner, fn func() (T, error)) *gevent.Greenlet[T] {
 }
 
 // Map runs fn over items in r and returns the results in input order
-// (gevent's map). As in gevent, the work runs in a helper greenlet that
-// spawns one greenlet per item (waiting for slots in a Pool) and then
-// collects them in order; Map waits for it.
+// (gevent's map). As in gevent, a helper greenlet spawns one greenlet per
+// item (waiting for slots in a Pool) while Map collects the results: it is
+// IMap, collected.
 //
 // On the first error in input order, Map returns nil and that error, and
-// the workers still running are killed (gevent leaves them running). If the
-// caller is killed or its Timeout scope fires, Map returns that error and
-// the helper and its workers are killed (without waiting for them).
+// the workers still running are killed and waited for (gevent leaves them
+// running). If the caller is killed or its Timeout scope fires, Map returns
+// that error and the helper and its workers are killed (and waited for,
+// except after the caller's own kill).
 func Map[T, R any](r Runner, fn func(T) (R, error), items iter.Seq[T]) ([]R, error) {
-	h := MapAsync(r, fn, items)
-	out, err := h.Get()
-	if err != nil && !h.Dead() {
-		h.Kill(nil, false)
+	var out []R
+	for v, err := range imap(r, fn, items, true, nil) {
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
 	}
-	return out, err
+	return out, nil
 }
 
-// MapAsync starts Map's helper greenlet and returns it at once (gevent's
+// MapAsync runs Map in a new greenlet and returns it at once (gevent's
 // map_async): its value is the results in input order. Killing it kills the
 // workers it started.
 func MapAsync[T, R any](r Runner, fn func(T) (R, error), items iter.Seq[T]) *gevent.Greenlet[[]R] {
-	g := r.group()
-	g.check("MapAsync")
-	return gevent.Spawn(func() ([]R, error) { return mapAll(g, fn, items) })
-}
-
-func mapAll[T, R any](g *Group, fn func(T) (R, error), items iter.Seq[T]) (out []R, err error) {
-	var gls []*gevent.Greenlet[R]
-	done := 0
-	defer func() {
-		if err != nil {
-			for _, gl := range gls[done:] {
-				gl.Kill(nil, false)
-			}
-		}
-	}()
-	for item := range items {
-		gl, err := Spawn(g, func() (R, error) { return fn(item) })
-		if err != nil {
-			return nil, err
-		}
-		gls = append(gls, gl)
-	}
-	out = make([]R, len(gls))
-	for i, gl := range gls {
-		if err := gl.Join(); err != nil {
-			return nil, err
-		}
-		done = i + 1
-		v, err := result(gl)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = v
-	}
-	return out, nil
+	r.group().check("MapAsync")
+	return gevent.Spawn(func() ([]R, error) { return Map(r, fn, items) })
 }
 
 // result is a finished worker's value or error; a kill counts as an error.
@@ -247,12 +217,27 @@ func (m *run[T, R]) iterate(items iter.Seq[T], yield func(R, error) bool) {
 	}
 }
 
-// feed spawns one worker per item, in the group (waiting for slots).
+// feedBatch is how many workers the feeder starts in a row before it
+// yields to them.
+const feedBatch = 1024
+
+// feed spawns one worker per item, in the group (waiting for slots). It
+// yields after every feedBatch workers it could start without waiting:
+// workers then start in the same order as if all were spawned at once, but
+// one batch is alive at a time when they do not block (gevent spawns them
+// all first).
 func (m *run[T, R]) feed(items iter.Seq[T]) {
 	idx := 0
 	for item := range items {
 		if m.stopped {
 			return
+		}
+		if idx > 0 && idx%feedBatch == 0 {
+			// Let the workers started so far run before starting more, so
+			// that a huge input does not keep every greenlet alive at once.
+			if gevent.Sleep(0) != nil || m.stopped {
+				return
+			}
 		}
 		if err := m.g.acquire(-1); err != nil {
 			if !errors.Is(err, gevent.ErrGreenletExit) {

@@ -65,10 +65,14 @@ type member struct {
 	g          gevent.AnyGreenlet
 	id         gevent.LinkID
 	dying      bool
-	gone       bool   // left the group
-	onDone     func() // run from the link after the greenlet left
+	gone       bool       // left the group
+	onDone     doneNotify // told from the link after the greenlet left
 	prev, next *member
 }
+
+// doneNotify is told when a tracked greenlet finished (the mapping
+// functions' tasks).
+type doneNotify interface{ memberDone() }
 
 func (g *Group) group() *Group { return g }
 
@@ -181,13 +185,17 @@ func Spawn[T any](r Runner, fn func() (T, error)) (*gevent.Greenlet[T], error) {
 	return gl, nil
 }
 
-// track makes gl a member whose slot (if any) is already taken. onDone,
-// if set, runs from gl's link after gl left the group.
-func (g *Group) track(gl gevent.AnyGreenlet, onDone func()) *member {
+// track makes gl a member whose slot (if any) is already taken, with m
+// (nil: a new member) as its record. m.onDone, if set, is told from gl's
+// link after gl left the group.
+func (g *Group) track(gl gevent.AnyGreenlet, m *member) *member {
 	if g.members == nil {
 		g.members = make(map[gevent.AnyGreenlet]*member)
 	}
-	m := &member{g: gl, onDone: onDone}
+	if m == nil {
+		m = &member{}
+	}
+	m.g = gl
 	m.id = gl.Rawlink(func() { g.finished(m) })
 	g.members[gl] = m
 	m.prev = g.tail
@@ -206,7 +214,7 @@ func (g *Group) finished(m *member) {
 		g.remove(m)
 	}
 	if m.onDone != nil {
-		m.onDone()
+		m.onDone.memberDone()
 	}
 }
 

@@ -139,7 +139,9 @@ type res[R any] struct {
 	ok  bool
 }
 
-type task[R any] struct {
+type task[T, R any] struct {
+	member
+	run     *run[T, R]
 	gl      *gevent.Greenlet[R]
 	idx     int
 	pos     int  // index in run.live
@@ -157,7 +159,7 @@ type run[T, R any] struct {
 	head int
 	next int // ordered: index of the next result to yield
 
-	live        []*task[R]
+	live        []*task[T, R]
 	outstanding int // workers started whose result is not delivered
 	feedDone    bool
 	feedErr     error
@@ -249,7 +251,8 @@ func (m *run[T, R]) feed(items iter.Seq[T]) {
 			m.g.release()
 			return
 		}
-		t := &task[R]{idx: idx, pos: len(m.live)}
+		t := &task[T, R]{run: m, idx: idx, pos: len(m.live)}
+		t.onDone = t
 		idx++
 		fn := m.fn
 		if m.maxSize > 0 {
@@ -265,13 +268,13 @@ func (m *run[T, R]) feed(items iter.Seq[T]) {
 		}
 		m.live = append(m.live, t)
 		m.outstanding++
-		m.g.track(t.gl, func() { m.done(t) })
+		m.g.track(t.gl, &t.member)
 		t.gl.Start()
 	}
 }
 
 // waitRoom holds a finished worker while maxSize results wait unread.
-func (m *run[T, R]) waitRoom(t *task[R]) error {
+func (m *run[T, R]) waitRoom(t *task[T, R]) error {
 	for m.unread >= m.maxSize && !(m.ordered && t.idx == m.next) {
 		if _, err := m.room.Wait(-1); err != nil {
 			return err
@@ -282,8 +285,10 @@ func (m *run[T, R]) waitRoom(t *task[R]) error {
 	return nil
 }
 
+func (t *task[T, R]) memberDone() { t.run.done(t) }
+
 // done runs from a worker's link: it delivers the worker's result.
-func (m *run[T, R]) done(t *task[R]) {
+func (m *run[T, R]) done(t *task[T, R]) {
 	last := m.live[len(m.live)-1]
 	m.live[t.pos] = last
 	last.pos = t.pos

@@ -319,3 +319,28 @@ func ExampleMap_boundedSemaphore() {
 	// Worker 5 acquired semaphore
 	// Worker 5 released semaphore
 }
+
+// Seed 001's variant of the group program: two lines per greenlet.
+func ExampleGroup_seed001() {
+	talk := func(msg string) func() {
+		return func() {
+			for range 2 {
+				fmt.Println(msg)
+			}
+		}
+	}
+	g1, g2, g3 := gevent.Go(talk("bar")), gevent.Go(talk("foo")), gevent.Go(talk("fizz"))
+	var group pool.Group
+	group.Add(g1)
+	group.Add(g2)
+	group.Join()
+	group.Add(g3)
+	group.Join()
+	// Output:
+	// bar
+	// bar
+	// foo
+	// foo
+	// fizz
+	// fizz
+}

@@ -344,3 +344,80 @@ func ExampleGroup_seed001() {
 	// fizz
 	// fizz
 }
+
+// Not a seed: the scheduling order of the mapping functions, checked
+// against gevent 22.10 (testdata/seed_py/interleave.py).
+func Example_interleaving() {
+	work := func(n int) (int, error) {
+		fmt.Println("start", n)
+		gevent.Sleep(0)
+		fmt.Println("end", n)
+		return n, nil
+	}
+	p := pool.MustPool(2)
+	for r := range pool.IMapUnordered(p, work, rangeSeq(5)) {
+		fmt.Println("got", r)
+	}
+	fmt.Println("--")
+	for r := range pool.IMap(p, work, slices.Values([]int{2, 1, 0})) {
+		fmt.Println("got", r)
+	}
+	fmt.Println("--")
+	out, _ := pool.Map(&pool.Group{}, work, rangeSeq(3))
+	fmt.Println(pyList(out))
+	fmt.Println("--")
+	a := pool.ApplyAsync(p, func() (int, error) { return work(7) })
+	b := pool.ApplyAsync(p, func() (int, error) { return work(8) })
+	c := pool.ApplyAsync(p, func() (int, error) { return work(9) })
+	fmt.Println("full", map[bool]string{true: "True", false: "False"}[p.Full()], p.Len())
+	gevent.JoinAll([]*gevent.Greenlet[int]{a, b, c})
+	fmt.Println("--")
+	pool.Spawn(p, func() (int, error) { return work(10) })
+	pool.Spawn(p, func() (int, error) { return work(11) })
+	p.Kill(nil, true)
+	fmt.Println("killed", p.Len())
+	// Output:
+	// start 0
+	// start 1
+	// end 0
+	// end 1
+	// got 0
+	// got 1
+	// start 2
+	// start 3
+	// end 2
+	// end 3
+	// got 2
+	// got 3
+	// start 4
+	// end 4
+	// got 4
+	// --
+	// start 2
+	// start 1
+	// end 2
+	// end 1
+	// got 2
+	// got 1
+	// start 0
+	// end 0
+	// got 0
+	// --
+	// start 0
+	// start 1
+	// start 2
+	// end 0
+	// end 1
+	// end 2
+	// [0, 1, 2]
+	// --
+	// full True 2
+	// start 7
+	// start 8
+	// end 7
+	// end 8
+	// start 9
+	// end 9
+	// --
+	// killed 0
+}

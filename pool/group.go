@@ -88,11 +88,23 @@ func (g *Group) check(op string) {
 	}
 }
 
+// checkRead is check for methods that only read: it does not bind g, so
+// that a Pool can be inspected before it is used in a hub.
+func (g *Group) checkRead(op string) {
+	if g.hub != nil && !g.hub.OnHub() {
+		panic("pool: " + op + " called from a goroutine that is not a greenlet of the group's hub")
+	}
+}
+
 // Len returns the number of greenlets in the group.
-func (g *Group) Len() int { return len(g.members) }
+func (g *Group) Len() int {
+	g.checkRead("Len")
+	return len(g.members)
+}
 
 // Contains reports whether gl is in the group.
 func (g *Group) Contains(gl gevent.AnyGreenlet) bool {
+	g.checkRead("Contains")
 	if gl == nil || g.members == nil {
 		return false
 	}
@@ -103,6 +115,7 @@ func (g *Group) Contains(gl gevent.AnyGreenlet) bool {
 // Greenlets returns the members, in the order they were added (gevent's
 // iteration over a group). The slice is a copy.
 func (g *Group) Greenlets() []gevent.AnyGreenlet {
+	g.checkRead("Greenlets")
 	out := make([]gevent.AnyGreenlet, 0, len(g.members))
 	for m := g.head; m != nil; m = m.next {
 		out = append(out, m.g)
@@ -353,6 +366,7 @@ func (g *Group) KillOne(gl gevent.AnyGreenlet, err error, block bool, timeout ..
 // Full reports whether the group has no free slot, that is, whether Add
 // and Spawn would wait: always false for a Group and an unlimited Pool.
 func (g *Group) Full() bool {
+	g.checkRead("Full")
 	return g.limited && g.size-len(g.members) <= 0
 }
 

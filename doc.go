@@ -21,12 +21,13 @@
 //
 // Package-level functions act on the hub of the calling greenlet. The
 // calling goroutine of Run becomes the main greenlet of a fresh hub, so
-// every test, t.Parallel tests included, can have its own. A goroutine
-// that belongs to no hub and calls a package-level function becomes the
-// main greenlet of the default hub, if that hub has none yet: so main()
-// just works, like gevent's main greenlet. Any other goroutine that calls a
-// package-level function gets a panic starting with "gevent:" (the hub is
-// left intact); to hand work to a hub from another goroutine use
+// every test, t.Parallel tests included, can have its own. The program's
+// main goroutine (the one that runs main, and Example functions under go
+// test) becomes the main greenlet of the default hub when it first calls a
+// package-level function: so main() just works, like gevent's main
+// greenlet. Any other goroutine that belongs to no hub and calls a
+// package-level function gets a panic starting with "gevent:" (no hub is
+// touched); to hand work to a hub from another goroutine use
 // Hub.Submit, Hub.Post and Hub.Hold, and to wait for a greenlet from
 // anywhere use Greenlet.Done (Join and Get also work from anywhere).
 //

@@ -73,20 +73,23 @@ func waitFD(fd int, write bool, timeout []time.Duration) error {
 		rf.r = c
 		rf.f.SetReader(task)
 	}
+	// Deferred: the wait may end in a panic that unwinds the greenlet (a
+	// kill it ignored, the hub's teardown); the fd must not keep it.
+	defer func() {
+		if write {
+			rf.w = nil
+			rf.f.ClearWriter(task)
+		} else {
+			rf.r = nil
+			rf.f.ClearReader(task)
+		}
+		if rf.r == nil && rf.w == nil {
+			rf.f.Unregister()
+			delete(h.rawFDs, fd)
+		}
+	}()
 	d := durationOf(timeout)
-	err = c.parkTimeout(d)
-	if write {
-		rf.w = nil
-		rf.f.ClearWriter(task)
-	} else {
-		rf.r = nil
-		rf.f.ClearReader(task)
-	}
-	if rf.r == nil && rf.w == nil {
-		rf.f.Unregister()
-		delete(h.rawFDs, fd)
-	}
-	return timeoutError(err, d)
+	return timeoutError(c.parkTimeout(d), d)
 }
 
 // FD is a file descriptor registered with a hub's epoll instance for
@@ -95,10 +98,11 @@ func waitFD(fd int, write bool, timeout []time.Duration) error {
 // calls WaitRead/WaitWrite only after EAGAIN. Methods must be called from
 // greenlets of the hub that registered it.
 type FD struct {
-	h      *Hub
-	f      *loop.FD
-	r, w   *greenlet
-	closed error
+	h       *Hub
+	f       *loop.FD
+	r, w    *greenlet
+	closed  error
+	wakeErr error
 }
 
 // RegisterFD registers fd (which must be non-blocking) with the calling
@@ -164,24 +168,54 @@ func (f *FD) wait(write bool, timeout time.Duration) error {
 		f.r = c
 		f.f.SetReader(task)
 	}
-	err = c.parkTimeout(timeout)
-	if write {
-		f.w = nil
-		if f.closed == nil {
-			f.f.ClearWriter(task)
-			f.f.ClearWritable()
+	// Deferred: the wait may end in a panic that unwinds the greenlet (a
+	// kill it ignored, the hub's teardown); the fd must not keep it.
+	defer func() {
+		if write {
+			f.w = nil
+			if f.closed == nil {
+				f.f.ClearWriter(task)
+			}
+		} else {
+			f.r = nil
+			if f.closed == nil {
+				f.f.ClearReader(task)
+			}
 		}
-	} else {
-		f.r = nil
-		if f.closed == nil {
-			f.f.ClearReader(task)
+	}()
+	err = c.parkTimeout(timeout)
+	if err == nil {
+		if f.closed != nil {
+			return f.closed
+		}
+		if write {
+			f.f.ClearWritable()
+		} else {
 			f.f.ClearReadable()
 		}
 	}
-	if err == nil && f.closed != nil {
-		return f.closed
+	if err == errWake {
+		return f.wakeErr
 	}
 	return timeoutError(err, timeout)
+}
+
+// errWake marks a wait ended by FD.Wake.
+var errWake = errors.New("gevent: fd wait woken")
+
+// Wake ends the current read (read true) or write wait on the fd, if any,
+// which returns err; the fd stays registered (for deadline changes). It
+// reports whether a greenlet was waiting.
+func (f *FD) Wake(read bool, err error) bool {
+	g := f.w
+	if read {
+		g = f.r
+	}
+	if g == nil || f.closed != nil {
+		return false
+	}
+	f.wakeErr = err
+	return g.wakeWith(errWake)
 }
 
 // Close unregisters the fd (it does not close it) and wakes its waiters,

@@ -242,6 +242,10 @@ func (g *greenlet) body(yield func(struct{}) bool) {
 	g.gid = gid.Get()
 	g.hub.curG.Store(g.gid)
 	g.finish(g.runProtected())
+	// This goroutine is about to exit and the runtime may reuse its
+	// identity for a goroutine of another hub: it must not stay recorded
+	// as this hub's current greenlet.
+	g.hub.curG.CompareAndSwap(g.gid, 0)
 }
 
 func (g *greenlet) runProtected() (err error) {
@@ -506,8 +510,10 @@ func (g *greenlet) waitElsewhere(d time.Duration) error {
 	return err
 }
 
+// durationOf turns an optional timeout into the internal form: -1 for none
+// (absent, or Forever), else the timeout with negatives meaning 0.
 func durationOf(timeout []time.Duration) time.Duration {
-	if len(timeout) == 0 {
+	if len(timeout) == 0 || timeout[0] == Forever {
 		return -1
 	}
 	return max(timeout[0], 0)

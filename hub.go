@@ -1,9 +1,11 @@
 package gevent
 
 import (
+	"bytes"
 	"fmt"
 	"iter"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -130,15 +132,15 @@ func current() *greenlet {
 	return nil
 }
 
-// self returns the calling greenlet, binding the calling goroutine as the
-// main greenlet of the default hub if that hub has none yet. It panics for
-// a goroutine that belongs to no hub when the default hub is taken.
+// self returns the calling greenlet, binding the program's main goroutine
+// as the main greenlet of the default hub on first use. It panics for any
+// other goroutine that belongs to no hub.
 func self(op string) *greenlet {
 	if c := current(); c != nil {
 		return c
 	}
 	hubsMu.Lock()
-	if defaultHub == nil {
+	if defaultHub == nil && isMainGoroutine() {
 		h, err := newHub()
 		if err != nil {
 			hubsMu.Unlock()
@@ -152,8 +154,18 @@ func self(op string) *greenlet {
 	}
 	hubsMu.Unlock()
 	panic("gevent: " + op + " called from a goroutine that is not a greenlet of any hub " +
-		"(the default hub belongs to the goroutine that used gevent first); " +
+		"(the default hub belongs to the program's main goroutine); " +
 		"run a hub on this goroutine with gevent.Run, or hand work to a hub with Hub.Submit")
+}
+
+// isMainGoroutine reports whether the caller is the program's main
+// goroutine (id 1), the only one the default hub may belong to: it lives as
+// long as the program, so its identity is never reused by another
+// goroutine while the hub exists. Called once per binding attempt.
+func isMainGoroutine() bool {
+	var buf [32]byte
+	n := runtime.Stack(buf[:], false)
+	return bytes.HasPrefix(buf[:n], []byte("goroutine 1 "))
 }
 
 // mustGreenlet is self for blocking calls: inside a hub callback it returns

@@ -1,8 +1,12 @@
 package gevent
 
 import (
+	"os"
 	"testing"
 	"time"
+
+	"github.com/gevent-go/gevent/internal/gid"
+	"golang.org/x/sys/unix"
 )
 
 // A timeout that fires while its greenlet is runnable (not waiting) is
@@ -66,6 +70,106 @@ func TestWaitListHandOffSurvivesRacingTimeout(t *testing.T) {
 		g.Join()
 		if got != 7 || err != nil {
 			t.Errorf("got %v %v", got, err)
+		}
+		return nil
+	})
+}
+
+// A greenlet unwound while it waits (here: the hub's teardown) leaves no
+// waiter behind on the fd or the wait list.
+func TestUnwoundWaitersLeaveNothingBehind(t *testing.T) {
+	var l WaitList[int]
+	var f *FD
+	var r, w *os.File
+	var err error
+	Run(func() error {
+		r, w, err = os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		unix.SetNonblock(int(r.Fd()), true)
+		f, err = RegisterFD(int(r.Fd()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		Go(func() {
+			defer func() { Sleep(0); Sleep(0) }()
+			for {
+				f.WaitRead(-1) // ignores the kill: unwound at the next wait
+			}
+		})
+		Go(func() {
+			for {
+				l.Wait(-1)
+			}
+		})
+		Sleep(0)
+		return nil
+	})
+	defer r.Close()
+	defer w.Close()
+	if f.r != nil || l.Len() != 0 {
+		t.Fatalf("after teardown: fd waiter %v, wait list %d", f.r, l.Len())
+	}
+}
+
+func TestForeverMeansNoTimeout(t *testing.T) {
+	Run(func() error {
+		g := Go(func() { Sleep(20 * time.Millisecond) })
+		if _, err := JoinAll([]*Greenlet[struct{}]{g}, Forever); err != nil || !g.Dead() {
+			t.Errorf("JoinAll(gs, Forever): %v dead=%v", err, g.Dead())
+		}
+		if err := g.Join(Forever); err != nil {
+			t.Error(err)
+		}
+		return nil
+	})
+}
+
+func TestFDWakeEndsOneWait(t *testing.T) {
+	Run(func() error {
+		r, w, _ := os.Pipe()
+		defer r.Close()
+		defer w.Close()
+		unix.SetNonblock(int(r.Fd()), true)
+		f, err := RegisterFD(int(r.Fd()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got error
+		g := Go(func() { got = f.WaitRead(-1) })
+		Sleep(0)
+		if !f.Wake(true, os.ErrDeadlineExceeded) {
+			t.Fatal("no reader to wake")
+		}
+		g.Join()
+		if got != os.ErrDeadlineExceeded {
+			t.Fatalf("woken wait returned %v", got)
+		}
+		// The fd is still registered: a new wait sees new data.
+		w.Write([]byte("x"))
+		if err := f.WaitRead(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		f.Close(os.ErrClosed)
+		return nil
+	})
+}
+
+// Regression (server tests flaking under t.Parallel): a finished greenlet's
+// goroutine identity stayed recorded as its hub's current greenlet while
+// the hub ran callbacks or slept; the runtime reuses the identity of an
+// exited goroutine, so a goroutine of another hub was taken for it.
+func TestFinishedGreenletIdentityNotKept(t *testing.T) {
+	Run(func() error {
+		h := GetHub()
+		var id uintptr
+		var seen uintptr = 1
+		g := Go(func() { id = gid.Get() })
+		g.Rawlink(func() { seen = h.curG.Load() }) // runs in the hub right after
+		g.Join()
+		if id == 0 || seen == id {
+			t.Fatalf("hub still records the finished greenlet's goroutine (%#x)", id)
 		}
 		return nil
 	})

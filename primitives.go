@@ -23,6 +23,25 @@ func CurrentHub(op string) (*Hub, error) {
 	return c.hub, nil
 }
 
+// CallerHub returns the hub the calling goroutine belongs to (as a greenlet
+// or as its loop); the program's main goroutine is bound to the default hub
+// as any package-level call would bind it; any other goroutine of no hub
+// gets nil. It never panics: for code that must pick between the
+// cooperative path and a plain blocking one (sockets used by a library's
+// own goroutines, say).
+func CallerHub() *Hub {
+	if c := current(); c != nil {
+		return c.hub
+	}
+	hubsMu.Lock()
+	bound := defaultHub != nil
+	hubsMu.Unlock()
+	if bound || !isMainGoroutine() {
+		return nil
+	}
+	return self("CallerHub").hub
+}
+
 // HubOf returns the hub of the calling greenlet or hub callback, without
 // the blocking check (for non-blocking operations such as Set or Put).
 func HubOf(op string) *Hub { return self(op).hub }
@@ -120,6 +139,16 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	}
 	n.g = c
 	l.push(n)
+	defer func() {
+		// A wait that ends in a panic (the greenlet unwinding after a kill
+		// it ignored, the hub's teardown) must leave the list clean.
+		if r := recover(); r != nil {
+			if !n.handed {
+				l.remove(n)
+			}
+			panic(r)
+		}
+	}()
 	err = c.parkTimeout(timeout)
 	if n.handed {
 		// Handed a value: the wait succeeded even if an interrupt raced it;

@@ -69,17 +69,8 @@ func DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // callerHub returns the hub of the calling greenlet, or nil for a
-// goroutine that is not one. Like every package-level call of this module,
-// a goroutine of no hub becomes the default hub's main greenlet if that
-// hub has none yet.
-func callerHub() (h *gevent.Hub) {
-	defer func() {
-		if recover() != nil {
-			h = nil
-		}
-	}()
-	return gevent.HubOf("interop")
-}
+// goroutine that is not one (see gevent.CallerHub).
+func callerHub() *gevent.Hub { return gevent.CallerHub() }
 
 // Call runs fn on the default thread pool and waits for it cooperatively:
 // the bridge for a library call that blocks in ways the hub cannot see

@@ -98,13 +98,6 @@ func TestMain(m *testing.M) {
 // SETs run at once on the pool's goroutines.
 func TestRedis200Greenlets(t *testing.T) {
 	t.Parallel()
-	if raceEnabled {
-		// The race detector slows the hub enough to hit a core bug: the
-		// loop livelocks in runTimers (a greenlet woken by its Sleep timer
-		// re-arms a timer computed from the loop's stale cached clock, due
-		// again in the same pass). Reported; remove once fixed.
-		t.Skip("core bug: runTimers livelock under -race (see the report)")
-	}
 	addr := startRedis(t)
 	run(t, func() error {
 		N := 200
@@ -203,13 +196,6 @@ func TestRedisDialerAloneBlocks(t *testing.T) {
 // called directly they add up.
 func TestRedisBlockingCommands(t *testing.T) {
 	t.Parallel()
-	if raceEnabled {
-		// The race detector slows the hub enough to hit a core bug: the
-		// loop livelocks in runTimers (a greenlet woken by its Sleep timer
-		// re-arms a timer computed from the loop's stale cached clock, due
-		// again in the same pass). Reported; remove once fixed.
-		t.Skip("core bug: runTimers livelock under -race (see the report)")
-	}
 	addr := startRedis(t)
 	const N, wait = 3, time.Second
 	measure := func(wrap bool) (el time.Duration, ticks int) {

@@ -72,46 +72,9 @@ func newFD(sysfd, family, sotype int, network string) (*netFD, error) {
 	return fd, nil
 }
 
-// known holds the hubs that own sockets, so that most callers are
-// recognised without gevent.HubOf (which binds a goroutine of no hub to the
-// default hub).
-var known atomic.Pointer[[]*gevent.Hub]
-
 // callerHub returns the hub of the calling greenlet, or nil for a goroutine
-// that is not a greenlet of any hub (and cannot become the default hub's
-// main greenlet because that is taken).
-func callerHub() (h *gevent.Hub) {
-	if p := known.Load(); p != nil {
-		for _, k := range *p {
-			if k.OnHub() {
-				return k
-			}
-		}
-	}
-	defer func() {
-		if recover() != nil {
-			h = nil
-		}
-	}()
-	h = gevent.HubOf("socket")
-	for {
-		old := known.Load()
-		var n []*gevent.Hub
-		if old != nil {
-			// Keep the list short: forget hubs that have been closed (their
-			// Post is refused).
-			for _, k := range *old {
-				if k.Post(func() {}) {
-					n = append(n, k)
-				}
-			}
-		}
-		n = append(n, h)
-		if known.CompareAndSwap(old, &n) {
-			return h
-		}
-	}
-}
+// that is not a greenlet of any hub (a library's own goroutine, say).
+func callerHub() *gevent.Hub { return gevent.CallerHub() }
 
 // onHub reports whether the caller may use the hub-only state.
 func (fd *netFD) onHub() bool { return fd.hub != nil && fd.hub.OnHub() }

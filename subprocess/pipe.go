@@ -34,9 +34,8 @@ func (p *pipeEnd) coop() (*gevent.FD, bool) {
 	if p.fd < 0 {
 		return nil, false
 	}
-	defer func() { recover() }() // not a greenlet of any hub: fall back
-	h := gevent.HubOf("subprocess pipe")
-	if !h.OnHub() {
+	h := gevent.CallerHub()
+	if h == nil { // not a greenlet of any hub: block this goroutine instead
 		return nil, false
 	}
 	if p.gfd == nil {

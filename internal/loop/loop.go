@@ -7,6 +7,7 @@
 package loop
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -186,6 +187,13 @@ func (l *Loop) RunOnce(block bool) bool {
 		} else {
 			timeout = int((d + int64(time.Millisecond) - 1) / int64(time.Millisecond))
 		}
+	}
+	if timeout != 0 {
+		// Let goroutines that were made runnable on this thread (a worker
+		// just started to run a job for the hub, say) run before the thread
+		// blocks in epoll_wait; otherwise they wait until the runtime
+		// notices the blocked thread and hands its queue to another.
+		runtime.Gosched()
 	}
 	l.sleeping.Store(true)
 	if l.postN.Load() > 0 {

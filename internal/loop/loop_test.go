@@ -161,3 +161,27 @@ func BenchmarkTimerStartStop(b *testing.B) {
 		l.Stop(&tm)
 	}
 }
+
+// Regression (a hub livelock): a timer task that starts a new timer due at
+// once (a woken greenlet that sleeps again after a long iteration) must not
+// make one pass of runTimers go on forever.
+func TestTimerRestartedInPassWaitsForNextPass(t *testing.T) {
+	l := newLoop(t)
+	var tm Timer
+	fired := 0
+	var task Func
+	task = func() {
+		fired++
+		l.StartAt(&tm, 0, task) // due at once, again and again
+	}
+	l.StartAt(&tm, 0, task)
+	l.runTimers(Now())
+	if fired != 1 {
+		t.Fatalf("one pass fired %d times", fired)
+	}
+	l.runTimers(Now())
+	if fired != 2 {
+		t.Fatalf("second pass: %d", fired)
+	}
+	l.Stop(&tm)
+}

@@ -68,8 +68,13 @@ func (l *Loop) Stop(t *Timer) {
 // Timers returns the number of active timers.
 func (l *Loop) Timers() int { return len(l.timers) }
 
+// runTimers fires the timers due at now, earliest first. Timers started
+// while it runs (a woken greenlet that sleeps again) never fire in the same
+// pass, and measure from now: a pass always ends, as in libev.
 func (l *Loop) runTimers(now int64) {
-	for len(l.timers) > 0 && l.timers[0].when <= now {
+	l.now, l.stale = now, false
+	limit := l.timerSq
+	for len(l.timers) > 0 && l.timers[0].when <= now && l.timers[0].seq <= limit {
 		t := l.timers[0]
 		task := t.task
 		l.Stop(t)

@@ -8,8 +8,9 @@
 // they work on any pollable descriptor, including sockets of package
 // socket that the hub already watches, and several greenlets may select on
 // the same descriptor at once. Results are level-triggered, like
-// select(2). Call them from greenlets; a goroutine of no hub becomes the
-// default hub's main greenlet, as everywhere in this module.
+// select(2). Call them from greenlets; the program's main goroutine
+// becomes the default hub's main greenlet, as everywhere in this module,
+// and any other goroutine of no hub gets a panic starting with "gevent:".
 package gselect
 
 import (

@@ -27,9 +27,8 @@ func run(t *testing.T, body func() error) {
 func sleeper(d time.Duration) func() { return func() { gevent.Sleep(d) } }
 
 // TestNewPoolSizes also inspects pools outside any hub (Size, Full): the
-// read-only methods must not bind the goroutine to the default hub
-// (regression: that broke every example of the binary, see
-// TestCoreStaleDefaultMain).
+// read-only methods must work without a hub (a test goroutine belongs to
+// none, and may not bind the default hub).
 func TestNewPoolSizes(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -30,8 +30,9 @@
 // it too: such a call blocks its own goroutine in poll(2), honouring the
 // deadlines and Close (noticed within 50 ms), and never touches the hub's
 // state except through Hub.Post. Sockets created by a goroutine that is not
-// a greenlet of any hub (and cannot become the default hub's main greenlet,
-// because it is taken) work entirely in that blocking mode. Calls from
+// a greenlet of any hub (see gevent.CallerHub: only the program's main
+// goroutine becomes one, of the default hub) work entirely in that
+// blocking mode. Calls from
 // several greenlets and goroutines at once are safe: each direction (read,
 // write) is serialised, greenlets in FIFO order.
 //

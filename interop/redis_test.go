@@ -135,12 +135,27 @@ func TestRedis200Greenlets(t *testing.T) {
 				if v != i {
 					return fmt.Errorf("GET %s = %d", key, v)
 				}
-				return nil
+				// A command that really waits (BLPOP on an empty list, 50 ms):
+				// run one after another, N of them take N x 50 ms or more.
+				_, err = threadpool.Apply(pool, func() (struct{}, error) {
+					n := inflight.Add(1)
+					defer inflight.Add(-1)
+					for old := peak.Load(); n > old && !peak.CompareAndSwap(old, n); old = peak.Load() {
+					}
+					err := rdb.BLPop(ctx, 50*time.Millisecond, "gevent:interop:empty").Err()
+					if err == redis.Nil {
+						err = nil
+					}
+					return struct{}{}, err
+				})
+				return err
 			})
 		}
-		if _, err := gevent.JoinAll(gs, 20*time.Second); err != nil {
+		start := time.Now()
+		if _, err := gevent.JoinAll(gs, 60*time.Second); err != nil {
 			t.Fatal(err)
 		}
+		elapsed := time.Since(start)
 		tick.Kill(nil, true)
 		for _, g := range gs {
 			if g.Err() != nil {
@@ -148,10 +163,13 @@ func TestRedis200Greenlets(t *testing.T) {
 			}
 		}
 		st := rdb.PoolStats()
-		t.Logf("%d greenlets: up to %d SETs in flight at once, %d connections opened, ticker ran %d times",
-			N, peak.Load(), st.TotalConns, ticks)
+		t.Logf("%d greenlets: SET+GET+BLPOP(50ms) each in %v; up to %d commands in flight at once, %d connections opened, ticker ran %d times",
+			N, elapsed, peak.Load(), st.TotalConns, ticks)
 		if peak.Load() < 2 {
-			t.Errorf("at most %d SET in flight: the greenlets did not overlap", peak.Load())
+			t.Errorf("at most %d command in flight: the greenlets did not overlap", peak.Load())
+		}
+		if seq := time.Duration(N) * 50 * time.Millisecond; elapsed > seq/4 {
+			t.Errorf("%d blocking commands of 50 ms took %v: they did not overlap (sequential: %v)", N, elapsed, seq)
 		}
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/pool"
 	"github.com/gevent-go/gevent/queue"
 	"github.com/gevent-go/gevent/server"
 )
@@ -91,4 +92,23 @@ func firstErr(errs ...error) error {
 		}
 	}
 	return nil
+}
+
+func init() {
+	packageWorkloads["pool_imap_unordered"] = func(n int) error {
+		p := pool.MustPool(100)
+		identity := func(x int) (int, error) { return x, nil }
+		for _, err := range pool.IMapUnordered(p, identity, func(yield func(int) bool) {
+			for i := range n {
+				if !yield(i) {
+					return
+				}
+			}
+		}) {
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 }

@@ -91,6 +91,7 @@ type wake uint8
 const (
 	wakeOK wake = iota
 	wakeShutDown
+	wakeItem // woken by Put directly, with an item set aside for it
 )
 
 // Queue is a queue of items of type T (gevent.queue.Queue): FIFO unless
@@ -104,6 +105,8 @@ type Queue[T any] struct {
 	putters   gevent.WaitList[wake]
 	scheduled bool
 	unlockFn  func()
+	reserved  int // items set aside for getters woken by Put (wakeItem)
+	peekers   int // blocked Peek calls
 	shut      bool
 	tasks     *tasks // JoinableQueue only
 }
@@ -176,6 +179,29 @@ func (q *Queue[T]) kick() {
 	q.hub.Schedule(q.unlockFn)
 }
 
+// wakeGetter follows a put that found getters waiting: gevent schedules
+// _unlock, a hub callback that will resume the first getter. When that is
+// all the callback would do (no unlock pending, no blocked Peek, an item
+// not yet promised to another getter) and the caller is a greenlet, the
+// getter's resume is scheduled instead, at the same place in the ready
+// queue, and the item is set aside for it: same order, but the greenlet
+// that blocks next can hand over to the getter directly, without a round
+// trip through the hub.
+func (q *Queue[T]) wakeGetter(h *gevent.Hub) {
+	if q.scheduled || q.peekers > 0 || h.InCallback() || q.buf.len() <= q.reserved {
+		q.kick()
+		return
+	}
+	if q.getters.WakeOne(wakeItem) {
+		q.reserved++
+		return
+	}
+	q.kick()
+}
+
+// free returns the number of items not promised to woken getters.
+func (q *Queue[T]) free() int { return q.buf.len() - q.reserved }
+
 // unlock is gevent's Queue._unlock: it alternately resumes the first
 // blocked putter (which puts its item) while there is room and the first
 // blocked getter (which takes an item) while there are items. Each runs at
@@ -186,7 +212,7 @@ func (q *Queue[T]) unlock() {
 		if q.putters.Len() > 0 && q.room() {
 			repeat = q.putters.WakeOne(wakeOK)
 		}
-		if q.getters.Len() > 0 && q.buf.len() > 0 {
+		if q.getters.Len() > 0 && q.free() > 0 {
 			if q.getters.WakeOne(wakeOK) {
 				repeat = true
 			}
@@ -217,7 +243,7 @@ func (q *Queue[T]) Put(v T, timeout ...time.Duration) error {
 	if q.room() && q.putters.Len() == 0 {
 		q.push(v)
 		if q.getters.Len() > 0 {
-			q.kick()
+			q.wakeGetter(h)
 		}
 		return nil
 	}
@@ -246,7 +272,7 @@ func (q *Queue[T]) Put(v T, timeout ...time.Duration) error {
 // putFromHub is gevent's put in the hub: resume blocked getters while the
 // queue is full, then put if there is room.
 func (q *Queue[T]) putFromHub(v T) bool {
-	for q.getters.Len() > 0 && q.buf.len() > 0 && !q.room() {
+	for q.getters.Len() > 0 && q.free() > 0 && !q.room() {
 		if !q.getters.WakeOne(wakeOK) {
 			break
 		}
@@ -268,7 +294,7 @@ func (q *Queue[T]) PutNowait(v T) error {
 	if q.room() && q.putters.Len() == 0 {
 		q.push(v)
 		if q.getters.Len() > 0 {
-			q.kick()
+			q.wakeGetter(h)
 		}
 		return nil
 	}
@@ -312,7 +338,7 @@ func (q *Queue[T]) take(peek bool) T {
 func (q *Queue[T]) get(op string, peek bool, timeout []time.Duration) (T, error) {
 	var zero T
 	h := q.bind(op)
-	if q.buf.len() > 0 && (peek || q.getters.Len() == 0) {
+	if peek && q.buf.len() > 0 || q.reserved == 0 && q.buf.len() > 0 && q.getters.Len() == 0 {
 		return q.take(peek), nil
 	}
 	if q.shut && q.buf.len() == 0 {
@@ -329,9 +355,18 @@ func (q *Queue[T]) get(op string, peek bool, timeout []time.Duration) (T, error)
 		// earlier getters wait (the Go port never lets a getter overtake).
 		q.kick()
 	}
+	if peek {
+		q.peekers++
+	}
 	w, err := q.getters.Wait(duration(timeout))
+	if peek {
+		q.peekers--
+	}
 	if err != nil {
 		return zero, mapWaitErr(err, errEmptyTimeout)
+	}
+	if w == wakeItem {
+		q.reserved = max(q.reserved-1, 0)
 	}
 	if w == wakeShutDown || q.buf.len() == 0 {
 		return zero, ErrShutDown
@@ -345,12 +380,12 @@ func (q *Queue[T]) getFromHub() bool {
 	if q.getters.Len() > 0 {
 		return false
 	}
-	for q.buf.len() == 0 && q.putters.Len() > 0 && q.room() {
+	for q.free() == 0 && q.putters.Len() > 0 && q.room() {
 		if !q.putters.WakeOne(wakeOK) {
 			break
 		}
 	}
-	return q.buf.len() > 0
+	return q.free() > 0
 }
 
 // GetNowait returns an item if it can without waiting, else ErrEmpty (or
@@ -363,7 +398,7 @@ func (q *Queue[T]) PeekNowait() (T, error) { return q.nowait("Queue.PeekNowait",
 func (q *Queue[T]) nowait(op string, peek bool) (T, error) {
 	var zero T
 	h := q.bind(op)
-	if q.buf.len() > 0 && (peek || q.getters.Len() == 0) {
+	if peek && q.buf.len() > 0 || q.reserved == 0 && q.buf.len() > 0 && q.getters.Len() == 0 {
 		return q.take(peek), nil
 	}
 	if h.InCallback() && q.getFromHub() {
@@ -404,6 +439,7 @@ func (q *Queue[T]) Shutdown(immediate bool) {
 	if immediate {
 		n := q.buf.len()
 		q.buf.clear()
+		q.reserved = 0
 		if q.tasks != nil && n > 0 {
 			q.tasks.unfinished = max(q.tasks.unfinished-n, 0)
 			if q.tasks.unfinished == 0 {

@@ -307,3 +307,47 @@ func TestFromHubCallback(t *testing.T) {
 		return nil
 	})
 }
+
+// A Put that wakes a blocked getter sets the item aside for it: a
+// GetNowait or a new Get before the woken getter runs cannot take it.
+func TestWokenGetterItemIsNotOvertaken(t *testing.T) {
+	gevent.Run(func() error {
+		var q queue.Queue[int]
+		var got int
+		g := gevent.Go(func() { got, _ = q.Get() })
+		gevent.Sleep(0) // g blocks in Get
+		q.Put(1)        // wakes g, which has not run yet
+		if v, err := q.GetNowait(); err == nil {
+			t.Errorf("GetNowait took %d, promised to the blocked getter", v)
+		}
+		if q.Len() != 1 {
+			t.Errorf("Len %d, want 1 (the item is still in the queue)", q.Len())
+		}
+		q.Put(2)
+		v, err := q.Get()
+		g.Join()
+		if got != 1 || v != 2 || err != nil {
+			t.Errorf("blocked getter got %d, newcomer got %d %v", got, v, err)
+		}
+		return nil
+	})
+}
+
+func TestImmediateShutdownWithWokenGetter(t *testing.T) {
+	gevent.Run(func() error {
+		var q queue.Queue[int]
+		var err error
+		g := gevent.Go(func() { _, err = q.Get() })
+		gevent.Sleep(0)
+		q.Put(1)
+		q.Shutdown(true)
+		g.Join()
+		if !errors.Is(err, queue.ErrShutDown) {
+			t.Errorf("getter woken before an immediate shutdown: %v", err)
+		}
+		if _, err := q.GetNowait(); !errors.Is(err, queue.ErrShutDown) {
+			t.Errorf("after: %v", err)
+		}
+		return nil
+	})
+}

@@ -48,3 +48,20 @@ func Idle() error {
 		}
 	}
 }
+
+// Reschedule puts the calling greenlet at the end of the ready queue and
+// switches out, as Sleep(0) does, but delivers nothing: a kill or a Timeout
+// that is pending, or that arrives meanwhile, is left for the caller's next
+// blocking call. It is for primitives that have completed their operation
+// and only give up their turn, so that the greenlets they woke run first,
+// where returning an error would wrongly report the operation as failed.
+// From a hub callback it does nothing.
+func Reschedule() {
+	g := self("Reschedule")
+	if g.isHub {
+		return
+	}
+	g.state = stateScheduled
+	g.hub.loop.Schedule((*resumeTask)(g))
+	g.switchOut()
+}

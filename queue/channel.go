@@ -104,6 +104,10 @@ func (c *Channel[T]) kick(getting bool) {
 // unlock pairs the first putter with the first getter, resuming the getter
 // with the item, then the putter.
 func (c *Channel[T]) unlock() {
+	// As in gevent, the callback stops counting as pending when it starts
+	// (gevent's callback object is false once run): puts and gets made by
+	// the greenlets it resumes schedule a new one.
+	c.scheduled = false
 	for c.putters.n > 0 && c.getters.Len() > 0 {
 		p := c.putters.head
 		c.putters.remove(p)
@@ -115,7 +119,6 @@ func (c *Channel[T]) unlock() {
 		// anything else runs), so this cannot fail.
 		p.wl.WakeOne(struct{}{})
 	}
-	c.scheduled = false
 }
 
 func (l *putList[T]) pushFront(p *putReq[T]) {
@@ -145,6 +148,15 @@ func (c *Channel[T]) Put(v T, timeout ...time.Duration) error {
 			return nil
 		}
 		return gevent.ErrBlockingSwitchOut
+	}
+	if !c.scheduled && c.putters.n == 0 && c.getters.WakeOne(chanGot[T]{v: v, ok: true}) {
+		// gevent would schedule its pairing callback, which resumes the
+		// getter with v, then this putter. Scheduling the two resumes in
+		// that order is the same; the getter has v, so nothing can fail
+		// any more: a kill or timeout that arrives meanwhile is left for
+		// the next blocking call.
+		gevent.Reschedule()
+		return nil
 	}
 	p := &putReq[T]{v: v}
 	c.putters.push(p)

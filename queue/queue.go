@@ -207,6 +207,10 @@ func (q *Queue[T]) free() int { return q.buf.len() - q.reserved }
 // blocked getter (which takes an item) while there are items. Each runs at
 // once, until it blocks.
 func (q *Queue[T]) unlock() {
+	// As in gevent, the callback stops counting as pending when it starts
+	// (gevent's callback object is false once run): puts and gets made by
+	// the greenlets it resumes schedule a new one.
+	q.scheduled = false
 	for {
 		repeat := false
 		if q.putters.Len() > 0 && q.room() {
@@ -221,7 +225,6 @@ func (q *Queue[T]) unlock() {
 			break
 		}
 	}
-	q.scheduled = false
 }
 
 // Put puts v in the queue, waiting while a bounded queue is full or

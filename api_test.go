@@ -14,12 +14,56 @@ import (
 
 var updateAPI = flag.Bool("update-api", false, "rewrite testdata/api.txt from the source")
 
-// TestPublicAPI guards the exported surface of the root package: a change
-// to it must be deliberate (go test -run TestPublicAPI -update-api).
+// TestPublicAPI guards the exported surface of every package of the module
+// (internal, examples, bench and conformance excluded): a change to it must
+// be deliberate (go test -run TestPublicAPI -update-api), as trio's
+// test_exports.py guards trio's.
 func TestPublicAPI(t *testing.T) {
-	fset := token.NewFileSet()
-	files, _ := filepath.Glob("*.go")
+	dirs := []string{"."}
+	ents, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		switch n := e.Name(); {
+		case !e.IsDir(), strings.HasPrefix(n, "."),
+			n == "internal", n == "examples", n == "bench", n == "conformance", n == "testdata", n == "docs", n == "scripts":
+		default:
+			dirs = append(dirs, n)
+		}
+	}
 	var names []string
+	for _, d := range dirs {
+		names = append(names, exported(t, d)...)
+	}
+	sort.Strings(names)
+	got := strings.Join(names, "\n") + "\n"
+	if *updateAPI {
+		if err := os.WriteFile("testdata/api.txt", []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile("testdata/api.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Fatalf("the public API changed; if deliberate, run go test -run TestPublicAPI -update-api\n got:\n%s", got)
+	}
+}
+
+// exported lists the exported names declared in the non-test Go files of
+// dir, as "pkg: func Type.Method".
+func exported(t *testing.T, dir string) []string {
+	pkg := "gevent"
+	if dir != "." {
+		pkg = dir
+	}
+	fset := token.NewFileSet()
+	files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+	var names []string
+	add := func(s string) { names = append(names, pkg+": "+s) }
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -52,18 +96,18 @@ func TestPublicAPI(t *testing.T) {
 						continue
 					}
 				}
-				names = append(names, "func "+name)
+				add("func " + name)
 			case *ast.GenDecl:
 				for _, s := range d.Specs {
 					switch s := s.(type) {
 					case *ast.TypeSpec:
 						if s.Name.IsExported() {
-							names = append(names, "type "+s.Name.Name)
+							add("type " + s.Name.Name)
 						}
 					case *ast.ValueSpec:
 						for _, n := range s.Names {
 							if n.IsExported() {
-								names = append(names, d.Tok.String()+" "+n.Name)
+								add(d.Tok.String() + " " + n.Name)
 							}
 						}
 					}
@@ -71,17 +115,5 @@ func TestPublicAPI(t *testing.T) {
 			}
 		}
 	}
-	sort.Strings(names)
-	got := strings.Join(names, "\n") + "\n"
-	if *updateAPI {
-		os.WriteFile("testdata/api.txt", []byte(got), 0o644)
-		return
-	}
-	want, err := os.ReadFile("testdata/api.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got != string(want) {
-		t.Fatalf("the public API changed; if deliberate, run go test -run TestPublicAPI -update-api\n got:\n%s", got)
-	}
+	return names
 }

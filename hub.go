@@ -397,13 +397,7 @@ func (h *Hub) switchTo(g *greenlet) {
 		return
 	}
 	h.inHub = false
-	h.cur = g
-	if g.next == nil {
-		g.next, _ = iter.Pull(g.body)
-	} else {
-		h.curG.Store(g.gid)
-	}
-	g.next()
+	h.resume(g)
 	h.inHub = true
 }
 
@@ -411,6 +405,14 @@ func (h *Hub) switchTo(g *greenlet) {
 // queue) until g blocks or ends; g yields back to c.
 func (h *Hub) resumeFrom(c, g *greenlet) {
 	g.state = stateRunning
+	h.resume(g)
+	h.cur = c
+	h.curG.Store(c.gid)
+}
+
+// resume switches into the coroutine of g, starting it on its first run,
+// until g blocks or ends. g records its own identity when it starts.
+func (h *Hub) resume(g *greenlet) {
 	h.cur = g
 	if g.next == nil {
 		g.next, _ = iter.Pull(g.body)
@@ -418,8 +420,6 @@ func (h *Hub) resumeFrom(c, g *greenlet) {
 		h.curG.Store(g.gid)
 	}
 	g.next()
-	h.cur = c
-	h.curG.Store(c.gid)
 }
 
 // greenletList is an intrusive list of the hub's live greenlets.

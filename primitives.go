@@ -1,6 +1,7 @@
 package gevent
 
 import (
+	"github.com/gevent-go/gevent/internal/gid"
 	"runtime/debug"
 	"time"
 
@@ -49,8 +50,8 @@ func HubOf(op string) *Hub { return self(op).hub }
 // OnHub reports whether the calling goroutine is a greenlet or a callback
 // of h (and so may use objects bound to h).
 func (h *Hub) OnHub() bool {
-	c := current()
-	return c != nil && c.hub == h
+	g := gid.Get()
+	return h.curG.Load() == g || h.hubG.Load() == g
 }
 
 // Schedule runs fn as a hub callback at the end of the ready queue (gevent's
@@ -130,6 +131,12 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	if timeout == Forever {
 		timeout = -1
 	}
+	// A pending kill or timeout is delivered, and a greenlet that ignored
+	// its kill is unwound, here, before it joins the list: so the wait can
+	// only end in a panic at the hub's teardown, when the list dies too.
+	if err := c.enter(); err != nil {
+		return zero, err
+	}
 	n := l.free
 	if n != nil {
 		l.free = n.next
@@ -139,16 +146,6 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	}
 	n.g = c
 	l.push(n)
-	defer func() {
-		// A wait that ends in a panic (the greenlet unwinding after a kill
-		// it ignored, the hub's teardown) must leave the list clean.
-		if r := recover(); r != nil {
-			if !n.handed {
-				l.remove(n)
-			}
-			panic(r)
-		}
-	}()
 	err = c.parkTimeout(timeout)
 	if n.handed {
 		// Handed a value: the wait succeeded even if an interrupt raced it;

@@ -279,7 +279,7 @@ func (g *greenlet) finish(err error) {
 		return
 	}
 	h := g.hub
-	if err != nil && errors.Is(err, ErrGreenletExit) || err != nil && err == g.killErr && g.killErr != nil && errors.Is(g.killErr, ErrGreenletExit) {
+	if err != nil && errors.Is(err, ErrGreenletExit) {
 		g.exitErr, err = err, nil
 	}
 	g.err = err

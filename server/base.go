@@ -46,6 +46,23 @@ type base struct {
 	done     gevent.WaitList[struct{}] // ServeForever callers
 }
 
+// begin is the common part of Start: state checks and binding to the
+// caller's hub.
+func (b *base) begin(kind string, hasHandler bool) error {
+	b.check("Start")
+	if b.stopped {
+		return ErrServerClosed
+	}
+	if b.started {
+		return ErrAlreadyStarted
+	}
+	b.hub = gevent.HubOf("server.Start")
+	if !hasHandler {
+		return errors.New("server: " + kind + " has no Handler")
+	}
+	return nil
+}
+
 func (b *base) check(op string) {
 	if b.hub != nil && !b.hub.OnHub() {
 		panic("server: " + op + " called from a goroutine that is not a greenlet of the server's hub")

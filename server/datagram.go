@@ -40,16 +40,8 @@ func NewDatagramServer(addr string, handler func(data []byte, addr net.Addr)) *D
 // Start binds the socket (unless Conn was given) and starts reading in a
 // new greenlet; it does not block. Errors as StreamServer.Start.
 func (s *DatagramServer) Start() error {
-	s.check("Start")
-	if s.stopped {
-		return ErrServerClosed
-	}
-	if s.started {
-		return ErrAlreadyStarted
-	}
-	s.hub = gevent.HubOf("server.Start")
-	if s.Handler == nil {
-		return errors.New("server: DatagramServer has no Handler")
+	if err := s.begin("DatagramServer", s.Handler != nil); err != nil {
+		return err
 	}
 	s.pc = s.Conn
 	if s.pc == nil {

@@ -55,16 +55,8 @@ func NewStreamServer(addr string, handler func(conn net.Conn, addr net.Addr)) *S
 // block. It returns the listen error, ErrAlreadyStarted, or
 // ErrServerClosed after Stop.
 func (s *StreamServer) Start() error {
-	s.check("Start")
-	if s.stopped {
-		return ErrServerClosed
-	}
-	if s.started {
-		return ErrAlreadyStarted
-	}
-	s.hub = gevent.HubOf("server.Start")
-	if s.Handler == nil {
-		return errors.New("server: StreamServer has no Handler")
+	if err := s.begin("StreamServer", s.Handler != nil); err != nil {
+		return err
 	}
 	s.l = s.Listener
 	if s.l == nil {

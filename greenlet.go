@@ -57,7 +57,7 @@ type greenlet struct {
 	killDelivered  bool
 	unwinding      bool
 	named          bool // seq assigned
-	drive          bool // resumed by the hub from its ready queue: see switchOut
+	drive          bool // resumed by the hub from its ready queue: see block
 
 	self    runner
 	name    string
@@ -179,7 +179,12 @@ func (g *greenlet) park() error {
 		return err
 	}
 	g.state = stateParked
-	g.switchOut()
+	g.block(-1)
+	return g.woken()
+}
+
+// woken returns the reason a parked greenlet was woken, once.
+func (g *greenlet) woken() error {
 	err := g.wakeErr
 	g.wakeErr = nil
 	if err != nil && g.killErr != nil && err == g.killErr {
@@ -191,17 +196,12 @@ func (g *greenlet) park() error {
 // parkTimeout is park with a per-call timeout (d < 0: none); it returns
 // errWaitTimeout when d elapses first.
 func (g *greenlet) parkTimeout(d time.Duration) error {
-	if d < 0 {
-		return g.park()
-	}
 	if err := g.enter(); err != nil {
 		return err
 	}
-	h := g.hub
-	h.loop.Start(&g.timer, d, (*timeoutTask)(g))
-	err := g.park()
-	h.loop.Stop(&g.timer)
-	return err
+	g.state = stateParked
+	g.block(d)
+	return g.woken()
 }
 
 // yieldNow puts g at the end of the ready queue and switches out (Sleep(0)).
@@ -211,7 +211,7 @@ func (g *greenlet) yieldNow() error {
 	}
 	g.state = stateScheduled
 	g.hub.loop.Schedule((*resumeTask)(g))
-	g.switchOut()
+	g.block(-1)
 	return g.takePending()
 }
 
@@ -240,12 +240,11 @@ func (g *greenlet) schedule(delay time.Duration) {
 func (g *greenlet) body(yield func(struct{}) bool) {
 	g.yield = yield
 	g.gid = gid.Get()
-	g.hub.curG.Store(g.gid)
+	identities.Set(g.gid, g)
 	g.finish(g.runProtected())
 	// This goroutine is about to exit and the runtime may reuse its
-	// identity for a goroutine of another hub: it must not stay recorded
-	// as this hub's current greenlet.
-	g.hub.curG.CompareAndSwap(g.gid, 0)
+	// identity for a goroutine of another hub: its entry goes first.
+	identities.Set(g.gid, nil)
 }
 
 func (g *greenlet) runProtected() (err error) {
@@ -265,6 +264,7 @@ func (g *greenlet) runProtected() (err error) {
 			// carry it into the hub. Finish the greenlet and park this
 			// coroutine for good instead.
 			g.finish(errGoexit)
+			identities.Set(g.gid, nil)
 			g.yield(struct{}{})
 		}
 	}()

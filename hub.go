@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/gevent-go/gevent/internal/gid"
 	"github.com/gevent-go/gevent/internal/loop"
@@ -35,10 +36,8 @@ type Hub struct {
 	main  *greenlet // the main greenlet: the goroutine that runs the hub
 	hubGl greenlet  // stands for the loop while it runs callbacks
 
-	cur   *greenlet      // greenlet last switched into (or main)
-	curG  atomic.Uintptr // its goroutine identity, read by current()
-	hubG  atomic.Uintptr // identity of the loop coroutine
-	inHub bool           // the loop coroutine is running
+	outer *greenlet // what the main goroutine was before it ran this hub
+	inHub bool      // the loop coroutine is running
 
 	hubNext  func() (struct{}, bool)
 	hubStop  func()
@@ -112,25 +111,22 @@ func (h *Hub) bindMain() {
 	m.g.state = stateRunning
 	m.g.gid = gid.Get()
 	h.main = &m.g
-	h.cur = h.main
-	h.curG.Store(m.g.gid)
+	h.outer = identities.Lookup(m.g.gid)
+	identities.Set(m.g.gid, h.main)
 }
+
+// identities maps each goroutine that belongs to a hub to what it is
+// there: the main goroutine of a hub to its main greenlet, the coroutine
+// of a greenlet to that greenlet, the loop coroutine of a hub to its
+// hubGl. Each goroutine sets and removes its own entry (a greenlet when it
+// starts and ends, a main goroutine when its hub starts and closes), so an
+// entry never outlives its goroutine and switches cost nothing here.
+var identities gid.Registry[greenlet]
 
 // current returns the greenlet running on the calling goroutine, &h.hubGl
 // when called from a hub's loop, or nil for a goroutine that belongs to no
 // hub.
-func current() *greenlet {
-	g := gid.Get()
-	for _, h := range *activeHubs.Load() {
-		if h.curG.Load() == g {
-			return h.cur
-		}
-		if h.hubG.Load() == g {
-			return &h.hubGl
-		}
-	}
-	return nil
-}
+func current() *greenlet { return identities.Lookup(gid.Get()) }
 
 // self returns the calling greenlet, binding the program's main goroutine
 // as the main greenlet of the default hub on first use. It panics for any
@@ -264,6 +260,9 @@ func (h *Hub) finishShutdown() {
 	h.closed = true
 	unregisterHub(h)
 	h.loop.Close()
+	// The goroutine goes back to what it was (nothing, or a greenlet of
+	// the hub whose greenlet called Run).
+	identities.Set(m.gid, h.outer)
 }
 
 // Submit hands fn to h from any goroutine: fn runs as a new greenlet of h,
@@ -303,19 +302,52 @@ func (h *Hub) Hold() (release func()) {
 	return func() { once.Do(h.loop.Release) }
 }
 
-// switchOut suspends the calling greenlet c (which has already arranged to
-// be woken) and runs the hub until c is switched back to.
+// block suspends the calling greenlet c, which has already arranged to be
+// woken (its state says how), until it is resumed. With d >= 0 a timer
+// wakes c with errWaitTimeout after d (a parked c only).
+//
+// It is the only frame between a blocking call and the coroutine switch:
+// every frame on the stack at a switch costs a mispredicted return when
+// the greenlet resumes (about 8 ns each on the machine of
+// docs/BENCHMARKS.md), so the path is written out flat rather than split
+// into helpers, and blocking calls call it directly.
 //
 // A greenlet that the hub resumed from its ready queue (c.drive) first runs
-// the ready greenlets at the head of that queue itself, as the hub would
-// next: it resumes them directly and they yield straight back to it, which
-// saves a switch through the hub per hand-off. Order and the iteration's
-// budget are exactly the hub's; anything else at the head (a callback, the
-// main greenlet) is left to the hub.
-func (c *greenlet) switchOut() {
+// the greenlets whose resumes are at the head of that queue itself, as the
+// hub would next: it resumes them directly and they yield straight back to
+// it, which saves a switch through the hub per hand-off. Order and the
+// iteration's budget are exactly the hub's; anything else at the head (a
+// callback, the main greenlet) is left to the hub.
+func (c *greenlet) block(d time.Duration) {
 	h := c.hub
-	if c.drive && c.driveReady() {
-		return
+	if d >= 0 {
+		h.loop.Start(&c.timer, d, (*timeoutTask)(c))
+		defer h.loop.Stop(&c.timer)
+	}
+	for c.drive {
+		t, ok := h.loop.Head().(*resumeTask)
+		if !ok {
+			break
+		}
+		g := (*greenlet)(t)
+		if g.state != stateScheduled {
+			h.loop.PopHead() // stale: the hub would skip it too
+			continue
+		}
+		if g == c {
+			h.loop.PopHead()
+			c.state = stateRunning
+			return
+		}
+		if g.isMain {
+			break
+		}
+		h.loop.PopHead()
+		g.state = stateRunning
+		if g.next == nil {
+			g.next, _ = iter.Pull(g.body)
+		}
+		g.next()
 	}
 	if !c.isMain {
 		if !c.yield(struct{}{}) {
@@ -328,44 +360,15 @@ func (c *greenlet) switchOut() {
 		h.hubNext, h.hubStop = iter.Pull(h.loopBody)
 	}
 	h.hubNext()
-	h.cur = c
-	h.curG.Store(c.gid)
-}
-
-// driveReady runs, for the waiting greenlet c, the greenlets whose resume
-// tasks are at the head of the ready queue, within the iteration's budget.
-// It reports true when c's own resume task came up (c may go on), false
-// when the head is something only the hub may run.
-func (c *greenlet) driveReady() bool {
-	h := c.hub
-	for {
-		t, ok := h.loop.Head().(*resumeTask)
-		if !ok {
-			return false
-		}
-		g := (*greenlet)(t)
-		switch {
-		case g.state != stateScheduled:
-			h.loop.PopHead() // stale: the hub would skip it too
-		case g == c:
-			h.loop.PopHead()
-			c.state = stateRunning
-			return true
-		case g.isMain:
-			return false
-		default:
-			h.loop.PopHead()
-			h.resumeFrom(c, g)
-		}
-	}
 }
 
 // loopBody is the hub coroutine: it runs the loop and switches to greenlets.
 func (h *Hub) loopBody(yield func(struct{}) bool) {
 	h.hubYield = yield
-	h.hubG.Store(gid.Get())
+	me := gid.Get()
+	identities.Set(me, &h.hubGl)
 	defer func() {
-		h.hubG.Store(0)
+		identities.Set(me, nil)
 		if r := recover(); r != nil && r != unwindSentinel {
 			panic(r)
 		}
@@ -386,8 +389,8 @@ func (h *Hub) loopBody(yield func(struct{}) bool) {
 // waits). Called in the hub coroutine.
 func (h *Hub) switchTo(g *greenlet) {
 	g.state = stateRunning
+	h.inHub = false
 	if g.isMain {
-		h.inHub = false
 		h.loop.MarkStale()
 		ok := h.hubYield(struct{}{})
 		h.inHub = true
@@ -396,30 +399,11 @@ func (h *Hub) switchTo(g *greenlet) {
 		}
 		return
 	}
-	h.inHub = false
-	h.resume(g)
-	h.inHub = true
-}
-
-// resumeFrom runs g from greenlet c (which is waiting, driving the ready
-// queue) until g blocks or ends; g yields back to c.
-func (h *Hub) resumeFrom(c, g *greenlet) {
-	g.state = stateRunning
-	h.resume(g)
-	h.cur = c
-	h.curG.Store(c.gid)
-}
-
-// resume switches into the coroutine of g, starting it on its first run,
-// until g blocks or ends. g records its own identity when it starts.
-func (h *Hub) resume(g *greenlet) {
-	h.cur = g
 	if g.next == nil {
 		g.next, _ = iter.Pull(g.body)
-	} else {
-		h.curG.Store(g.gid)
 	}
 	g.next()
+	h.inHub = true
 }
 
 // greenletList is an intrusive list of the hub's live greenlets.

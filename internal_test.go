@@ -157,20 +157,40 @@ func TestFDWakeEndsOneWait(t *testing.T) {
 }
 
 // Regression (server tests flaking under t.Parallel): a finished greenlet's
-// goroutine identity stayed recorded as its hub's current greenlet while
-// the hub ran callbacks or slept; the runtime reuses the identity of an
-// exited goroutine, so a goroutine of another hub was taken for it.
+// goroutine identity stayed recorded as one of its hub's while the hub ran
+// callbacks or slept; the runtime reuses the identity of an exited
+// goroutine, so a goroutine of another hub was taken for it.
 func TestFinishedGreenletIdentityNotKept(t *testing.T) {
 	Run(func() error {
-		h := GetHub()
 		var id uintptr
-		var seen uintptr = 1
+		found := true
 		g := Go(func() { id = gid.Get() })
-		g.Rawlink(func() { seen = h.curG.Load() }) // runs in the hub right after
+		g.Rawlink(func() { found = identities.Lookup(id) != nil }) // runs in the hub right after
 		g.Join()
-		if id == 0 || seen == id {
-			t.Fatalf("hub still records the finished greenlet's goroutine (%#x)", id)
+		if id == 0 || found {
+			t.Fatalf("the finished greenlet's goroutine (%#x) is still registered", id)
 		}
 		return nil
 	})
+}
+
+// Each hub's main goroutine, loop coroutine and greenlets are registered
+// while they run and removed when they end: nothing is left behind.
+func TestIdentitiesRemovedWhenHubCloses(t *testing.T) {
+	before := identities.Len()
+	Run(func() error {
+		gs := make([]AnyGreenlet, 50)
+		for i := range gs {
+			gs[i] = Go(func() { Sleep(time.Millisecond) })
+		}
+		Sleep(0) // they start, and park
+		if n := identities.Len(); n < before+52 {
+			t.Errorf("%d identities registered with 50 sleeping greenlets, a main and a loop; want >= %d", n, before+52)
+		}
+		_, err := JoinAll(gs)
+		return err
+	})
+	if n := identities.Len(); n != before {
+		t.Fatalf("%d identities registered after the hub closed, want %d", n, before)
+	}
 }

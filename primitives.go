@@ -1,7 +1,6 @@
 package gevent
 
 import (
-	"github.com/gevent-go/gevent/internal/gid"
 	"runtime/debug"
 	"time"
 
@@ -50,8 +49,8 @@ func HubOf(op string) *Hub { return self(op).hub }
 // OnHub reports whether the calling goroutine is a greenlet or a callback
 // of h (and so may use objects bound to h).
 func (h *Hub) OnHub() bool {
-	g := gid.Get()
-	return h.curG.Load() == g || h.hubG.Load() == g
+	c := current()
+	return c != nil && c.hub == h
 }
 
 // Schedule runs fn as a hub callback at the end of the ready queue (gevent's
@@ -146,7 +145,9 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	}
 	n.g = c
 	l.push(n)
-	err = c.parkTimeout(timeout)
+	c.state = stateParked
+	c.block(timeout)
+	err = c.woken()
 	if n.handed {
 		// Handed a value: the wait succeeded even if an interrupt raced it;
 		// the interrupt stays pending for the next blocking call.

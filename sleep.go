@@ -26,9 +26,10 @@ func Sleep(d time.Duration) error {
 	}
 	h := g.hub
 	h.loop.Start(&g.timer, d, (*wakeTask)(g))
-	err = g.park()
+	g.state = stateParked
+	g.block(-1)
 	h.loop.Stop(&g.timer)
-	return err
+	return g.woken()
 }
 
 // Idle waits until no other greenlet is ready to run: it yields until the
@@ -63,5 +64,5 @@ func Reschedule() {
 	}
 	g.state = stateScheduled
 	g.hub.loop.Schedule((*resumeTask)(g))
-	g.switchOut()
+	g.block(-1)
 }

@@ -306,56 +306,79 @@ func (h *Hub) Hold() (release func()) {
 // woken (its state says how), until it is resumed. With d >= 0 a timer
 // wakes c with errWaitTimeout after d (a parked c only).
 //
-// It is the only frame between a blocking call and the coroutine switch:
-// every frame on the stack at a switch costs a mispredicted return when
-// the greenlet resumes (about 8 ns each on the machine of
-// docs/BENCHMARKS.md), so the path is written out flat rather than split
-// into helpers, and blocking calls call it directly.
-//
-// A greenlet that the hub resumed from its ready queue (c.drive) first runs
-// the greenlets whose resumes are at the head of that queue itself, as the
-// hub would next: it resumes them directly and they yield straight back to
-// it, which saves a switch through the hub per hand-off. Order and the
-// iteration's budget are exactly the hub's; anything else at the head (a
-// callback, the main greenlet) is left to the hub.
+// Frames matter here. Every frame on the stack when a greenlet switches
+// out costs a mispredicted return when it is resumed (about 8 ns each on
+// the machine of docs/BENCHMARKS.md: the hardware's return predictor holds
+// the other greenlet's calls), so the switch is made directly from the
+// blocking call's own frame: block here, and, on the hottest paths,
+// WaitList.Wait and Reschedule, which repeat the few lines below (the
+// switch section) instead of calling block. Keep the three in step.
 func (c *greenlet) block(d time.Duration) {
 	h := c.hub
 	if d >= 0 {
 		h.loop.Start(&c.timer, d, (*timeoutTask)(c))
 		defer h.loop.Stop(&c.timer)
 	}
+	// The switch section.
 	for c.drive {
-		t, ok := h.loop.Head().(*resumeTask)
-		if !ok {
-			break
-		}
-		g := (*greenlet)(t)
-		if g.state != stateScheduled {
-			h.loop.PopHead() // stale: the hub would skip it too
-			continue
-		}
+		g := h.driveNext(c)
 		if g == c {
-			h.loop.PopHead()
-			c.state = stateRunning
 			return
 		}
-		if g.isMain {
+		if g == nil {
 			break
+		}
+		g.next()
+	}
+	if !c.isMain {
+		if !c.yield(struct{}{}) {
+			panic(unwindSentinel) // the hub is being torn down
+		}
+		return
+	}
+	h.runLoop()
+}
+
+// driveNext is one step of the switch section for a greenlet c that the
+// hub resumed from its ready queue (c.drive). Such a greenlet runs the
+// greenlets whose resumes are at the head of that queue itself, as the hub
+// would next: it resumes them directly and they yield straight back to it,
+// which saves a switch through the hub per hand-off. Order and the
+// iteration's budget are exactly the hub's. driveNext pops the head and
+// returns the greenlet to resume (ready to be resumed, its coroutine
+// created), or c when c's own resume came up (c goes on), or nil when the
+// head is something only the hub may run (a callback, the main greenlet,
+// the end of the iteration's budget).
+func (h *Hub) driveNext(c *greenlet) *greenlet {
+	for {
+		t, ok := h.loop.Head().(*resumeTask)
+		if !ok {
+			return nil
+		}
+		g := (*greenlet)(t)
+		switch {
+		case g.state != stateScheduled:
+			h.loop.PopHead() // stale: the hub would skip it too
+			continue
+		case g == c:
+			h.loop.PopHead()
+			c.state = stateRunning
+			return c
+		case g.isMain:
+			return nil
 		}
 		h.loop.PopHead()
 		g.state = stateRunning
 		if g.next == nil {
 			g.next, _ = iter.Pull(g.body)
 		}
-		g.next()
+		return g
 	}
-	if !c.isMain {
-		if !c.yield(struct{}{}) {
-			// The hub is being torn down: unwind this greenlet.
-			panic(unwindSentinel)
-		}
-		return
-	}
+}
+
+// runLoop switches from the main greenlet to the hub's loop coroutine
+// (creating it on first use) until the loop switches back.
+func (h *Hub) runLoop() {
 	if h.hubNext == nil {
 		h.hubNext, h.hubStop = iter.Pull(h.loopBody)
 	}

@@ -146,7 +146,32 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	n.g = c
 	l.push(n)
 	c.state = stateParked
-	c.block(timeout)
+	// block, written out (see block on why; keep in step).
+	h := c.hub
+	if timeout >= 0 {
+		h.loop.Start(&c.timer, timeout, (*timeoutTask)(c))
+	}
+	for c.drive {
+		g := h.driveNext(c)
+		if g == c {
+			goto resumed
+		}
+		if g == nil {
+			break
+		}
+		g.next()
+	}
+	if !c.isMain {
+		if !c.yield(struct{}{}) {
+			panic(unwindSentinel) // the hub is being torn down
+		}
+	} else {
+		h.runLoop()
+	}
+resumed:
+	if timeout >= 0 {
+		h.loop.Stop(&c.timer)
+	}
 	err = c.woken()
 	if n.handed {
 		// Handed a value: the wait succeeded even if an interrupt raced it;

@@ -57,12 +57,34 @@ func Idle() error {
 // and only give up their turn, so that the greenlets they woke run first,
 // where returning an error would wrongly report the operation as failed.
 // From a hub callback it does nothing.
-func Reschedule() {
-	g := self("Reschedule")
-	if g.isHub {
+func Reschedule() { reschedule() }
+
+// reschedule is Reschedule; Reschedule stays small enough to be inlined,
+// so that this is the only frame at the switch (see block).
+func reschedule() {
+	c := self("Reschedule")
+	if c.isHub {
 		return
 	}
-	g.state = stateScheduled
-	g.hub.loop.Schedule((*resumeTask)(g))
-	g.block(-1)
+	c.state = stateScheduled
+	h := c.hub
+	h.loop.Schedule((*resumeTask)(c))
+	// block, written out (see block on why; keep in step).
+	for c.drive {
+		g := h.driveNext(c)
+		if g == c {
+			return
+		}
+		if g == nil {
+			break
+		}
+		g.next()
+	}
+	if !c.isMain {
+		if !c.yield(struct{}{}) {
+			panic(unwindSentinel) // the hub is being torn down
+		}
+		return
+	}
+	h.runLoop()
 }

@@ -77,3 +77,49 @@ func BenchmarkAnchorPull(b *testing.B) {
 		next()
 	}
 }
+
+// BenchmarkChannelHandOffSpawned is BenchmarkChannelHandOff as
+// ../shared/anchors/gevent_micro.py writes it: both sides spawned.
+func BenchmarkChannelHandOffSpawned(b *testing.B) {
+	gevent.Run(func() error {
+		var c queue.Channel[int]
+		n := b.N
+		b.ResetTimer()
+		a := gevent.Go(func() {
+			for i := range n {
+				c.Put(i)
+			}
+		})
+		g := gevent.Go(func() {
+			for range n {
+				c.Get()
+			}
+		})
+		gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, g})
+		return nil
+	})
+}
+
+// BenchmarkQueueRoundTripSpawned is BenchmarkQueueRoundTrip with both
+// sides spawned, as in gevent_micro.py.
+func BenchmarkQueueRoundTripSpawned(b *testing.B) {
+	gevent.Run(func() error {
+		var ping, pong queue.Queue[int]
+		n := b.N
+		b.ResetTimer()
+		a := gevent.Go(func() {
+			for i := range n {
+				ping.Put(i)
+				pong.Get()
+			}
+		})
+		g := gevent.Go(func() {
+			for range n {
+				v, _ := ping.Get()
+				pong.Put(v)
+			}
+		})
+		gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, g})
+		return nil
+	})
+}

@@ -54,9 +54,13 @@ type slot[V any] struct {
 	val atomic.Pointer[V]
 }
 
-// tombstone marks a removed key. Identities are addresses of runtime
-// structures or goroutine ids; neither is ever 1.
-const tombstone = 1
+// tombstone marks a removed key of the table; claimed marks a slot of the
+// array being filled. Identities are addresses of runtime structures or
+// goroutine ids; neither is ever 1.
+const (
+	tombstone = 1
+	claimed   = 1
+)
 
 const minSlots = 64
 
@@ -95,22 +99,31 @@ func (r *Registry[V]) lookupSpilled(k uintptr) *V {
 }
 
 // Set registers v for identity k, replacing any earlier value; a nil v
-// removes k. k must not be 0 or 1.
+// removes k. k must not be 0 or 1. Only k's own goroutine may set k.
 func (r *Registry[V]) Set(k uintptr, v *V) {
 	if k <= tombstone {
 		panic("gid: Registry.Set: invalid identity")
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	f := &r.fast[fastIndex(k)]
+	// Without the mutex: a slot that holds k is changed only by k's
+	// goroutine, the caller; an empty slot is claimed with a CAS (other
+	// goroutines may want it too), and only when nothing is spilled, so
+	// that k cannot also be in the table.
 	if f.key.Load() == k {
 		f.val.Store(v)
 		if v == nil {
 			f.key.Store(0)
-			r.nFast--
 		}
 		return
 	}
+	if v != nil && r.spill.Load() == 0 && f.key.CompareAndSwap(0, claimed) {
+		// Value first: a reader that finds the key finds its value.
+		f.val.Store(v)
+		f.key.Store(k)
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	t := r.tab.Load()
 	if t != nil {
 		if s := t.find(k); s != nil {
@@ -126,11 +139,9 @@ func (r *Registry[V]) Set(k uintptr, v *V) {
 	if v == nil {
 		return
 	}
-	if f.key.Load() == 0 {
-		// Value first: a reader that finds the key finds its value.
+	if f.key.CompareAndSwap(0, claimed) {
 		f.val.Store(v)
 		f.key.Store(k)
-		r.nFast++
 		return
 	}
 	if t == nil || 4*(r.used+1) > 3*len(t.slots) {
@@ -144,7 +155,6 @@ func (r *Registry[V]) Set(k uintptr, v *V) {
 			if key == 0 {
 				r.used++
 			}
-			// Value first: a reader that finds the key finds its value.
 			s.val.Store(v)
 			s.key.Store(k)
 			r.live++
@@ -201,9 +211,16 @@ func (r *Registry[V]) rebuild(old *table[V]) *table[V] {
 	return t
 }
 
-// Len returns the number of identities registered.
+// Len returns the number of identities registered (for tests: it scans
+// the array).
 func (r *Registry[V]) Len() int {
+	n := 0
+	for i := range r.fast {
+		if r.fast[i].key.Load() > claimed {
+			n++
+		}
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.nFast + r.live
+	return n + r.live
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"runtime"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gevent-go/gevent/internal/gid"
@@ -53,14 +52,8 @@ type Hub struct {
 
 var (
 	hubsMu     sync.Mutex
-	activeHubs atomic.Pointer[[]*Hub]
 	defaultHub *Hub // guarded by hubsMu
 )
-
-func init() {
-	empty := []*Hub{}
-	activeHubs.Store(&empty)
-}
 
 func newHub() (*Hub, error) {
 	l, err := loop.New()
@@ -76,29 +69,6 @@ func newHub() (*Hub, error) {
 		h.reportError(nil, &PanicError{Value: v, Stack: stack})
 	}
 	return h, nil
-}
-
-func registerHub(h *Hub) {
-	hubsMu.Lock()
-	old := *activeHubs.Load()
-	n := make([]*Hub, len(old), len(old)+1)
-	copy(n, old)
-	n = append(n, h)
-	activeHubs.Store(&n)
-	hubsMu.Unlock()
-}
-
-func unregisterHub(h *Hub) {
-	hubsMu.Lock()
-	old := *activeHubs.Load()
-	n := make([]*Hub, 0, len(old))
-	for _, x := range old {
-		if x != h {
-			n = append(n, x)
-		}
-	}
-	activeHubs.Store(&n)
-	hubsMu.Unlock()
 }
 
 // bindMain makes the calling goroutine the main greenlet of h.
@@ -145,7 +115,6 @@ func self(op string) *greenlet {
 		h.bindMain()
 		defaultHub = h
 		hubsMu.Unlock()
-		registerHub(h)
 		return h.main
 	}
 	hubsMu.Unlock()
@@ -213,7 +182,6 @@ func (h *Hub) Run(fn func() error) (err error) {
 		return ErrHubClosed
 	}
 	h.bindMain()
-	registerHub(h)
 	defer h.shutdown()
 	return fn()
 }
@@ -258,7 +226,6 @@ func (h *Hub) finishShutdown() {
 		h.hubStop()
 	}
 	h.closed = true
-	unregisterHub(h)
 	h.loop.Close()
 	// The goroutine goes back to what it was (nothing, or a greenlet of
 	// the hub whose greenlet called Run).

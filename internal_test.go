@@ -194,3 +194,32 @@ func TestIdentitiesRemovedWhenHubCloses(t *testing.T) {
 		t.Fatalf("%d identities registered after the hub closed, want %d", n, before)
 	}
 }
+
+// A greenlet may run a hub of its own (Run inside a greenlet): while it
+// runs, the goroutine belongs to the inner hub; afterwards, to its own
+// again.
+func TestNestedRunRestoresIdentity(t *testing.T) {
+	Run(func() error {
+		outer := GetHub()
+		g := Go(func() {
+			if GetHub() != outer {
+				t.Error("greenlet does not see its hub")
+			}
+			var inner *Hub
+			err := Run(func() error {
+				inner = GetHub()
+				return Sleep(time.Millisecond)
+			})
+			if err != nil || inner == nil || inner == outer {
+				t.Errorf("nested Run: err=%v, inner hub %p, outer %p", err, inner, outer)
+			}
+			if GetHub() != outer {
+				t.Error("after the nested Run the greenlet does not see its own hub")
+			}
+			if err := Sleep(time.Millisecond); err != nil {
+				t.Error(err)
+			}
+		})
+		return g.Join()
+	})
+}

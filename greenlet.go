@@ -173,16 +173,6 @@ func (g *greenlet) takePending() error {
 	return nil
 }
 
-// park suspends g until wakeWith; it returns the wake-up error.
-func (g *greenlet) park() error {
-	if err := g.enter(); err != nil {
-		return err
-	}
-	g.state = stateParked
-	g.block(-1)
-	return g.woken()
-}
-
 // woken returns the reason a parked greenlet was woken, once.
 func (g *greenlet) woken() error {
 	err := g.wakeErr
@@ -193,8 +183,9 @@ func (g *greenlet) woken() error {
 	return err
 }
 
-// parkTimeout is park with a per-call timeout (d < 0: none); it returns
-// errWaitTimeout when d elapses first.
+// parkTimeout suspends g until wakeWith and returns the wake-up error; with
+// d >= 0 it returns errWaitTimeout when d elapses first. A pending kill or
+// timeout is returned at once, without parking.
 func (g *greenlet) parkTimeout(d time.Duration) error {
 	if err := g.enter(); err != nil {
 		return err
@@ -805,7 +796,7 @@ func (gl *Greenlet[T]) Kill(err error, block bool, timeout ...time.Duration) err
 	}
 	d := durationOf(timeout)
 	if c == g {
-		return c.park()
+		return c.parkTimeout(-1)
 	}
 	return timeoutError(g.joinFrom(c, d), d)
 }

@@ -58,7 +58,7 @@ func iwait[W Waitable](objs []W, count int, d time.Duration) iter.Seq2[W, error]
 					h.loop.StartAt(&timer, deadline, (*timeoutTask)(c))
 				}
 				waiting = true
-				err := c.park()
+				err := c.parkTimeout(-1)
 				waiting = false
 				h.loop.Stop(&timer)
 				if err != nil {

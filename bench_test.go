@@ -90,3 +90,22 @@ func BenchmarkIdleGreenletMemory(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRendezvousHandOff: one greenlet gives into a Rendezvous, another
+// takes; ns/op is per value handed off (queue.Channel's floor).
+func BenchmarkRendezvousHandOff(b *testing.B) {
+	gevent.Run(func() error {
+		var r gevent.Rendezvous[int]
+		n := b.N
+		g := gevent.Go(func() {
+			for range n {
+				r.Take(nil)
+			}
+		})
+		b.ResetTimer()
+		for i := range n {
+			r.Give(i, nil)
+		}
+		return g.Join()
+	})
+}

@@ -41,6 +41,16 @@ func TestBlockingContract(t *testing.T) {
 			return blocktest.Op{Block: func() error { return gevent.WaitRead(fd) },
 				WithTimeout: func(d time.Duration) error { return gevent.WaitRead(fd, d) }}
 		}},
+		{Name: "Rendezvous.Take", Setup: func() blocktest.Op {
+			var r gevent.Rendezvous[int]
+			return blocktest.Op{Block: func() error { _, err := r.Take(nil); return err },
+				WithTimeout: func(d time.Duration) error { _, err := r.Take(nil, d); return err }}
+		}},
+		{Name: "Rendezvous.Give", Setup: func() blocktest.Op {
+			var r gevent.Rendezvous[int]
+			return blocktest.Op{Block: func() error { return r.Give(1, nil) },
+				WithTimeout: func(d time.Duration) error { return r.Give(1, nil, d) }}
+		}},
 	}
 	for _, op := range ops {
 		blocktest.Check(t, op)

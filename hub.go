@@ -278,8 +278,10 @@ func (h *Hub) Hold() (release func()) {
 // the machine of docs/BENCHMARKS.md: the hardware's return predictor holds
 // the other greenlet's calls), so the switch is made directly from the
 // blocking call's own frame: block here, and, on the hottest paths,
-// WaitList.Wait and Reschedule, which repeat the few lines below (the
-// switch section) instead of calling block. Keep the three in step.
+// WaitList.Wait, give (Reschedule and Rendezvous.Give) and Rendezvous.Take,
+// which repeat the few lines below (the switch section) instead of calling
+// block; their exported callers are wrappers the compiler inlines. Keep the
+// four copies in step.
 func (c *greenlet) block(d time.Duration) {
 	h := c.hub
 	if d >= 0 {

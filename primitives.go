@@ -123,16 +123,14 @@ func (l *WaitList[T]) remove(n *waitNode[T]) {
 // ErrBlockingSwitchOut. Waiters are handed values in FIFO order.
 func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	var zero T
-	c, err := mustGreenlet("WaitList.Wait")
-	if err != nil {
-		return zero, err
+	c := self("WaitList.Wait")
+	if c.isHub {
+		return zero, ErrBlockingSwitchOut
 	}
 	if timeout == Forever {
 		timeout = -1
 	}
-	// A pending kill or timeout is delivered, and a greenlet that ignored
-	// its kill is unwound, here, before it joins the list: so the wait can
-	// only end in a panic at the hub's teardown, when the list dies too.
+	// join and leave, written out: the hottest wait of all.
 	if err := c.enter(); err != nil {
 		return zero, err
 	}
@@ -146,11 +144,11 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	n.g = c
 	l.push(n)
 	c.state = stateParked
-	// block, written out (see block on why; keep in step).
 	h := c.hub
 	if timeout >= 0 {
 		h.loop.Start(&c.timer, timeout, (*timeoutTask)(c))
 	}
+	// block, written out (see block on why; keep in step).
 	for c.drive {
 		g := h.driveNext(c)
 		if g == c {
@@ -161,18 +159,62 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 		}
 		g.next()
 	}
-	if !c.isMain {
-		if !c.yield(struct{}{}) {
-			panic(unwindSentinel) // the hub is being torn down
-		}
-	} else {
+	if c.isMain {
 		h.runLoop()
+	} else if !c.yield(struct{}{}) {
+		panic(unwindSentinel) // the hub is being torn down
 	}
 resumed:
 	if timeout >= 0 {
 		h.loop.Stop(&c.timer)
 	}
-	err = c.woken()
+	err := c.woken()
+	if n.handed {
+		if err != nil && err != errWaitTimeout {
+			c.repend(err)
+		}
+		v := n.v
+		l.recycle(n)
+		return v, nil
+	}
+	l.remove(n)
+	l.recycle(n)
+	return zero, timeoutError(err, timeout)
+}
+
+// join parks greenlet c at the tail of l, with a timer if timeout >= 0:
+// the part of a wait before the switch.
+func (l *WaitList[T]) join(c *greenlet, timeout time.Duration) (*waitNode[T], error) {
+	// A pending kill or timeout is delivered, and a greenlet that ignored
+	// its kill is unwound, here, before it joins the list: so the wait can
+	// only end in a panic at the hub's teardown, when the list dies too.
+	if err := c.enter(); err != nil {
+		return nil, err
+	}
+	n := l.free
+	if n != nil {
+		l.free = n.next
+		n.next = nil
+	} else {
+		n = &waitNode[T]{}
+	}
+	n.g = c
+	l.push(n)
+	c.state = stateParked
+	if timeout >= 0 {
+		c.hub.loop.Start(&c.timer, timeout, (*timeoutTask)(c))
+	}
+	return n, nil
+}
+
+// leave is the part of a wait after c, parked in l as n by join, was
+// resumed: the value it was handed, or why it was not (timeoutErr, if not
+// nil, stands for its own timeout).
+func (l *WaitList[T]) leave(c *greenlet, n *waitNode[T], timeout time.Duration, timeoutErr error) (T, error) {
+	if timeout >= 0 {
+		c.hub.loop.Stop(&c.timer)
+	}
+	err := c.woken()
 	if n.handed {
 		// Handed a value: the wait succeeded even if an interrupt raced it;
 		// the interrupt stays pending for the next blocking call.
@@ -185,6 +227,10 @@ resumed:
 	}
 	l.remove(n)
 	l.recycle(n)
+	var zero T
+	if err == errWaitTimeout && timeoutErr != nil {
+		return zero, timeoutErr
+	}
 	return zero, timeoutError(err, timeout)
 }
 

@@ -57,14 +57,26 @@ func Idle() error {
 // and only give up their turn, so that the greenlets they woke run first,
 // where returning an error would wrongly report the operation as failed.
 // From a hub callback it does nothing.
-func Reschedule() { reschedule() }
+func Reschedule() { give[struct{}](nil, struct{}{}, nil, nil) }
 
-// reschedule is Reschedule; Reschedule stays small enough to be inlined,
-// so that this is the only frame at the switch (see block).
-func reschedule() {
-	c := self("Reschedule")
+// give puts the calling greenlet at the end of the ready queue and
+// switches out: Reschedule, and with r not nil Rendezvous.Give, where r
+// takes part first (enterGive) and may complete the call itself. Its
+// callers are wrappers small enough to be inlined, so that this is the only
+// frame at the switch (see block). A kill or timeout is not delivered here.
+func give[T any](r *Rendezvous[T], v T, timeoutErr error, timeouts []time.Duration) error {
+	op := "Reschedule"
+	if r != nil {
+		op = "Rendezvous.Give"
+	}
+	c := self(op)
+	if r != nil && (r.hub != c.hub || c.isHub || r.scheduled || r.givers.n != 0 || !r.takers.WakeOne(v)) {
+		if err, resched := r.enterGive(c, v, timeoutErr, timeouts); !resched {
+			return err
+		}
+	}
 	if c.isHub {
-		return
+		return nil
 	}
 	c.state = stateScheduled
 	h := c.hub
@@ -73,7 +85,7 @@ func reschedule() {
 	for c.drive {
 		g := h.driveNext(c)
 		if g == c {
-			return
+			return nil
 		}
 		if g == nil {
 			break
@@ -84,7 +96,8 @@ func reschedule() {
 		if !c.yield(struct{}{}) {
 			panic(unwindSentinel) // the hub is being torn down
 		}
-		return
+		return nil
 	}
 	h.runLoop()
+	return nil
 }

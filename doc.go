@@ -63,6 +63,6 @@
 // # Sibling packages
 //
 // event, queue, lock, local, pool, socket, server, threadpool, resolver
-// build on the primitives of this package (WaitList, Links, FD, Hub.Schedule),
-// which are exported so that users can build their own.
+// build on the primitives of this package (WaitList, Links, Rendezvous, FD,
+// Hub.Schedule), which are exported so that users can build their own.
 package gevent

@@ -253,3 +253,31 @@ func ExampleWithTimeout() {
 	// Thread 2 timed out
 	// Thread 3 timed out
 }
+
+// A Rendezvous hands each value from a giver to a taker; Give returns once
+// the taker has it. queue.Channel is the same with queue's errors; gevent
+// 22.10 prints these lines for the program with gevent.queue.Channel.
+func ExampleRendezvous() {
+	gevent.Run(func() error {
+		var r gevent.Rendezvous[string]
+		g := gevent.Go(func() {
+			for _, w := range []string{"ping", "pong"} {
+				r.Give(w, nil)
+				fmt.Println("gave", w)
+			}
+		})
+		for range 2 {
+			v, _ := r.Take(nil)
+			fmt.Println("took", v)
+		}
+		_, err := r.Take(nil, 10*time.Millisecond)
+		fmt.Println(errors.Is(err, gevent.ErrTimeout))
+		return g.Join()
+	})
+	// Output:
+	// took ping
+	// gave ping
+	// took pong
+	// gave pong
+	// true
+}

@@ -1,7 +1,6 @@
 package gevent
 
 import (
-	"runtime/debug"
 	"time"
 
 	"github.com/gevent-go/gevent/internal/loop"
@@ -277,85 +276,4 @@ func (l *WaitList[T]) WakeAll(v T) int {
 		k++
 	}
 	return k
-}
-
-// Links is a FIFO of callbacks run when an object becomes ready: what a
-// Waitable embeds to implement Rawlink and Unlink. A zero Links is ready;
-// it binds to the hub of its first Add. Its methods must be called from
-// greenlets or callbacks of that hub.
-type Links struct {
-	hub       *Hub
-	list      []linkFn
-	seq       LinkID
-	scheduled bool
-	ready     func() bool
-}
-
-type linkFn struct {
-	id LinkID
-	fn func()
-}
-
-// Add appends fn. If ready is true, a run of the links is scheduled at
-// once (linking to a ready object fires).
-func (l *Links) Add(fn func(), ready bool) LinkID {
-	if l.hub == nil {
-		l.hub = HubOf("Rawlink")
-	}
-	l.seq++
-	l.list = append(l.list, linkFn{id: l.seq, fn: fn})
-	if ready {
-		l.Fire()
-	}
-	return l.seq
-}
-
-// Remove removes a link that has not run.
-func (l *Links) Remove(id LinkID) {
-	for i := range l.list {
-		if l.list[i].id == id {
-			l.list = append(l.list[:i], l.list[i+1:]...)
-			return
-		}
-	}
-}
-
-// Len returns the number of links waiting to run.
-func (l *Links) Len() int { return len(l.list) }
-
-// Fire schedules one hub callback that runs the links in order (and those
-// added while it runs), removing each before it runs. A link that panics is
-// reported and the others still run. Fire with no links does nothing.
-func (l *Links) Fire() {
-	if l.scheduled || len(l.list) == 0 {
-		return
-	}
-	if l.hub == nil {
-		l.hub = HubOf("Links.Fire")
-	}
-	l.scheduled = true
-	l.hub.loop.Schedule(loop.Func(l.run))
-}
-
-func (l *Links) run() {
-	for len(l.list) > 0 {
-		f := l.list[0]
-		l.list[0] = linkFn{}
-		l.list = l.list[1:]
-		l.call(f.fn)
-	}
-	l.list = nil
-	l.scheduled = false
-}
-
-func (l *Links) call(fn func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			if r == unwindSentinel {
-				panic(r)
-			}
-			l.hub.reportError(nil, &PanicError{Value: r, Stack: debug.Stack()})
-		}
-	}()
-	fn()
 }

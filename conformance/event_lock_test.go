@@ -159,6 +159,61 @@ func init() {
 		return err
 	})
 
+	// Raw links and waiters share one list (gevent's _links).
+	rawlinkOrder := func(wait func(timeout ...time.Duration) (bool, error), rawlink func(func()) gevent.LinkID, fire func()) error {
+		link := func(name string, then func()) func() {
+			return func() {
+				P("link", name)
+				if then != nil {
+					then()
+				}
+			}
+		}
+		waiter := func(name string, timeout ...time.Duration) func() {
+			return func() {
+				P("wait", name)
+				wait(timeout...)
+				P("woke", name)
+			}
+		}
+		rawlink(link("L1", nil))
+		gs := []G{gevent.Go(waiter("A"))}
+		gevent.Sleep(0)
+		rawlink(link("L2", func() { rawlink(link("L5 (added by L2)", nil)) }))
+		gs = append(gs, gevent.Go(waiter("T", ms)))
+		gevent.Sleep(10 * ms)
+		gs = append(gs, gevent.Go(waiter("B")))
+		gevent.Sleep(0)
+		rawlink(link("L3", nil))
+		P("fire")
+		fire()
+		gs = append(gs, gevent.Go(func() {
+			P("wait late (ready, notification pending)")
+			wait()
+			P("woke late")
+		}))
+		rawlink(link("L4 (after fire)", nil))
+		if _, err := gevent.JoinAll(gs); err != nil {
+			return err
+		}
+		P("joined")
+		rawlink(link("L6 (on a ready object)", nil))
+		P("L6 added")
+		gevent.Sleep(0)
+		P("done")
+		return nil
+	}
+	register("event_rawlink_order", func() error {
+		P("-- Event")
+		var e event.Event
+		if err := rawlinkOrder(e.Wait, e.Rawlink, e.Set); err != nil {
+			return err
+		}
+		P("-- AsyncResult")
+		var a event.AsyncResult[int]
+		return rawlinkOrder(a.Wait, a.Rawlink, func() { a.Set(1) })
+	})
+
 	register("asyncresult_set_exc", func() error {
 		myException := &Exception{Name: "MyException"}
 		var log []any

@@ -37,6 +37,7 @@ func NewAsyncResult[T any]() *AsyncResult[T] {
 
 func (a *AsyncResult[T]) bind(op string) {
 	if a.n.hub == nil {
+		a.n.links.SetReady(a.Ready) // once: a method value allocates
 		a.shared.Store(a.n.bind(op))
 		return
 	}
@@ -97,8 +98,7 @@ func (a *AsyncResult[T]) SetFromGoroutine(v T, err error) bool {
 func (a *AsyncResult[T]) settle(v T, err error) {
 	a.bind("AsyncResult.Set")
 	a.value, a.err, a.done = v, err, true
-	a.n.ready = &a.done
-	a.n.schedule()
+	a.n.links.Fire()
 }
 
 // SetFrom stores g's outcome: its value, or the error it failed with
@@ -166,18 +166,16 @@ func (a *AsyncResult[T]) Get(timeout ...time.Duration) (T, error) {
 // outcome is unaffected. Waiters are woken in FIFO order.
 func (a *AsyncResult[T]) Wait(timeout ...time.Duration) (bool, error) {
 	a.bind("AsyncResult.Wait")
-	if a.done && !a.n.scheduled {
-		return true, nil
-	}
 	if a.done {
-		return a.n.wait(-1)
+		return waited(a.n.links.WaitPending())
 	}
-	return a.n.wait(duration(timeout))
+	return waited(a.n.links.Wait(duration(timeout)))
 }
 
 // Rawlink arranges for fn to run in the hub (it must not block) once the
-// result is set; at the next loop iteration if it already is. Links run in
-// the order they were added.
+// result is set; at the next loop iteration if it already is. Links and
+// waiting greenlets are notified in the order they were added, from one
+// hub callback per Set; a panic in fn is reported and the others still run.
 func (a *AsyncResult[T]) Rawlink(fn func()) gevent.LinkID {
 	a.bind("AsyncResult.Rawlink")
 	return a.n.links.Add(fn, a.done)

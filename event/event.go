@@ -41,14 +41,11 @@ func ownTimeout(err error) bool {
 }
 
 // notifier is the part shared by Event and AsyncResult: gevent's
-// AbstractLinkable with _notify_all set.
+// AbstractLinkable with _notify_all set. Waiters and raw links share one
+// list (gevent.Links), notified in the order they were added.
 type notifier struct {
-	hub       *gevent.Hub
-	waiters   gevent.WaitList[struct{}]
-	links     gevent.Links
-	scheduled bool
-	run       func() // n.notify bound once, so Set does not allocate
-	ready     *bool  // the owner's flag
+	hub   *gevent.Hub
+	links gevent.Links
 }
 
 // bind binds n to the caller's hub on first use and checks the caller.
@@ -63,41 +60,9 @@ func (n *notifier) bind(op string) *gevent.Hub {
 	return n.hub
 }
 
-// schedule arranges for the waiters present when the callback runs to be
-// woken (gevent's _check_and_notify).
-func (n *notifier) schedule() {
-	if !n.scheduled && n.waiters.Len() > 0 {
-		n.scheduled = true
-		if n.run == nil {
-			n.run = n.notify
-		}
-		n.hub.Schedule(n.run)
-	}
-	if n.links.Len() > 0 {
-		n.links.Fire()
-	}
-}
-
-// notify wakes, in FIFO order, the waiters that were waiting when it
-// started; each runs at once (the hub switches to it) until it blocks.
-func (n *notifier) notify() {
-	for k := n.waiters.Len(); k > 0; k-- {
-		if !n.waiters.WakeOne(struct{}{}) {
-			break
-		}
-	}
-	n.scheduled = false
-	if *n.ready && n.waiters.Len() > 0 {
-		// Greenlets that waited behind this notification (gevent's
-		// _check_and_notify after _notify_links).
-		n.schedule()
-	}
-}
-
-// wait parks the caller until notify wakes it. It reports whether it was
-// woken; an own timeout is (false, nil).
-func (n *notifier) wait(d time.Duration) (bool, error) {
-	_, err := n.waiters.Wait(d)
+// waited turns the error of a wait on the links into Wait's result: true
+// when resumed by a notification; an own timeout is (false, nil).
+func waited(err error) (bool, error) {
 	if err == nil {
 		return true, nil
 	}
@@ -120,16 +85,22 @@ type Event struct {
 // not block (unless a notification is still pending, in which case they
 // are woken by it, after the earlier waiters, as in gevent 20.12+).
 func (e *Event) Set() {
-	e.n.bind("Event.Set")
-	e.n.ready = &e.flag
+	e.bind("Event.Set")
 	e.flag = true
-	e.n.schedule()
+	e.n.links.Fire()
+}
+
+func (e *Event) bind(op string) {
+	if e.n.hub == nil {
+		e.n.links.SetReady(e.IsSet) // once: a method value allocates
+	}
+	e.n.bind(op)
 }
 
 // Clear resets the flag. Greenlets already notified by a Set still return
 // true from Wait.
 func (e *Event) Clear() {
-	e.n.bind("Event.Clear")
+	e.bind("Event.Clear")
 	e.flag = false
 }
 
@@ -152,29 +123,30 @@ func (e *Event) Ready() bool { return e.flag }
 // it returns gevent.ErrBlockingSwitchOut (unless the flag is set and no
 // notification is pending).
 func (e *Event) Wait(timeout ...time.Duration) (bool, error) {
-	e.n.bind("Event.Wait")
-	if e.flag && !e.n.scheduled {
-		return true, nil
-	}
+	e.bind("Event.Wait")
+	// The links' Wait and WaitPending are inlined here: one frame less at
+	// the switch (see gevent's block).
 	if e.flag {
-		// A notification is pending: wait behind the earlier waiters.
-		return e.n.wait(-1)
+		// If a notification is pending, wait behind its waiters and links
+		// (gevent 20.12+); else return at once.
+		return waited(e.n.links.WaitPending())
 	}
-	return e.n.wait(duration(timeout))
+	return waited(e.n.links.Wait(duration(timeout)))
 }
 
 // Rawlink arranges for fn to run in the hub (it must not block) when the
-// flag is set; at the next loop iteration if it already is. Links run in
-// the order they were added, from a callback of their own that runs after
-// the waiters woken by the same Set were scheduled.
+// flag is set; at the next loop iteration if it already is. Links and
+// waiting greenlets are notified in the order they were added, from one
+// hub callback per Set (gevent's _links); a panic in fn is reported and the
+// others still run.
 func (e *Event) Rawlink(fn func()) gevent.LinkID {
-	e.n.bind("Event.Rawlink")
+	e.bind("Event.Rawlink")
 	return e.n.links.Add(fn, e.flag)
 }
 
 // Unlink removes a link that has not run yet.
 func (e *Event) Unlink(id gevent.LinkID) {
-	e.n.bind("Event.Unlink")
+	e.bind("Event.Unlink")
 	e.n.links.Remove(id)
 }
 

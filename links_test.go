@@ -1,0 +1,132 @@
+package gevent_test
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+// A run takes callbacks and waiting greenlets in the order they were
+// added; a panicking callback is reported and the others still run; a
+// greenlet whose wait ended (timeout, kill) is passed over and leaves
+// nothing behind; an entry added during a run waits for the next one.
+func TestLinksOrder(t *testing.T) {
+	var reported []string
+	h, err := gevent.NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.SetErrorHandler(func(g gevent.AnyGreenlet, err error) {
+		reported = append(reported, err.Error())
+	})
+	h.Run(func() error {
+		var l gevent.Links
+		var log []string
+		add := func(name string, then func()) gevent.LinkID {
+			return l.Add(func() {
+				log = append(log, name)
+				if then != nil {
+					then()
+				}
+			}, false)
+		}
+		waiter := func(name string, timeout time.Duration) *gevent.Greenlet[struct{}] {
+			return gevent.Go(func() {
+				err := l.Wait(timeout)
+				log = append(log, fmt.Sprintf("%s: %v", name, err))
+			})
+		}
+		add("L1", nil)
+		a := waiter("A", -1)
+		gevent.Sleep(0)
+		l.Add(func() { panic("boom") }, false)
+		timed := waiter("T", time.Millisecond)
+		gevent.Sleep(20 * time.Millisecond) // T times out and leaves
+		killed := waiter("K", -1)
+		gevent.Sleep(0)
+		killed.Kill(nil, true)
+		gone := add("gone", nil)
+		add("L2", func() { add("L3 (added during the run)", nil) })
+		b := waiter("B", -1)
+		gevent.Sleep(0)
+		l.Remove(gone)
+		if l.Len() != 5 || l.Pending() {
+			t.Errorf("before Fire: Len %d (want 5), Pending %v", l.Len(), l.Pending())
+		}
+		l.Fire()
+		if !l.Pending() {
+			t.Error("Fire scheduled no run")
+		}
+		gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, timed, killed, b})
+		want := []string{"T: gevent: timeout after 1ms", "K: " + gevent.ErrGreenletExit.Error(),
+			"L1", "A: <nil>", "L2", "B: <nil>"}
+		if !slices.Equal(log, want) {
+			t.Errorf("log %q, want %q", log, want)
+		}
+		if l.Len() != 1 || l.Pending() {
+			t.Errorf("after the run: Len %d (want 1: L3), Pending %v", l.Len(), l.Pending())
+		}
+		l.Fire()
+		gevent.Sleep(0)
+		if log[len(log)-1] != "L3 (added during the run)" || l.Len() != 0 {
+			t.Errorf("log %q, Len %d", log, l.Len())
+		}
+		if len(reported) != 1 {
+			t.Errorf("reported %q, want the one panic", reported)
+		}
+		return nil
+	})
+}
+
+// Wait's contract: own timeout, kill, Timeout scope, and the hub callback.
+func TestLinksWaitErrors(t *testing.T) {
+	gevent.Run(func() error {
+		var l gevent.Links
+		if err := l.Wait(0); !errors.Is(err, gevent.ErrTimeout) {
+			t.Errorf("Wait(0): %v", err)
+		}
+		if err := l.WaitPending(); err != nil {
+			t.Errorf("WaitPending with no run pending: %v", err)
+		}
+		var inCallback error
+		done := false
+		gevent.GetHub().Schedule(func() { inCallback = l.Wait(-1); done = true })
+		for !done {
+			gevent.Sleep(0)
+		}
+		if !errors.Is(inCallback, gevent.ErrBlockingSwitchOut) {
+			t.Errorf("Wait in a callback: %v", inCallback)
+		}
+		if l.Len() != 0 {
+			t.Errorf("Len %d after failed waits", l.Len())
+		}
+		return nil
+	})
+}
+
+// SetReady decides whether entries added during a run get another run.
+func TestLinksSetReady(t *testing.T) {
+	for _, ready := range []bool{true, false} {
+		gevent.Run(func() error {
+			var l gevent.Links
+			l.SetReady(func() bool { return ready })
+			ran := 0
+			l.Add(func() { l.Add(func() { ran++ }, false); ran++ }, true)
+			for range 3 {
+				gevent.Sleep(0)
+			}
+			want := 1
+			if ready {
+				want = 2
+			}
+			if ran != want {
+				t.Errorf("ready %v: %d links ran, want %d", ready, ran, want)
+			}
+			return nil
+		})
+	}
+}

@@ -129,7 +129,9 @@ func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	if timeout == Forever {
 		timeout = -1
 	}
-	// join and leave, written out: the hottest wait of all.
+	// join and leave (below, used by Rendezvous.Take), written out: calling
+	// them from here made the queue round trip 15 ns slower (measured
+	// 236-242 against 222 ns).
 	if err := c.enter(); err != nil {
 		return zero, err
 	}

@@ -80,10 +80,11 @@ func (l *giverList[T]) remove(p *giver[T]) {
 // Give waits until a taker has v.
 //
 // With no timeout, or Forever, it waits without limit; a timeout of 0 or
-// less does not wait but still yields once (queue's convention). When the timeout elapses with no taker, Give returns
-// timeoutErr, or an error matching ErrTimeout if timeoutErr is nil. If the
-// caller is killed or its Timeout scope fires, it returns that error. On
-// any error no taker received v. Once a taker has v, Give cannot fail: a
+// less does not wait but still yields once (queue's convention). When the
+// timeout elapses with no taker, Give returns timeoutErr, or an error
+// matching ErrTimeout if timeoutErr is nil. If the caller is killed or its
+// Timeout scope fires, it returns that error. On any error no taker
+// received v. Once a taker has v, Give cannot fail: a
 // kill or timeout that arrives meanwhile is left for the caller's next
 // blocking call. From a hub callback it hands v to a blocked taker at once
 // if there is one (resuming it), else returns ErrBlockingSwitchOut.
@@ -94,10 +95,11 @@ func (r *Rendezvous[T]) Give(v T, timeoutErr error, timeout ...time.Duration) er
 // Take waits for a giver and returns its value.
 //
 // With no timeout, or Forever, it waits without limit; a timeout of 0 or
-// less does not wait but still yields once (queue's convention). When the timeout elapses with no giver, Take returns
-// timeoutErr, or an error matching ErrTimeout if timeoutErr is nil. If the
-// caller is killed or its Timeout scope fires, it returns that error. On
-// any error nothing was taken (its giver still waits). From a hub callback
+// less does not wait but still yields once (queue's convention). When the
+// timeout elapses with no giver, Take returns timeoutErr, or an error
+// matching ErrTimeout if timeoutErr is nil. If the caller is killed or its
+// Timeout scope fires, it returns that error. On any error nothing was
+// taken (its giver still waits). From a hub callback
 // it takes the first blocked giver's value at once if there is one (the
 // giver is resumed at once), else returns ErrBlockingSwitchOut.
 func (r *Rendezvous[T]) Take(timeoutErr error, timeout ...time.Duration) (T, error) {

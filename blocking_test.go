@@ -41,6 +41,11 @@ func TestBlockingContract(t *testing.T) {
 			return blocktest.Op{Block: func() error { return gevent.WaitRead(fd) },
 				WithTimeout: func(d time.Duration) error { return gevent.WaitRead(fd, d) }}
 		}},
+		{Name: "Links.Wait", Setup: func() blocktest.Op {
+			var l gevent.Links
+			return blocktest.Op{Block: func() error { return l.Wait(-1) },
+				WithTimeout: func(d time.Duration) error { return l.Wait(d) }}
+		}},
 		{Name: "Rendezvous.Take", Setup: func() blocktest.Op {
 			var r gevent.Rendezvous[int]
 			return blocktest.Op{Block: func() error { _, err := r.Take(nil); return err },

@@ -130,3 +130,38 @@ func TestLinksSetReady(t *testing.T) {
 		})
 	}
 }
+
+// WaitPending waits for the pending run, after the entries that run was
+// going to take. A kill that reaches a greenlet the run already resumed is
+// left for its next blocking call (the wait succeeded: nothing is lost).
+func TestLinksWaitPending(t *testing.T) {
+	gevent.Run(func() error {
+		var l gevent.Links
+		var log []string
+		l.Add(func() { log = append(log, "link") }, false)
+		waiter := func(name string) *gevent.Greenlet[struct{}] {
+			return gevent.Go(func() {
+				err := l.WaitPending()
+				log = append(log, fmt.Sprintf("%s: %v", name, err))
+				if err == nil {
+					log = append(log, fmt.Sprintf("%s then: %v", name, gevent.Sleep(0)))
+				}
+			})
+		}
+		// Ready queue: first, second, killer, then the run; the kill
+		// (a callback, as gevent's throw) comes after the run.
+		first, second := waiter("first"), waiter("second")
+		killer := gevent.Go(func() { first.Kill(nil, false) })
+		l.Fire()
+		gevent.JoinAll([]*gevent.Greenlet[struct{}]{first, second, killer})
+		want := []string{"link", "first: <nil>", "second: <nil>",
+			"first then: " + gevent.ErrGreenletExit.Error(), "second then: <nil>"}
+		if !slices.Equal(log, want) || l.Len() != 0 || l.Pending() {
+			t.Errorf("log %q (want %q), Len %d, Pending %v", log, want, l.Len(), l.Pending())
+		}
+		if err := l.WaitPending(); err != nil {
+			t.Errorf("WaitPending with no run pending: %v", err)
+		}
+		return nil
+	})
+}

@@ -3,6 +3,7 @@ package gevent_test
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -204,4 +205,92 @@ func TestRendezvousOtherHubPanics(t *testing.T) {
 		}
 		return g.Join()
 	})
+}
+
+// Under random interleavings of gives and takes, with timeouts, kills,
+// Timeout scopes and the non-blocking forms from hub callbacks, every value
+// whose Give (or GiveNowait) succeeded is taken exactly once, by a Take (or
+// TakeNowait) that succeeded, and no failed Give's value is ever taken.
+func TestRendezvousNothingLostRandom(t *testing.T) {
+	for seed := range uint64(20) {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			gevent.Run(func() error {
+				var r gevent.Rendezvous[int]
+				given, taken := map[int]bool{}, map[int]int{}
+				failed := map[int]bool{}
+				next := 0
+				timeout := func() []time.Duration {
+					switch rng.IntN(4) {
+					case 0:
+						return []time.Duration{0}
+					case 1:
+						return []time.Duration{time.Duration(rng.IntN(300)) * time.Microsecond}
+					}
+					return nil // forever: ended by a kill or a scope, or paired
+				}
+				var gs []*gevent.Greenlet[struct{}]
+				for range 200 {
+					switch rng.IntN(5) {
+					case 0, 1:
+						v := next
+						next++
+						d := timeout()
+						gs = append(gs, gevent.Go(func() {
+							if err := r.Give(v, nil, d...); err != nil {
+								failed[v] = true
+								return
+							}
+							given[v] = true
+						}))
+					case 2, 3:
+						d := timeout()
+						gs = append(gs, gevent.Go(func() {
+							if v, err := r.Take(nil, d...); err == nil {
+								taken[v]++
+							}
+						}))
+					case 4:
+						v := next
+						next++
+						gevent.GetHub().Schedule(func() {
+							if rng.IntN(2) == 0 {
+								if r.GiveNowait(v) {
+									given[v] = true
+								} else {
+									failed[v] = true
+								}
+							} else if v, ok := r.TakeNowait(); ok {
+								taken[v]++
+							}
+						})
+					}
+					if rng.IntN(8) == 0 && len(gs) > 0 {
+						gs[rng.IntN(len(gs))].Kill(nil, false)
+					}
+					if rng.IntN(4) == 0 {
+						gevent.Sleep(time.Duration(rng.IntN(2)) * 100 * time.Microsecond)
+					}
+				}
+				// Settle: end every blocked greenlet with a kill.
+				gevent.Sleep(time.Millisecond)
+				gevent.KillAll(gs, nil, true)
+				for v, n := range taken {
+					if n != 1 || !given[v] || failed[v] {
+						t.Errorf("value %d taken %d times; given %v, failed %v", v, n, given[v], failed[v])
+					}
+				}
+				for v := range given {
+					if taken[v] != 1 {
+						t.Errorf("value %d given but taken %d times", v, taken[v])
+					}
+				}
+				t.Logf("%d values given and taken, %d gives failed", len(given), len(failed))
+				if r.Balance() != 0 {
+					t.Errorf("balance %d after every greenlet ended", r.Balance())
+				}
+				return nil
+			})
+		})
+	}
 }

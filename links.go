@@ -25,6 +25,7 @@ type Links struct {
 	scheduled bool
 	again     bool        // Fire was called while a run was pending
 	ready     func() bool // SetReady
+	whileRdy  bool        // SetReady: a run stops when ready reports false
 	runFn     func()
 }
 
@@ -129,9 +130,14 @@ func (l *Links) Pending() bool { return l.scheduled }
 
 // SetReady gives l its owner's readiness (gevent's ready()): after each
 // run, another is scheduled if ready reports true and entries remain, the
-// ones added during the run (gevent's _check_and_notify). Without it, l
-// runs again only if Fire was called while a run was pending.
-func (l *Links) SetReady(ready func() bool) { l.ready = ready }
+// ones added during the run (gevent's _check_and_notify). With whileReady,
+// a run also stops before an entry when ready reports false, leaving the
+// rest for the run the owner's next Fire schedules (gevent's notify_all
+// false, which a semaphore uses: each entry may take the permit). Without
+// SetReady, l runs again only if Fire was called while a run was pending.
+func (l *Links) SetReady(ready func() bool, whileReady bool) {
+	l.ready, l.whileRdy = ready, whileReady
+}
 
 // Wait parks the calling greenlet at the tail of l, behind the entries
 // added before it, until a run resumes it; it returns nil then.
@@ -224,6 +230,9 @@ func (l *Links) run() {
 func (l *Links) runList(q *linkList) {
 	last := l.seq
 	for n := q.head; n != nil && n.id <= last; n = q.head {
+		if l.whileRdy && !l.ready() {
+			return
+		}
 		q.remove(n)
 		if n.fn != nil {
 			fn := n.fn

@@ -113,7 +113,7 @@ func TestLinksSetReady(t *testing.T) {
 	for _, ready := range []bool{true, false} {
 		gevent.Run(func() error {
 			var l gevent.Links
-			l.SetReady(func() bool { return ready })
+			l.SetReady(func() bool { return ready }, false)
 			ran := 0
 			l.Add(func() { l.Add(func() { ran++ }, false); ran++ }, true)
 			for range 3 {

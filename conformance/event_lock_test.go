@@ -214,6 +214,46 @@ func init() {
 		return rawlinkOrder(a.Wait, a.Rawlink, func() { a.Set(1) })
 	})
 
+	register("semaphore_rawlink_order", func() error {
+		s := lock.NewSemaphore(1)
+		s.Acquire()
+		link := func(name string) func() { return func() { P("link", name, s.Value()) } }
+		acquirer := func(name string) func() {
+			return func() {
+				P("acquire", name)
+				s.Acquire()
+				P("got", name, s.Value())
+				gevent.Sleep(0)
+				s.Release()
+				P("released", name)
+			}
+		}
+		watcher := func(name string) func() {
+			return func() {
+				P("wait", name)
+				n, _ := s.Wait()
+				P("waited", name, n)
+			}
+		}
+		s.Rawlink(link("L1"))
+		gs := []G{gevent.Go(acquirer("A"))}
+		gevent.Sleep(0)
+		gs = append(gs, gevent.Go(watcher("W")))
+		gevent.Sleep(0)
+		s.Rawlink(link("L2"))
+		gs = append(gs, gevent.Go(acquirer("B")))
+		gevent.Sleep(0)
+		s.Rawlink(link("L3"))
+		P("release")
+		s.Release()
+		if _, err := gevent.JoinAll(gs); err != nil {
+			return err
+		}
+		P("done", s.Value())
+		s.Rawlink(link("L4 (on a ready semaphore)"))
+		return gevent.Sleep(0)
+	})
+
 	register("asyncresult_set_exc", func() error {
 		myException := &Exception{Name: "MyException"}
 		var log []any

@@ -37,7 +37,7 @@ func NewAsyncResult[T any]() *AsyncResult[T] {
 
 func (a *AsyncResult[T]) bind(op string) {
 	if a.n.hub == nil {
-		a.n.links.SetReady(a.Ready) // once: a method value allocates
+		a.n.links.SetReady(a.Ready, false) // once: a method value allocates
 		a.shared.Store(a.n.bind(op))
 		return
 	}

@@ -92,7 +92,7 @@ func (e *Event) Set() {
 
 func (e *Event) bind(op string) {
 	if e.n.hub == nil {
-		e.n.links.SetReady(e.IsSet) // once: a method value allocates
+		e.n.links.SetReady(e.IsSet, false) // once: a method value allocates
 	}
 	e.n.bind(op)
 }

@@ -10,10 +10,11 @@
 // Fairness: waiters are served strictly in FIFO order and are never
 // overtaken: while a greenlet waits, a new Acquire queues behind it even if
 // a permit is free (gevent lets such a caller take the permit; this is the
-// one place where the Go port is stricter). Wake-up timing is gevent's: a
-// Release schedules one hub callback that hands the free permits to the
-// first waiters, switching to each in turn; each runs until it blocks
-// before the next is resumed.
+// one place where the Go port is stricter). Wake-up timing and order are
+// gevent's: a Release schedules one hub callback that, while a permit is
+// free, takes the waiting Acquire and Wait calls and the raw links in the
+// order they came (one list, gevent's _links), switching to each waiting
+// greenlet in turn; each runs until it blocks before the next is taken.
 package lock
 
 import (
@@ -60,15 +61,15 @@ func ownTimeout(err error) bool {
 // A zero Semaphore has value 1, as gevent's Semaphore(); NewSemaphore sets
 // another value.
 type Semaphore struct {
-	hub       *gevent.Hub
-	counter   int
-	initial   int
-	inited    bool
-	waiters   gevent.WaitList[struct{}] // blocked in Acquire
-	watchers  gevent.WaitList[struct{}] // blocked in Wait
+	hub     *gevent.Hub
+	counter int
+	initial int
+	inited  bool
+	// links holds, in the order they came, the greenlets blocked in
+	// Acquire and in Wait and the raw links: gevent's _links, notified
+	// while a permit is free.
 	links     gevent.Links
-	scheduled bool
-	run       func()
+	acquirers int // greenlets blocked in Acquire
 }
 
 // NewSemaphore returns a Semaphore of value n; n < 0 panics.
@@ -95,7 +96,7 @@ func (s *Semaphore) lazy() {
 // does not block.
 func (s *Semaphore) check(op string) {
 	if s.hub == nil {
-		s.hub = gevent.HubOf(op)
+		s.setHub(gevent.HubOf(op))
 	} else if !s.hub.OnHub() {
 		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub")
 	}
@@ -107,11 +108,11 @@ func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
 		h, err := gevent.CurrentHub(op)
 		if err != nil {
 			if errors.Is(err, gevent.ErrBlockingSwitchOut) {
-				s.hub = gevent.HubOf(op)
+				s.setHub(gevent.HubOf(op))
 			}
 			return s.hub, err
 		}
-		s.hub = h
+		s.setHub(h)
 		return h, nil
 	}
 	if !s.hub.OnHub() {
@@ -123,12 +124,18 @@ func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
 	return s.hub, nil
 }
 
+// setHub binds s to h on first use.
+func (s *Semaphore) setHub(h *gevent.Hub) {
+	s.hub = h
+	s.links.SetReady(s.Ready, true) // once: a method value allocates
+}
+
 // Value returns the number of permits free (gevent's counter).
 func (s *Semaphore) Value() int { s.lazy(); return s.counter }
 
 // Locked reports whether Acquire would block: no permit is free, or
 // greenlets are already waiting for one.
-func (s *Semaphore) Locked() bool { s.lazy(); return s.counter <= 0 || s.waiters.Len() > 0 }
+func (s *Semaphore) Locked() bool { s.lazy(); return s.counter <= 0 || s.acquirers > 0 }
 
 // Ready reports whether a permit is free (gevent.Waitable).
 func (s *Semaphore) Ready() bool { s.lazy(); return s.counter > 0 }
@@ -148,16 +155,21 @@ func (s *Semaphore) Ready() bool { s.lazy(); return s.counter > 0 }
 func (s *Semaphore) Acquire(timeout ...time.Duration) (bool, error) {
 	s.lazy()
 	s.check("Semaphore.Acquire")
-	if s.counter > 0 && s.waiters.Len() == 0 {
+	if s.counter > 0 && s.acquirers == 0 {
 		s.counter--
 		return true, nil
 	}
 	if _, err := s.bind("Semaphore.Acquire"); err != nil {
 		return false, err
 	}
-	_, err := s.waiters.Wait(duration(timeout))
+	s.acquirers++
+	err := s.links.Wait(duration(timeout))
+	s.acquirers--
 	if err == nil {
-		return true, nil // notify took the permit for us
+		// Resumed by a run of the links, at once and only while a permit
+		// is free: nothing ran in between, so the permit is ours.
+		s.counter--
+		return true, nil
 	}
 	if ownTimeout(err) {
 		return false, nil
@@ -170,60 +182,24 @@ func (s *Semaphore) Acquire(timeout ...time.Duration) (bool, error) {
 func (s *Semaphore) TryAcquire() bool {
 	s.lazy()
 	s.check("Semaphore.TryAcquire")
-	if s.counter > 0 && s.waiters.Len() == 0 {
+	if s.counter > 0 && s.acquirers == 0 {
 		s.counter--
 		return true
 	}
 	return false
 }
 
-// Release gives a permit back. If greenlets wait, a hub callback is
-// scheduled that hands the free permits to them in FIFO order. Release
+// Release gives a permit back. If greenlets wait (in Acquire or Wait) or
+// raw links are registered, a hub callback is scheduled that notifies
+// them in the order they came while a permit is free: an Acquire takes the
+// permit, a Wait returns, a link runs (gevent's _notify_links). Release
 // never blocks and may be called from a hub callback. The counter may
 // exceed its initial value (see BoundedSemaphore).
 func (s *Semaphore) Release() {
 	s.lazy()
 	s.check("Semaphore.Release")
 	s.counter++
-	s.notifyLater()
-}
-
-func (s *Semaphore) notifyLater() {
-	if s.scheduled || s.counter <= 0 {
-		return
-	}
-	if s.waiters.Len() == 0 && s.watchers.Len() == 0 {
-		if s.links.Len() > 0 {
-			s.links.Fire()
-		}
-		return
-	}
-	s.scheduled = true
-	if s.run == nil {
-		s.run = s.notify
-	}
-	s.hub.Schedule(s.run)
-}
-
-// notify is gevent's _notify_links for a semaphore: while a permit is free,
-// hand it to the first waiter and switch to it.
-func (s *Semaphore) notify() {
-	for s.counter > 0 && s.waiters.Len() > 0 {
-		s.counter--
-		if !s.waiters.WakeOne(struct{}{}) {
-			s.counter++
-			break
-		}
-	}
-	if s.counter > 0 {
-		for k := s.watchers.Len(); k > 0 && s.counter > 0; k-- {
-			s.watchers.WakeOne(struct{}{})
-		}
-		if s.links.Len() > 0 {
-			s.links.Fire()
-		}
-	}
-	s.scheduled = false
+	s.links.Fire()
 }
 
 // Wait waits until a permit is free, without taking it, and returns the
@@ -232,8 +208,8 @@ func (s *Semaphore) notify() {
 // It returns at once if a permit is free. With a timeout (0 or negative:
 // do not wait, but still yield once) it returns the counter and nil when
 // the timeout elapses. If the caller is killed or its Timeout scope fires,
-// it returns the counter and that error. Nothing is consumed. Watchers are
-// woken after the waiting Acquire calls were served, in FIFO order.
+// it returns the counter and that error. Nothing is consumed. Waiting
+// Acquire and Wait calls and raw links are notified in the order they came.
 func (s *Semaphore) Wait(timeout ...time.Duration) (int, error) {
 	s.lazy()
 	if s.counter > 0 {
@@ -242,7 +218,7 @@ func (s *Semaphore) Wait(timeout ...time.Duration) (int, error) {
 	if _, err := s.bind("Semaphore.Wait"); err != nil {
 		return s.counter, err
 	}
-	_, err := s.watchers.Wait(duration(timeout))
+	err := s.links.Wait(duration(timeout))
 	if err != nil && !ownTimeout(err) {
 		return s.counter, err
 	}
@@ -261,14 +237,15 @@ func (s *Semaphore) With(fn func() error) error {
 }
 
 // Rawlink arranges for fn to run in the hub (it must not block) when a
-// permit is free; at the next loop iteration if one is. Links run once, in
-// the order they were added, after the waiting Acquire calls were served.
+// permit is free; at the next loop iteration if one is. A link runs once,
+// in its turn among the waiting Acquire and Wait calls (the order they
+// came), while a permit is free.
 func (s *Semaphore) Rawlink(fn func()) gevent.LinkID {
 	s.lazy()
 	if s.hub == nil {
-		s.hub = gevent.HubOf("Semaphore.Rawlink")
+		s.setHub(gevent.HubOf("Semaphore.Rawlink"))
 	}
-	return s.links.Add(fn, s.counter > 0 && !s.scheduled)
+	return s.links.Add(fn, s.counter > 0)
 }
 
 // Unlink removes a link that has not run yet.

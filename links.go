@@ -3,8 +3,6 @@ package gevent
 import (
 	"runtime/debug"
 	"time"
-
-	"github.com/gevent-go/gevent/internal/loop"
 )
 
 // Links is what an object that becomes ready keeps to notify: callbacks
@@ -26,8 +24,13 @@ type Links struct {
 	again     bool        // Fire was called while a run was pending
 	ready     func() bool // SetReady
 	whileRdy  bool        // SetReady: a run stops when ready reports false
-	runFn     func()
 }
+
+// linksRun is the task that runs l: scheduling it allocates nothing (a
+// method value would, once per object).
+type linksRun Links
+
+func (t *linksRun) RunTask() { (*Links)(t).run() }
 
 // linkNode is a callback (fn != nil) or a waiting greenlet, parked in its
 // own wait list.
@@ -80,7 +83,13 @@ func (l *Links) node() *linkNode {
 		n.next = nil
 		return n
 	}
-	return &linkNode{}
+	// One allocation for the entry and the node its wait list will need.
+	a := &struct {
+		n     linkNode
+		spare waitNode[struct{}]
+	}{}
+	a.n.wait.free = &a.spare
+	return &a.n
 }
 
 func (l *Links) recycle(n *linkNode) {
@@ -197,10 +206,7 @@ func (l *Links) Fire() {
 	}
 	l.bind("Links.Fire")
 	l.scheduled = true
-	if l.runFn == nil {
-		l.runFn = l.run
-	}
-	l.hub.loop.Schedule(loop.Func(l.runFn))
+	l.hub.loop.Schedule((*linksRun)(l))
 }
 
 // run is gevent's _notify_links: the entries present when it starts, then

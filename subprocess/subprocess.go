@@ -95,8 +95,7 @@ type Popen struct {
 	done       bool
 	returncode int
 	waitErr    error
-	waiters    gevent.WaitList[struct{}]
-	links      gevent.Links
+	links      gevent.Links // waiters and raw links, in the order they came
 	readers    []*gevent.Greenlet[[]byte]
 	writer     *gevent.Greenlet[struct{}]
 }
@@ -210,7 +209,6 @@ func (p *Popen) finish(err error) {
 			p.returncode = st.ExitCode()
 		}
 	}
-	p.waiters.WakeAll(struct{}{})
 	p.links.Fire()
 }
 
@@ -229,16 +227,24 @@ func (p *Popen) Returncode() int { return p.returncode }
 // With a timeout it returns an error matching ErrTimeoutExpired (and
 // gevent.ErrTimeout) when the timeout elapses; the child keeps running. A
 // kill or Timeout scope of the caller returns that error, the child is
-// unaffected. Waiters are woken in the order they started waiting.
+// unaffected. Waiters and raw links are notified in the order they came,
+// from one hub callback after the child exited (gevent's AsyncResult); a
+// Wait after the exit returns at once unless that notification is still
+// under way.
 func (p *Popen) Wait(timeout ...time.Duration) (int, error) {
 	if p.done {
+		// Behind a notification still under way (gevent waits on its
+		// AsyncResult).
+		if err := p.links.WaitPending(); err != nil {
+			return 0, err
+		}
 		return p.returncode, nil
 	}
 	d := gevent.Forever
 	if len(timeout) > 0 {
 		d = max(timeout[0], 0)
 	}
-	_, err := p.waiters.Wait(d)
+	err := p.links.Wait(d)
 	if err != nil {
 		if errors.Is(err, gevent.ErrTimeout) && len(timeout) > 0 && !isScope(err) {
 			return 0, &timeoutExpired{d}

@@ -188,13 +188,12 @@ func (p *ThreadPool) worker(j *job) {
 // hub of the greenlet that spawned it: its methods must be called from
 // greenlets or callbacks of that hub.
 type Result[T any] struct {
-	hub     *gevent.Hub
-	job     *job
-	ready   bool
-	value   T
-	err     error
-	waiters gevent.WaitList[struct{}]
-	links   gevent.Links
+	hub   *gevent.Hub
+	job   *job
+	ready bool
+	value T
+	err   error
+	links gevent.Links // waiters and raw links, in the order they came
 }
 
 // Spawn queues fn on p (nil: the default pool) and returns its Result at
@@ -240,15 +239,15 @@ func call[T any](fn func() (T, error)) (v T, err error) {
 	return fn()
 }
 
-// set makes r ready, wakes its waiters in FIFO order and runs its links.
-// Called in the hub.
+// set makes r ready and schedules the notification of its waiters and
+// raw links, in the order they came (gevent's AsyncResult.set). Called in
+// the hub.
 func (r *Result[T]) set(v T, err error) {
 	if r.ready {
 		return
 	}
 	r.ready = true
 	r.value, r.err = v, err
-	r.waiters.WakeAll(struct{}{})
 	r.links.Fire()
 }
 
@@ -298,25 +297,27 @@ func (r *Result[T]) Unlink(id gevent.LinkID) { r.check("Unlink"); r.links.Remove
 // gevent.Forever: no limit) it returns an error matching gevent.ErrTimeout
 // when the timeout elapses first. On kill, or when a Timeout scope of the
 // caller fires, it returns that error. Either way the job is left as it is:
-// it still runs, and the result is still set when it finishes. Waiters are
-// woken in FIFO order. From a hub callback it returns
-// gevent.ErrBlockingSwitchOut.
+// it still runs, and the result is still set when it finishes. Waiters and
+// raw links are notified in the order they came, from one hub callback
+// after the result is set; a Wait on a ready result returns at once unless
+// that notification is still under way (then it waits behind it, as
+// gevent's). From a hub callback it returns gevent.ErrBlockingSwitchOut.
 func (r *Result[T]) Wait(timeout ...time.Duration) error {
 	r.check("Wait")
 	if r.ready {
-		return nil
+		// Behind a notification still under way, as gevent's wait.
+		return r.links.WaitPending()
 	}
-	if _, err := gevent.CurrentHub("threadpool.Result.Wait"); err != nil {
-		return err
-	}
-	_, err := r.waiters.Wait(waitDuration(timeout))
-	return err
+	return r.links.Wait(waitDuration(timeout))
 }
 
 // Get waits like Wait and then returns the function's value and error.
 // On timeout, kill or a Timeout scope it returns the zero T and that error,
 // and the job is left running (see Wait).
 func (r *Result[T]) Get(timeout ...time.Duration) (T, error) {
+	if r.ready {
+		return r.value, r.err // gevent's get does not wait when ready
+	}
 	if err := r.Wait(timeout...); err != nil {
 		var zero T
 		return zero, err

@@ -378,3 +378,33 @@ func BenchmarkApplyParallelGreenlets(b *testing.B) {
 		return nil
 	})
 }
+
+// A Result notifies its raw links and waiters in the order they came, from
+// one hub callback after the function returned, as gevent's AsyncResult.
+func TestResultNotifiesInOrder(t *testing.T) {
+	gevent.Run(func() error {
+		release := make(chan struct{})
+		r := threadpool.Spawn(nil, func() (int, error) { <-release; return 7, nil })
+		var log []string
+		waiter := func(name string) *gevent.Greenlet[struct{}] {
+			return gevent.Go(func() {
+				v, err := r.Get()
+				log = append(log, fmt.Sprintf("%s got %d %v", name, v, err))
+			})
+		}
+		r.Rawlink(func() { log = append(log, "L1") })
+		a := waiter("A")
+		gevent.Sleep(0)
+		r.Rawlink(func() { log = append(log, "L2") })
+		b := waiter("B")
+		gevent.Sleep(0)
+		close(release)
+		gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, b})
+		gevent.Sleep(0)
+		want := "[L1 A got 7 <nil> L2 B got 7 <nil>]"
+		if got := fmt.Sprint(log); got != want {
+			t.Errorf("log %s, want %s", got, want)
+		}
+		return nil
+	})
+}

@@ -112,7 +112,7 @@ func (r *Rendezvous[T]) Take(timeoutErr error, timeout ...time.Duration) (T, err
 			return v, err
 		}
 	}
-	d := queueTimeout(timeout)
+	d := durationOf(timeout)
 	n, err := r.takers.join(c, d)
 	if err != nil {
 		var zero T
@@ -188,7 +188,7 @@ func (r *Rendezvous[T]) enterGive(c *greenlet, v T, timeoutErr error, timeouts [
 	p := &giver[T]{v: v}
 	r.givers.push(p)
 	r.kick(false)
-	_, err := p.wl.Wait(queueTimeout(timeouts))
+	_, err := p.wl.Wait(durationOf(timeouts))
 	if err != nil {
 		r.givers.remove(p)
 		if isOwnTimeout(err) && timeoutErr != nil {
@@ -254,15 +254,6 @@ func (r *Rendezvous[T]) unlock() {
 func isOwnTimeout(err error) bool {
 	_, ok := err.(*timeoutErr)
 	return ok
-}
-
-// queueTimeout turns the optional timeout of queue's convention into
-// WaitList's: -1 for none or Forever, else at least 0.
-func queueTimeout(timeout []time.Duration) time.Duration {
-	if len(timeout) == 0 || timeout[0] == Forever {
-		return -1
-	}
-	return max(timeout[0], 0)
 }
 
 // takeNow takes the first blocked giver's value, if no taker is ahead, and

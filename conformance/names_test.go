@@ -2,6 +2,9 @@ package conformance
 
 import (
 	"errors"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/gevent-go/gevent"
 )
@@ -25,6 +28,48 @@ func init() {
 		gevent.JoinAll([]G{c, d})
 		P(d.Name())
 		P(gevent.Go(f).Name())
+		return nil
+	})
+}
+
+func init() {
+	register("api_wait_hub", func() error {
+		var trace []string
+		child := func(n int) func() {
+			return func() {
+				trace = append(trace, fmt.Sprintf("child %d", n))
+				gevent.Sleep(10 * ms)
+				trace = append(trace, fmt.Sprintf("child %d done", n))
+			}
+		}
+		parent := func() {
+			trace = append(trace, "parent")
+			gevent.Go(child(1))
+			gevent.GoLater(20*ms, child(2))
+		}
+		// gevent.wait() returns True when the loop ran out of work, False on timeout.
+		wait := func(timeout ...time.Duration) any {
+			err := gevent.WaitAll(timeout...)
+			if errors.Is(err, gevent.ErrTimeout) {
+				return false
+			}
+			if err != nil {
+				return err
+			}
+			return true
+		}
+		gevent.Go(parent)
+		P(wait())
+		P(strings.Join(trace, " / "))
+
+		sleeper := gevent.Go(func() { gevent.Sleep(10 * time.Second) })
+		P(wait(20 * ms))
+		P(sleeper.Dead())
+		sleeper.Kill(nil, false)
+		P(wait(20 * ms))
+		P(sleeper.Dead())
+		P(wait())
+		P(wait(0))
 		return nil
 	})
 }

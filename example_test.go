@@ -161,7 +161,7 @@ func ExampleGreenlet_Init() {
 }
 
 // Seeds 000 and 004: greenlet state. The failure is reported on standard
-// error ("<Greenlet "Greenlet-1"> failed with error: You failed!") and the
+// error ("<Greenlet at 0xc000...> failed with error: You failed!") and the
 // program goes on; JoinAll does not return it.
 func ExampleGreenlet_Successful() {
 	win := func() (string, error) { return "You win!", nil }

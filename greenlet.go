@@ -56,7 +56,7 @@ type greenlet struct {
 	killPending    bool
 	killDelivered  bool
 	unwinding      bool
-	named          bool // seq assigned
+	named          bool // seq assigned: see Greenlet.Name
 	drive          bool // resumed by the hub from its ready queue: see block
 
 	self    runner
@@ -216,9 +216,6 @@ func (g *greenlet) schedule(delay time.Duration) {
 		return
 	}
 	g.state = stateScheduled
-	g.seq = h.nameSeq
-	h.nameSeq++
-	g.named = true
 	h.alive.add(g)
 	if delay < 0 {
 		h.loop.Schedule((*resumeTask)(g))
@@ -522,7 +519,7 @@ func timeoutError(err error, d time.Duration) error {
 // is one; other packages cannot implement it.
 type AnyGreenlet interface {
 	Waitable
-	// Name returns the greenlet's name ("Greenlet-N" unless set).
+	// Name returns the greenlet's name; see Greenlet.Name.
 	Name() string
 	// Started reports whether the greenlet was started and is not dead.
 	Started() bool
@@ -660,24 +657,52 @@ func (gl *Greenlet[T]) StartLater(d time.Duration) {
 }
 
 // Name returns the greenlet's name: the one set with SetName, else
-// "Greenlet-N" where N counts the hub's started greenlets from 0, in start
-// order (gevent's default names).
+// gevent's default name "Greenlet-N". As in gevent, N is given the first
+// time the default name is read, not when the greenlet is created or
+// started: the hub counts from 0, in the order names are first read, so a
+// program that reads the names of its greenlets in the same order as a
+// gevent program prints the same names. Unlike gevent, a number is never
+// given again: gevent hands out the number of a greenlet object that was
+// garbage-collected (with CPython's reference counting, as soon as its
+// last reference goes), which Go's collector cannot do deterministically.
+//
+// The number is taken from the hub of the calling greenlet (the
+// greenlet's own hub once started). Read from a goroutine of no hub, or of
+// another hub, before a number was given, Name returns "Greenlet" and gives
+// none.
 func (gl *Greenlet[T]) Name() string {
 	g := &gl.g
-	if g.name == "" {
-		if !g.named {
+	if g.name != "" {
+		return g.name
+	}
+	if !g.named {
+		c := current()
+		if c == nil || (g.hub != nil && c.hub != g.hub) {
 			return "Greenlet"
 		}
-		return "Greenlet-" + strconv.Itoa(g.seq)
+		g.seq = c.hub.nameSeq
+		c.hub.nameSeq++
+		g.named = true
 	}
-	return g.name
+	return "Greenlet-" + strconv.Itoa(g.seq)
 }
 
 // SetName names the greenlet (for reports and String).
 func (gl *Greenlet[T]) SetName(name string) { gl.g.name = name }
 
-// String returns `<Greenlet "name">`.
-func (gl *Greenlet[T]) String() string { return fmt.Sprintf("<Greenlet %q>", gl.Name()) }
+// String describes the greenlet as gevent's repr does: `<Greenlet "name">`
+// once it has a name (set with SetName, or a default name already read
+// with Name), else `<Greenlet at 0xc000012345>`. Like gevent's repr it
+// gives no number (failure reports use it), so reports do not change the
+// names a program reads later. It is the %v and %s of a *Greenlet[T] and of
+// a pointer to a type that embeds one; a Greenlet must not be copied, so
+// its value has no String.
+func (gl *Greenlet[T]) String() string {
+	if g := &gl.g; g.name == "" && !g.named {
+		return fmt.Sprintf("<Greenlet at %p>", gl)
+	}
+	return fmt.Sprintf("<Greenlet %q>", gl.Name())
+}
 
 // Started reports whether the greenlet was started (Spawn, Start,
 // StartLater) and has not finished yet: as gevent's started (bool(g)), it
@@ -849,9 +874,6 @@ func (h *Hub) spawnNow(fn func()) {
 	}
 	g.started = true
 	g.state = stateScheduled
-	g.seq = h.nameSeq
-	h.nameSeq++
-	g.named = true
 	h.alive.add(g)
 	h.switchTo(g)
 }

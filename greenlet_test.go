@@ -437,7 +437,9 @@ func TestIWaitCompletionOrderAndEarlyStop(t *testing.T) {
 	run(t, func() error {
 		var gs []gevent.AnyGreenlet
 		for _, d := range []int{3, 1, 2} {
-			gs = append(gs, gevent.Go(func() { gevent.Sleep(time.Duration(d) * time.Millisecond) }))
+			g := gevent.Go(func() { gevent.Sleep(time.Duration(d) * time.Millisecond) })
+			g.Name() // numbered in spawn order: Greenlet-0, -1, -2
+			gs = append(gs, g)
 		}
 		var order []string
 		for g, err := range gevent.IWait(gs) {

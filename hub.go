@@ -433,3 +433,17 @@ func (l *greenletList) remove(g *greenlet) {
 	g.prevAlive, g.nextAlive = nil, nil
 	l.n--
 }
+
+// String describes h briefly, as gevent's repr of its hub does:
+// `<Hub at 0xc000123456 greenlets=3 ready=1 timers=2>`, the greenlets
+// started and not yet dead, the tasks ready to run (greenlets to resume,
+// callbacks) and the active timers. Called from a goroutine that is not
+// one of h's greenlets (another goroutine, or after Run returned) it gives
+// only the address, `<Hub at 0xc000123456>`: the counts belong to the
+// hub's goroutine. The address differs from run to run; the counts do not.
+func (h *Hub) String() string {
+	if c := current(); c == nil || c.hub != h {
+		return fmt.Sprintf("<Hub at %p>", h)
+	}
+	return fmt.Sprintf("<Hub at %p greenlets=%d ready=%d timers=%d>", h, h.alive.n, h.loop.Ready(), h.loop.Timers())
+}

@@ -153,3 +153,42 @@ func KillAll[G AnyGreenlet](gs []G, err error, block bool, timeout ...time.Durat
 	_, e := Wait(gs, timeout...)
 	return e
 }
+
+// WaitAll waits until the calling hub has nothing left to do: no greenlet
+// alive besides the caller, no timer, no fd waited for, no work handed in
+// with Post or Submit and no Hold (gevent's wait() with no objects, which
+// is hub.join()). Greenlets, callbacks and timers run meanwhile, in their
+// usual order. It returns nil then; the hub stays usable.
+//
+// Only the main greenlet may call it (in gevent too): a spawned greenlet
+// waiting for the hub to run out of work would wait for itself, so that
+// call panics; join the greenlets with JoinAll instead. In a hub callback
+// it returns ErrBlockingSwitchOut.
+//
+// On timeout (absent: none) it returns an error matching ErrTimeout and
+// leaves the hub's work where it is; the timeout does not keep the hub
+// busy itself. A zero timeout elapses at once, work or not (as gevent's
+// wait(timeout=0) returns False). A kill or Timeout scope of the caller returns that error at
+// once; a Timeout scope's timer is work too, so a scope ends WaitAll no
+// later than it fires.
+func WaitAll(timeout ...time.Duration) error {
+	c, err := mustGreenlet("WaitAll")
+	if err != nil {
+		return err
+	}
+	if !c.isMain {
+		panic("gevent: WaitAll called from a spawned greenlet: only the main greenlet can wait " +
+			"for the hub to run out of work; wait for greenlets with JoinAll or Wait")
+	}
+	d := durationOf(timeout)
+	h := c.hub
+	var timer loop.Timer
+	if d >= 0 {
+		h.loop.StartWeak(&timer, d, (*timeoutTask)(c))
+		defer h.loop.Stop(&timer)
+	}
+	if err := c.parkTimeout(-1); err != ErrLoopExit {
+		return timeoutError(err, d)
+	}
+	return nil
+}

@@ -60,9 +60,9 @@ func init() {
 				lst = append(lst, param+"B")
 			}
 		}
-		a := gevent.Go(sleep0("1"))
-		b := gevent.Go(sleep0("2"))
-		if _, err := gevent.JoinAll([]G{a, b}); err != nil {
+		gevent.Go(sleep0("1"))
+		gevent.Go(sleep0("2"))
+		if err := gevent.WaitAll(); err != nil {
 			return err
 		}
 		P(strings.Join(lst, " "))

@@ -1,5 +1,5 @@
-# from: gevent src/gevent/tests/test__order.py TestSleep0.test (gevent.wait() with no argument
-# becomes a joinall of the two greenlets in the Go port)
+# from: gevent src/gevent/tests/test__order.py TestSleep0.test (gevent.wait() with no argument is
+# gevent.WaitAll() in the Go port)
 import gevent
 
 def sleep0(lst, param):

@@ -35,6 +35,7 @@ type Loop struct {
 	ready deque
 
 	timers  []*Timer
+	weak    int // active timers started with StartWeak
 	timerSq uint64
 	now     int64 // cached clock: see Start
 	stale   bool  // now must be re-read before the next Start
@@ -147,10 +148,10 @@ func (l *Loop) Release() {
 	}
 }
 
-// Alive reports whether anything can still happen: ready tasks, timers,
-// fd waiters, posted work or holds.
+// Alive reports whether anything can still happen: ready tasks, timers
+// (other than weak ones), fd waiters, posted work or holds.
 func (l *Loop) Alive() bool {
-	return l.ready.n > 0 || len(l.timers) > 0 || l.fdWaits > 0 || l.postN.Load() > 0 || l.holds.Load() > 0
+	return l.ready.n > 0 || len(l.timers) > l.weak || l.fdWaits > 0 || l.postN.Load() > 0 || l.holds.Load() > 0
 }
 
 // RunOnce runs one iteration: the tasks that were ready when it started (in

@@ -185,3 +185,31 @@ func TestTimerRestartedInPassWaitsForNextPass(t *testing.T) {
 	}
 	l.Stop(&tm)
 }
+
+func TestWeakTimerDoesNotKeepTheLoopAlive(t *testing.T) {
+	l := newLoop(t)
+	var weak, strong Timer
+	fired := ""
+	l.StartWeak(&weak, time.Millisecond, Func(func() { fired += "weak " }))
+	if l.Alive() {
+		t.Fatal("alive with only a weak timer")
+	}
+	l.Start(&strong, 5*time.Millisecond, Func(func() { fired += "strong" }))
+	for l.RunOnce(true) {
+	}
+	if fired != "weak strong" {
+		t.Errorf("fired %q", fired)
+	}
+	// Stopped before it fired, a weak timer leaves the count right.
+	l.StartWeak(&weak, time.Hour, Func(func() {}))
+	l.Stop(&weak)
+	l.Start(&weak, 0, Func(func() { fired += " again" }))
+	if !l.Alive() {
+		t.Error("an ordinary timer after a stopped weak one does not keep the loop alive")
+	}
+	for l.RunOnce(true) {
+	}
+	if fired != "weak strong again" {
+		t.Errorf("fired %q", fired)
+	}
+}

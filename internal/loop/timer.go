@@ -9,6 +9,7 @@ type Timer struct {
 	seq  uint64
 	idx  int // position in the heap + 1; 0 when not scheduled
 	task Task
+	weak bool // started with StartWeak: does not keep the loop alive
 }
 
 // Active reports whether t is scheduled.
@@ -58,6 +59,10 @@ func (l *Loop) Stop(t *Timer) {
 	l.timers = l.timers[:last]
 	t.idx = 0
 	t.task = nil
+	if t.weak {
+		t.weak = false
+		l.weak--
+	}
 	if i != last {
 		if !l.down(i) {
 			l.up(i)

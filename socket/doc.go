@@ -36,6 +36,16 @@
 // several greenlets and goroutines at once are safe: each direction (read,
 // write) is serialised, greenlets in FIFO order.
 //
+// # Lifetime
+//
+// A socket the program drops without closing it is closed when the garbage
+// collector finds it, as net's sockets are (a finalizer; the close is handed
+// to the socket's hub if it still runs). A socket still open when its hub
+// ends (the Run that created it returns) is closed then: it could no
+// longer wait cooperatively. Its later calls return an error matching
+// net.ErrClosed, and so do calls still blocked in other goroutines, within
+// 50 ms. Sockets of the default hub, which never ends, stay open.
+//
 // gevent's wait_read and wait_write on raw descriptors are gevent.WaitRead
 // and gevent.WaitWrite in the root package; select and poll are in package
 // gselect.

@@ -25,7 +25,7 @@
 // # Which goroutines may call what
 //
 // A socket belongs to the hub of the greenlet that created it (by Dial,
-// Listen or Accept). Its greenlets wait cooperatively. Any other goroutine
+// Listen, Accept, Socketpair or one of the File functions). Its greenlets wait cooperatively. Any other goroutine
 // (third-party libraries start their own, e.g. net/http's Transport) may use
 // it too: such a call blocks its own goroutine in poll(2), honouring the
 // deadlines and Close (noticed within 50 ms), and never touches the hub's

@@ -48,6 +48,8 @@ type Hub struct {
 	closed   bool
 	errorH   ErrorHandler
 	rawFDs   map[int]*rawFD
+
+	closeHooks closeHooks // Hub.AfterClose
 }
 
 var (
@@ -230,6 +232,7 @@ func (h *Hub) finishShutdown() {
 	// The goroutine goes back to what it was (nothing, or a greenlet of
 	// the hub whose greenlet called Run).
 	identities.Set(m.gid, h.outer)
+	h.closeHooks.run()
 }
 
 // Submit hands fn to h from any goroutine: fn runs as a new greenlet of h,

@@ -26,6 +26,12 @@ type DatagramServer struct {
 	// MaxSize is the largest datagram read (8192 if 0, as gevent);
 	// longer ones are truncated.
 	MaxSize int
+	// MaxAccept is how many datagrams are read in a row before the reading
+	// greenlet yields to the handlers, the timers and the other greenlets
+	// (DefaultMaxAccept if 0; gevent's max_accept, which its _do_read
+	// applies to datagrams too). Under a flood, the hub runs everything
+	// else at least once every MaxAccept datagrams.
+	MaxAccept int
 
 	base
 	pc *socket.PacketConn
@@ -104,12 +110,27 @@ func (s *DatagramServer) readLoop() {
 	if size <= 0 {
 		size = 8192
 	}
+	maxAccept := s.MaxAccept
+	if maxAccept <= 0 {
+		maxAccept = DefaultMaxAccept
+	}
 	buf := make([]byte, size)
+	n := 0 // datagrams read since the last yield
 	for !s.stopped {
+		if n >= maxAccept {
+			// ReadFrom does not switch while datagrams are queued: yield,
+			// or a flood would starve the hub (gevent returns to its loop
+			// after max_accept reads).
+			n = 0
+			if gevent.Sleep(0) != nil {
+				return
+			}
+			continue
+		}
 		if err := s.waitSlot(s.PoolSize); err != nil {
 			return
 		}
-		n, addr, err := s.pc.ReadFrom(buf)
+		m, addr, err := s.pc.ReadFrom(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) || isInterrupt(err) {
 				return
@@ -120,7 +141,8 @@ func (s *DatagramServer) readLoop() {
 			}
 			continue
 		}
-		data := append([]byte(nil), buf[:n]...)
+		data := append([]byte(nil), buf[:m]...)
 		s.spawn(func() { s.Handler(data, addr) })
+		n++
 	}
 }

@@ -19,17 +19,23 @@ import (
 
 // Handler is an installed signal handler.
 type Handler struct {
-	ch   chan os.Signal
-	once sync.Once
-	done chan struct{}
+	ch     chan os.Signal
+	once   sync.Once
+	done   chan struct{}
+	unhook func() bool // unregisters the hub's close hook
 }
 
 // Handle installs fn for sig in the calling greenlet's hub: on each
 // delivery fn runs in a new greenlet of that hub. Several handlers may be
-// installed for one signal; each runs. Cancel removes it.
+// installed for one signal; each runs. Cancel removes it; so does the end
+// of the hub (its Run returning), which cancels every handler installed in
+// it: nothing is left behind, neither the goroutine that receives the
+// signals nor the os/signal registration (the signal gets its previous
+// disposition back if no other handler wants it).
 func Handle(sig os.Signal, fn func()) *Handler {
 	h := gevent.HubOf("signal.Handle")
 	hd := &Handler{ch: make(chan os.Signal, 8), done: make(chan struct{})}
+	hd.unhook = h.AfterClose(hd.Cancel)
 	ossignal.Notify(hd.ch, sig)
 	go func() {
 		for {
@@ -48,10 +54,12 @@ func Handle(sig os.Signal, fn func()) *Handler {
 }
 
 // Cancel uninstalls the handler; signals already handed to the hub still
-// run. Safe to call twice and from any goroutine.
+// run. Safe to call twice and from any goroutine; the end of the handler's
+// hub calls it too.
 func (hd *Handler) Cancel() {
 	hd.once.Do(func() {
 		ossignal.Stop(hd.ch)
 		close(hd.done)
+		hd.unhook()
 	})
 }

@@ -3,6 +3,8 @@ package signal_test
 import (
 	"fmt"
 	"os"
+	ossignal "os/signal"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
@@ -58,4 +60,37 @@ func TestHandlerWakesSleepingHubAndCancel(t *testing.T) {
 		h.Cancel()
 		return nil
 	})
+}
+
+// Regression (issue 11 item 11): a handler never cancelled left its
+// goroutine and its os/signal registration behind after its hub ended.
+// The end of the hub now cancels it.
+func TestHubEndCancelsHandlers(t *testing.T) {
+	settle := func(want int) int {
+		n := runtime.NumGoroutine()
+		for i := 0; i < 500 && n > want; i++ {
+			time.Sleep(10 * time.Millisecond)
+			n = runtime.NumGoroutine()
+		}
+		return n
+	}
+	// A handler for SIGUSR2 that stays installed throughout keeps the
+	// signal caught (so a stray one cannot end the test binary) and warms
+	// os/signal's own goroutine up before the baseline is taken.
+	keep := make(chan os.Signal, 1)
+	ossignal.Notify(keep, syscall.SIGUSR2)
+	defer ossignal.Stop(keep)
+	time.Sleep(20 * time.Millisecond)
+	base := runtime.NumGoroutine()
+	const runs = 20
+	for range runs {
+		gevent.Run(func() error {
+			gsignal.Handle(syscall.SIGUSR2, func() {})
+			gsignal.Handle(syscall.SIGUSR1, func() {})
+			return nil
+		})
+	}
+	if n := settle(base); n > base {
+		t.Fatalf("%d goroutines after %d hubs that installed handlers ended, %d before", n, runs, base)
+	}
 }

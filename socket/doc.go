@@ -25,7 +25,7 @@
 // # Which goroutines may call what
 //
 // A socket belongs to the hub of the greenlet that created it (by Dial,
-// Listen or Accept). Its greenlets wait cooperatively. Any other goroutine
+// Listen, Accept, Socketpair or one of the File functions). Its greenlets wait cooperatively. Any other goroutine
 // (third-party libraries start their own, e.g. net/http's Transport) may use
 // it too: such a call blocks its own goroutine in poll(2), honouring the
 // deadlines and Close (noticed within 50 ms), and never touches the hub's
@@ -35,6 +35,16 @@
 // blocking mode. Calls from
 // several greenlets and goroutines at once are safe: each direction (read,
 // write) is serialised, greenlets in FIFO order.
+//
+// # Lifetime
+//
+// A socket the program drops without closing it is closed when the garbage
+// collector finds it, as net's sockets are (a finalizer; the close is handed
+// to the socket's hub if it still runs). A socket still open when its hub
+// ends (the Run that created it returns) is closed then: it could no
+// longer wait cooperatively. Its later calls return an error matching
+// net.ErrClosed, and so do calls still blocked in other goroutines, within
+// 50 ms. Sockets of the default hub, which never ends, stay open.
 //
 // gevent's wait_read and wait_write on raw descriptors are gevent.WaitRead
 // and gevent.WaitWrite in the root package; select and poll are in package

@@ -84,3 +84,31 @@ func Example_tls() {
 	// echo: hello
 	// true
 }
+
+// Socketpair gives two connected cooperative conns (gevent.socket.socketpair):
+// one greenlet reads while another writes.
+func ExampleSocketpair() {
+	a, b, err := socket.Socketpair()
+	if err != nil {
+		panic(err)
+	}
+	reader := gevent.Go(func() {
+		defer b.Close()
+		r := bufio.NewReader(b)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return // io.EOF once a is closed
+			}
+			fmt.Print("got ", line)
+		}
+	})
+	for _, s := range []string{"one", "two"} {
+		fmt.Fprintln(a, s)
+	}
+	a.Close()
+	reader.Join()
+	// Output:
+	// got one
+	// got two
+}

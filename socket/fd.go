@@ -4,9 +4,11 @@ import (
 	"errors"
 	"net"
 	"os"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+	"weak"
 
 	"github.com/gevent-go/gevent"
 	"golang.org/x/sys/unix"
@@ -54,11 +56,18 @@ type netFD struct {
 	addrMu sync.Mutex
 	laddr  net.Addr
 	raddr  net.Addr
+
+	owner *hubFDs // the open sockets of fd.hub (nil: no hub)
+	id    uint64  // fd's key in owner
 }
 
 // newFD wraps an open non-blocking socket. It registers it with the
 // calling greenlet's hub when there is one; a goroutine of no hub gets a
 // socket that waits with poll(2).
+//
+// A socket the program drops without closing is closed when the garbage
+// collector finds it (as net's are), and one still open when its hub ends
+// is closed then (see hubFDs).
 func newFD(sysfd, family, sotype int, network string) (*netFD, error) {
 	fd := &netFD{sysfd: sysfd, family: family, sotype: sotype, net: network}
 	fd.state.Store(1)
@@ -68,8 +77,71 @@ func newFD(sysfd, family, sotype int, network string) (*netFD, error) {
 			return nil, os.NewSyscallError("epoll_ctl", err)
 		}
 		fd.hub, fd.pfd = h, pfd
+		fd.owner = hubFDsOf(h)
+		fd.owner.add(fd)
 	}
+	// The finalizer runs on the runtime's finalizer goroutine: Close only
+	// marks the socket and hands the hub-side clean-up to the hub with
+	// Post (or, the hub gone, closes the descriptor itself).
+	runtime.SetFinalizer(fd, (*netFD).Close)
 	return fd, nil
+}
+
+// hubFDs holds weak pointers to the open sockets of one hub, so that the
+// end of the hub closes those left open (their registration died with the
+// hub's epoll instance; nothing could wait on them cooperatively again)
+// without keeping a dropped socket from its finalizer.
+type hubFDs struct {
+	mu  sync.Mutex
+	seq uint64
+	m   map[uint64]weak.Pointer[netFD]
+}
+
+// hubsFDs maps each hub that has sockets to its hubFDs, until it closes.
+var hubsFDs sync.Map // *gevent.Hub -> *hubFDs
+
+// hubFDsOf returns the set of h's sockets, creating it (and the hook that
+// closes them when h ends) on first use. Called on h's hub.
+func hubFDsOf(h *gevent.Hub) *hubFDs {
+	if v, ok := hubsFDs.Load(h); ok {
+		return v.(*hubFDs)
+	}
+	s := &hubFDs{m: make(map[uint64]weak.Pointer[netFD])}
+	hubsFDs.Store(h, s)
+	h.AfterClose(func() {
+		hubsFDs.Delete(h)
+		s.closeAll()
+	})
+	return s
+}
+
+func (s *hubFDs) add(fd *netFD) {
+	s.mu.Lock()
+	s.seq++
+	fd.id = s.seq
+	s.m[fd.id] = weak.Make(fd)
+	s.mu.Unlock()
+}
+
+func (s *hubFDs) remove(fd *netFD) {
+	s.mu.Lock()
+	delete(s.m, fd.id)
+	s.mu.Unlock()
+}
+
+// closeAll closes the sockets still open (the hub has closed).
+func (s *hubFDs) closeAll() {
+	s.mu.Lock()
+	fds := make([]*netFD, 0, len(s.m))
+	for _, w := range s.m {
+		if fd := w.Value(); fd != nil {
+			fds = append(fds, fd)
+		}
+	}
+	s.mu.Unlock()
+	for _, fd := range fds {
+		fd.Close()
+	}
 }
 
 // callerHub returns the hub of the calling greenlet, or nil for a goroutine
@@ -127,6 +199,10 @@ func (fd *netFD) Close() error {
 // destroy unregisters and closes the descriptor: on the hub, because the
 // epoll registration is hub state; a closed hub no longer polls.
 func (fd *netFD) destroy() {
+	runtime.SetFinalizer(fd, nil)
+	if fd.owner != nil {
+		fd.owner.remove(fd)
+	}
 	if fd.hub != nil {
 		if fd.onHub() {
 			fd.closePFD()

@@ -51,9 +51,10 @@ type Options struct {
 }
 
 var (
-	// ErrTimeoutExpired matches the error of Wait or Communicate when their
-	// timeout elapses (Python's TimeoutExpired); it also matches
-	// gevent.ErrTimeout. The child is not killed.
+	// ErrTimeoutExpired matches the error returned when a timeout given to
+	// Wait, Communicate, Call, CheckCall, CheckOutput or Run elapses
+	// (Python's TimeoutExpired); it also matches gevent.ErrTimeout. Wait
+	// and Communicate leave the child running; the other four kill it.
 	ErrTimeoutExpired = errors.New("subprocess: timeout expired")
 	// ErrNoPipe is returned when an operation needs a pipe the child was not
 	// started with.
@@ -81,6 +82,17 @@ func (e *CalledProcessError) Error() string {
 }
 
 // Popen is a running or finished child process.
+//
+// A timed-out Wait or Communicate does not kill the child (as in Python).
+// The caller then owns it: either call Communicate (or Wait) again, or end
+// it with Kill (or Terminate) and then call Communicate or Wait, as
+// Python's documentation advises (proc.kill(); proc.communicate()). A child
+// that exits is always reaped, even if nobody waits for it, so no zombie
+// is left; but one that is neither waited for nor killed runs on after the
+// hub has ended. Between Communicate calls its output pipes are read no
+// further (see Communicate), so a chatty child blocks instead of filling
+// memory. Call, CheckCall, CheckOutput and Run kill and wait for the child
+// themselves when their wait fails.
 type Popen struct {
 	// Args are the arguments as given.
 	Args []string
@@ -98,6 +110,12 @@ type Popen struct {
 	links      gevent.Links // waiters and raw links, in the order they came
 	readers    []*gevent.Greenlet[[]byte]
 	writer     *gevent.Greenlet[struct{}]
+	// Communicate's readers read while collecting > 0 (Communicate calls
+	// waiting) and wait on collectors otherwise; stopReading ends them.
+	collecting  int
+	collectors  gevent.WaitList[struct{}]
+	stopReading bool
+	buffered    int // bytes read by the readers (for tests)
 }
 
 // Start starts args as a child process (Python's Popen). With Shell, the
@@ -264,21 +282,20 @@ func isScope(err error) bool {
 // exit (Python's communicate). Streams that are not pipes give nil.
 //
 // With a timeout, when it elapses it returns an error matching
-// ErrTimeoutExpired; the child keeps running and a later Communicate goes
-// on where this one stopped, losing no output. A kill or Timeout scope of
-// the caller returns that error the same way.
+// ErrTimeoutExpired; the child keeps running (it is not killed, as in
+// Python) and a later Communicate goes on where this one stopped, losing
+// no output. A kill or Timeout scope of the caller returns that error the
+// same way. Between calls the pipes are read no further than one chunk
+// (readChunk, 32 KiB) each: a child that keeps writing then blocks on its
+// full pipe until the next Communicate, as with CPython, so an abandoned
+// Communicate buffers a bounded amount (gevent's readers go on reading
+// without limit). Input not yet written goes on being written.
 func (p *Popen) Communicate(input []byte, timeout ...time.Duration) (stdout, stderr []byte, err error) {
 	if p.readers == nil {
-		read := func(r io.ReadCloser) *gevent.Greenlet[[]byte] {
-			return gevent.Spawn(func() ([]byte, error) {
-				if r == nil {
-					return nil, nil
-				}
-				defer r.Close()
-				return io.ReadAll(r)
-			})
+		p.readers = []*gevent.Greenlet[[]byte]{
+			gevent.Spawn(func() ([]byte, error) { return p.readAll(p.Stdout) }),
+			gevent.Spawn(func() ([]byte, error) { return p.readAll(p.Stderr) }),
 		}
-		p.readers = []*gevent.Greenlet[[]byte]{read(p.Stdout), read(p.Stderr)}
 		if p.Stdin != nil {
 			w := p.Stdin
 			p.writer = gevent.GoErr(func() error {
@@ -304,6 +321,10 @@ func (p *Popen) Communicate(input []byte, timeout ...time.Duration) (stdout, std
 		}
 		return []time.Duration{max(time.Until(deadline), 0)}
 	}
+	// The readers read while at least one Communicate waits for them.
+	p.collecting++
+	p.collectors.WakeAll(struct{}{})
+	defer func() { p.collecting-- }()
 	objs := []gevent.AnyGreenlet{p.readers[0], p.readers[1]}
 	if p.writer != nil {
 		objs = append(objs, p.writer)
@@ -323,6 +344,57 @@ func (p *Popen) Communicate(input []byte, timeout ...time.Duration) (stdout, std
 		}
 	}
 	return p.readers[0].Value(), p.readers[1].Value(), nil
+}
+
+// readChunk is the size of each read of Communicate's readers, and so the
+// most each reads after the last Communicate waiting for it returned.
+const readChunk = 32 << 10
+
+// readAll is a Communicate reader: it reads r to the end while a
+// Communicate waits (p.collecting > 0), and pauses otherwise.
+func (p *Popen) readAll(r io.ReadCloser) ([]byte, error) {
+	if r == nil {
+		return nil, nil
+	}
+	defer r.Close()
+	var out []byte
+	buf := make([]byte, readChunk)
+	for {
+		for p.collecting == 0 && !p.stopReading {
+			if _, err := p.collectors.Wait(-1); err != nil {
+				return out, err
+			}
+		}
+		if p.stopReading {
+			return out, os.ErrClosed
+		}
+		n, err := r.Read(buf)
+		out = append(out, buf[:n]...)
+		p.buffered += n
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+	}
+}
+
+// killAndWait is what CPython's call and run do when waiting for the child
+// fails (timeout, kill): SIGKILL it, stop Communicate's readers, close the
+// parent's pipe ends, and wait for the exit, so that the child is gone when
+// they return. A second kill of the caller cuts the wait short; the child,
+// killed, is reaped by the goroutine that waits for it all the same.
+func (p *Popen) killAndWait() {
+	p.Kill()
+	p.stopReading = true
+	p.collectors.WakeAll(struct{}{})
+	for _, c := range []io.Closer{p.Stdin, p.Stdout, p.Stderr} {
+		if c != nil {
+			c.Close()
+		}
+	}
+	p.Wait()
 }
 
 // SendSignal sends sig to the child (a no-op once it exited).
@@ -350,15 +422,25 @@ func (p *Popen) Rawlink(fn func()) gevent.LinkID { return p.links.Add(fn, p.done
 func (p *Popen) Unlink(id gevent.LinkID) { p.links.Remove(id) }
 
 // Call runs args and waits for it; it returns the exit status.
+//
+// When the timeout elapses (an error matching ErrTimeoutExpired) or the
+// caller is killed or its Timeout scope expires (that error, unchanged),
+// the child is sent SIGKILL and waited for before Call returns, as
+// CPython's call does: no child is left running. The status is 0 then.
 func Call(args []string, o Options, timeout ...time.Duration) (int, error) {
 	p, err := Start(args, o)
 	if err != nil {
 		return 0, err
 	}
-	return p.Wait(timeout...)
+	rc, err := p.Wait(timeout...)
+	if err != nil {
+		p.killAndWait()
+	}
+	return rc, err
 }
 
-// CheckCall is Call that returns a *CalledProcessError for a non-zero status.
+// CheckCall is Call that returns a *CalledProcessError for a non-zero
+// status. On timeout or kill the child is killed and waited for, as by Call.
 func CheckCall(args []string, o Options, timeout ...time.Duration) error {
 	rc, err := Call(args, o, timeout...)
 	if err == nil && rc != 0 {
@@ -369,6 +451,11 @@ func CheckCall(args []string, o Options, timeout ...time.Duration) error {
 
 // CheckOutput runs args with stdout as a PIPE and returns what it printed,
 // or a *CalledProcessError (with the output) for a non-zero status.
+//
+// When the timeout elapses (ErrTimeoutExpired) or the caller is killed or
+// its Timeout scope expires, the child is sent SIGKILL and waited for
+// before CheckOutput returns that error with no output, as CPython's
+// check_output does.
 func CheckOutput(args []string, o Options, timeout ...time.Duration) ([]byte, error) {
 	o.Stdout = PIPE
 	p, err := Start(args, o)
@@ -377,6 +464,7 @@ func CheckOutput(args []string, o Options, timeout ...time.Duration) ([]byte, er
 	}
 	out, errOut, err := p.Communicate(nil, timeout...)
 	if err != nil {
+		p.killAndWait()
 		return out, err
 	}
 	if p.returncode != 0 {
@@ -396,6 +484,12 @@ type CompletedProcess struct {
 // Run runs args with input on stdin (a PIPE when input is not nil) and
 // returns what happened; with capture, stdout and stderr are PIPEs and
 // their contents are returned.
+//
+// When the timeout elapses (ErrTimeoutExpired) or the caller is killed or
+// its Timeout scope expires, the child is sent SIGKILL and waited for
+// before Run returns a nil *CompletedProcess and that error, as CPython's
+// run does (its TimeoutExpired carries the partial output; this error
+// does not).
 func Run(args []string, o Options, input []byte, capture bool, timeout ...time.Duration) (*CompletedProcess, error) {
 	if input != nil {
 		o.Stdin = PIPE
@@ -409,6 +503,7 @@ func Run(args []string, o Options, input []byte, capture bool, timeout ...time.D
 	}
 	out, errOut, err := p.Communicate(input, timeout...)
 	if err != nil {
+		p.killAndWait()
 		return nil, err
 	}
 	return &CompletedProcess{Args: args, Returncode: p.returncode, Stdout: out, Stderr: errOut}, nil

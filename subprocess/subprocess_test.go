@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -193,4 +194,137 @@ func TestBlockingContract(t *testing.T) {
 			WithTimeout: func(d time.Duration) error { _, _, err := p.Communicate(nil, d); return err },
 		}
 	}})
+}
+
+// startedPid reads the pid a shell child wrote to file (waiting for it a
+// little: the child may not have run yet).
+func startedPid(t *testing.T, file string) int {
+	t.Helper()
+	for range 500 {
+		b, _ := os.ReadFile(file)
+		var pid int
+		if _, err := fmt.Sscan(string(b), &pid); err == nil && pid > 0 {
+			return pid
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("the child never wrote its pid to %s", file)
+	return 0
+}
+
+// alive reports whether process pid exists (running or a zombie not yet
+// reaped).
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// Regression (issue 11 item 3): Call, CheckCall, CheckOutput and Run
+// returned their timeout error and left the child running; like CPython
+// they now kill it and wait for it, so it is gone when they return. The
+// same holds when the caller's Timeout scope expires.
+func TestTimeoutKillsAndReapsChild(t *testing.T) {
+	dir := t.TempDir()
+	cases := []struct {
+		name string
+		call func(args []string) error
+	}{
+		{"Call", func(args []string) error {
+			_, err := subprocess.Call(args, subprocess.Options{}, time.Second)
+			return err
+		}},
+		{"CheckCall", func(args []string) error {
+			return subprocess.CheckCall(args, subprocess.Options{}, time.Second)
+		}},
+		{"CheckOutput", func(args []string) error {
+			_, err := subprocess.CheckOutput(args, subprocess.Options{}, time.Second)
+			return err
+		}},
+		{"Run", func(args []string) error {
+			_, err := subprocess.Run(args, subprocess.Options{}, []byte("in"), true, time.Second)
+			return err
+		}},
+		{"CallUnderTimeoutScope", func(args []string) error {
+			to := gevent.StartNewTimeout(time.Second, nil)
+			defer to.Cancel()
+			_, err := subprocess.Call(args, subprocess.Options{})
+			if !errors.Is(err, to) {
+				return fmt.Errorf("not the scope's error: %v", err)
+			}
+			return subprocess.ErrTimeoutExpired // what the check below wants
+		}},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			file := fmt.Sprintf("%s/pid%d", dir, i)
+			// exec: the pid written is the one that must die.
+			args := []string{"sh", "-c", "echo $$ > " + file + "; exec sleep 30"}
+			run(t, func() error {
+				err := tc.call(args)
+				if !errors.Is(err, subprocess.ErrTimeoutExpired) {
+					t.Fatalf("err %v, want ErrTimeoutExpired", err)
+				}
+				if pid := startedPid(t, file); alive(pid) {
+					syscall.Kill(pid, syscall.SIGKILL)
+					t.Errorf("child %d still exists after %s returned its timeout", pid, tc.name)
+				}
+				return nil
+			})
+		})
+	}
+}
+
+// Regression (issue 11 item 3): a Communicate abandoned after its timeout
+// left its readers reading a chatty child without limit (12 -> 474 MB in
+// 3 s on yes). The readers now stop between Communicate calls: the child
+// blocks on its full pipe. Measured on the child's side (the bytes it
+// wrote, /proc/PID/io) so that the test also runs against the old code,
+// and on ours (the bytes the readers hold).
+func TestAbandonedCommunicateBuffersBoundedly(t *testing.T) {
+	run(t, func() error {
+		p, err := subprocess.Start([]string{"yes"}, subprocess.Options{Stdout: subprocess.PIPE})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { p.Kill(); p.Wait() }()
+		if _, _, err := p.Communicate(nil, 50*time.Millisecond); !errors.Is(err, subprocess.ErrTimeoutExpired) {
+			t.Fatalf("communicate: %v", err)
+		}
+		wrote := func() int64 {
+			b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", p.Pid()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(string(b), "\n") {
+				if v, ok := strings.CutPrefix(l, "wchar: "); ok {
+					var n int64
+					fmt.Sscan(v, &n)
+					return n
+				}
+			}
+			t.Fatalf("no wchar in %q", b)
+			return 0
+		}
+		// Let the hub run (and any reader left behind) for a while.
+		if err := gevent.Sleep(100 * time.Millisecond); err != nil {
+			return err
+		}
+		before, held := wrote(), subprocess.Buffered(p)
+		if err := gevent.Sleep(300 * time.Millisecond); err != nil {
+			return err
+		}
+		after, heldAfter := wrote(), subprocess.Buffered(p)
+		// A pipe holds 64 KiB; the readers take one more chunk each.
+		const limit = 1 << 20
+		if after-before > limit || heldAfter-held > limit {
+			t.Errorf("after the abandoned Communicate the child wrote %d more bytes and the readers took %d more (limit %d)",
+				after-before, heldAfter-held, limit)
+		}
+		// A new Communicate reads again.
+		if _, _, err := p.Communicate(nil, 50*time.Millisecond); !errors.Is(err, subprocess.ErrTimeoutExpired) {
+			t.Fatalf("communicate: %v", err)
+		}
+		if subprocess.Buffered(p) <= heldAfter {
+			t.Errorf("the second Communicate read nothing")
+		}
+		return nil
+	})
 }

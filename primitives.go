@@ -246,7 +246,12 @@ func (l *WaitList[T]) recycle(n *waitNode[T]) {
 // hand-off, so that the next blocking call delivers it.
 func (c *greenlet) repend(err error) {
 	if c.killErr != nil && err == c.killErr {
-		c.killDelivered = false
+		// Undo killHanded: the kill is handed again by the next call.
+		if c.unwindArmed {
+			c.unwindArmed, c.escalated = false, true
+		} else {
+			c.killDelivered = false
+		}
 		c.killPending = true
 		return
 	}

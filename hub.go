@@ -212,7 +212,7 @@ func (h *Hub) Run(fn func() error) (err error) {
 // alive when fn returns do clean-up after each of its kills (default 1 s;
 // 0: only until the greenlets' next blocking calls; negative is 0). It
 // bounds what Run waits for a greenlet that ignores its kill, and takes
-// effect at the next kill round. Call it from a greenlet of h.
+// effect at the next kill round. Call it before Run or from a greenlet of h.
 func (h *Hub) SetShutdownGrace(d time.Duration) { h.grace = max(d, 0) }
 
 // shutdown kills what is left, stops the loop coroutine and closes the hub.

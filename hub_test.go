@@ -312,6 +312,43 @@ func TestRunShutdownEndsGreenletIgnoringKill(t *testing.T) {
 	}
 }
 
+// A deferred call that loops on blocking calls while the greenlet unwinds
+// is unwound by the shutdown's third kill: Run returns, nothing is given up.
+func TestRunShutdownEndsLoopingDefer(t *testing.T) {
+	var g *gevent.Greenlet[struct{}]
+	var reports *[]string
+	done := make(chan error, 1)
+	go func() {
+		done <- gevent.Run(func() error {
+			gevent.GetHub().SetShutdownGrace(10 * time.Millisecond)
+			reports = quiet()
+			g = gevent.Go(func() {
+				defer func() {
+					for {
+						gevent.Sleep(time.Hour)
+					}
+				}()
+				for {
+					gevent.Sleep(time.Hour)
+				}
+			})
+			gevent.Sleep(0)
+			return nil
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return: a deferred call loops while the greenlet unwinds")
+	}
+	if !g.Dead() || !g.Successful() || len(*reports) != 0 {
+		t.Fatalf("dead=%v err=%v reports=%q", g.Dead(), g.Err(), *reports)
+	}
+}
+
 // A greenlet that cannot be ended (a recover() that swallows the
 // unwinding) makes Run give up after its bound: it is reported with its
 // stack, and Run returns.

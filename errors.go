@@ -54,7 +54,7 @@ func (e *PanicError) Unwrap() error {
 
 // StuckError is the error of a greenlet that a hub's Run gave up on at
 // shutdown: still alive after it was killed three times, each kill followed
-// by the hub's shutdown grace (see Run and Hub.SetShutdownGrace), typically
+// by the hub's shutdown grace (see Run and Hub.SetShutdownGrace), most likely
 // because a recover() swallowed its unwinding (see IsUnwind). It is
 // reported to the hub's error handler, with the stack of the greenlet where
 // it waited then, and is the greenlet's Err; the greenlet's goroutine stays
@@ -66,7 +66,7 @@ type StuckError struct {
 
 func (e *StuckError) Error() string {
 	return "gevent: greenlet still alive " + e.After.Round(time.Millisecond).String() +
-		" after the hub's shutdown killed it 3 times (does a recover() swallow its unwinding? see gevent.IsUnwind); abandoned"
+		" after the hub's shutdown killed it (does a recover() swallow its unwinding? see gevent.IsUnwind); abandoned"
 }
 
 // Unwrap returns ErrHubClosed.

@@ -67,12 +67,13 @@ type greenlet struct {
 	started        bool
 	isMain         bool
 	isHub          bool
-	killPending    bool // a kill error waits to be handed to the greenlet
-	killDelivered  bool // a kill error was handed to the greenlet
-	escalated      bool // the kill in flight came after one was handed: see kill
-	unwindArmed    bool // the next blocking call unwinds the greenlet
-	named          bool // seq assigned
-	drive          bool // resumed by the hub from its ready queue: see block
+	killPending    bool  // a kill error waits to be handed to the greenlet
+	killDelivered  bool  // a kill error was handed to the greenlet
+	escalated      bool  // the kill in flight came after one was handed: see kill
+	unwindArmed    bool  // the next blocking call unwinds the greenlet
+	named          bool  // seq assigned
+	drive          bool  // resumed by the hub from its ready queue: see block
+	shutdownKills  uint8 // kills by the hub's shutdown (Hub.finishShutdown)
 
 	self       runner
 	name       string

@@ -233,20 +233,22 @@ func (h *Hub) finishShutdown() {
 	m.killPending, m.pendingTimeout = false, nil
 	start := time.Now()
 	// Kill every greenlet still alive, give them the grace to end, and
-	// again (a second kill unwinds a greenlet that blocks on).
-	for kills := 0; !h.alive.empty(); kills++ {
-		var gs []*greenlet
+	// again (a second kill unwinds a greenlet that blocks on); give up on
+	// those killed shutdownKills times. Greenlets spawned meanwhile join
+	// in; a bound on the rounds stops one that respawns for ever.
+	for round := 0; !h.alive.empty(); round++ {
+		var all, gs []*greenlet
 		for g := h.alive.head; g != nil; g = g.nextAlive {
-			gs = append(gs, g)
+			all = append(all, g)
 		}
-		if kills == shutdownKills {
-			for _, g := range gs {
+		for _, g := range all {
+			if g.shutdownKills == shutdownKills || round == 4*shutdownKills {
 				h.abandon(g, time.Since(start))
+				continue
 			}
-			break
-		}
-		for _, g := range gs {
+			g.shutdownKills++
 			g.kill(ErrGreenletExit)
+			gs = append(gs, g)
 		}
 		h.waitDead(gs, h.grace)
 	}

@@ -46,9 +46,12 @@
 // code can tell its own timeout from an outer one with errors.Is(err, t).
 //
 // Kill delivers an error (ErrGreenletExit by default) to the current or
-// next blocking call of a greenlet. A greenlet that ignores it and blocks
-// again is unwound by that call (its deferred calls run), so a kill is
-// never lost to a loop that ignores one error. A blocking call made from a
+// next blocking call of a greenlet, which should return, after clean-up
+// that may block if it needs some (gevent's except GreenletExit). A further
+// kill interrupts that clean-up, and a greenlet that blocks again after it
+// is unwound (its deferred calls run): two kills end a greenlet that
+// ignores them, and Run kills again the greenlets that outlive its
+// shutdown grace (Hub.SetShutdownGrace). A blocking call made from a
 // hub callback returns ErrBlockingSwitchOut; the main greenlet waiting for
 // something that nothing can deliver gets ErrLoopExit instead of hanging.
 //

@@ -3,6 +3,7 @@ package gevent
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 var (
@@ -50,6 +51,26 @@ func (e *PanicError) Unwrap() error {
 	}
 	return nil
 }
+
+// StuckError is the error of a greenlet that a hub's Run gave up on at
+// shutdown: still alive after it was killed three times, each kill followed
+// by the hub's shutdown grace (see Run and Hub.SetShutdownGrace), most likely
+// because a recover() swallowed its unwinding (see IsUnwind). It is
+// reported to the hub's error handler, with the stack of the greenlet where
+// it waited then, and is the greenlet's Err; the greenlet's goroutine stays
+// parked for good. It matches ErrHubClosed.
+type StuckError struct {
+	After time.Duration // time from the first kill to giving up
+	Stack []byte        // the greenlet's stack when given up; nil if unknown
+}
+
+func (e *StuckError) Error() string {
+	return "gevent: greenlet still alive " + e.After.Round(time.Millisecond).String() +
+		" after the hub's shutdown killed it (does a recover() swallow its unwinding? see gevent.IsUnwind); abandoned"
+}
+
+// Unwrap returns ErrHubClosed.
+func (e *StuckError) Unwrap() error { return ErrHubClosed }
 
 // timeoutErr is the error of a per-call timeout (Join(d), Get(d), ...).
 type timeoutErr struct{ d string }

@@ -281,3 +281,40 @@ func ExampleRendezvous() {
 	// gave pong
 	// true
 }
+
+// A killed greenlet may do clean-up that blocks before it returns (gevent's
+// `except GreenletExit:`); Kill with block waits for it. A greenlet that
+// ignores its kill is ended by a second one.
+func ExampleGreenlet_Kill() {
+	worker := gevent.GoErr(func() error {
+		err := gevent.Sleep(time.Hour)
+		if errors.Is(err, gevent.ErrGreenletExit) {
+			fmt.Println("worker: killed, flushing")
+			gevent.Sleep(10 * time.Millisecond) // blocking clean-up
+			fmt.Println("worker: flushed")
+		}
+		return err
+	})
+	gevent.Sleep(0)
+	worker.Kill(nil, true)
+	fmt.Println("worker dead:", worker.Dead())
+
+	stubborn := gevent.Go(func() {
+		defer fmt.Println("stubborn: unwound")
+		for {
+			gevent.Sleep(time.Hour) // ignores the kill error
+		}
+	})
+	gevent.Sleep(0)
+	err := stubborn.Kill(nil, true, 10*time.Millisecond)
+	fmt.Println("first kill:", errors.Is(err, gevent.ErrTimeout), stubborn.Dead())
+	err = stubborn.Kill(nil, true)
+	fmt.Println("second kill:", err, stubborn.Dead())
+	// Output:
+	// worker: killed, flushing
+	// worker: flushed
+	// worker dead: true
+	// first kill: true false
+	// stubborn: unwound
+	// second kill: <nil> true
+}

@@ -24,9 +24,23 @@ const (
 	stateDead                    // finished
 )
 
-// unwindSentinel is the panic value that ends a greenlet which ignored the
-// kill error and blocked again; the greenlet's wrapper recovers it.
-var unwindSentinel = &struct{ name string }{"gevent: greenlet unwinding after kill"}
+// unwindSentinel is the panic value that unwinds a greenlet which blocked
+// again after it was handed a further kill (see Greenlet.Kill), or whose
+// hub is being torn down; the greenlet's wrapper recovers it.
+var unwindSentinel = &unwindValue{"gevent: greenlet unwinding after kill"}
+
+type unwindValue struct{ name string }
+
+func (u *unwindValue) String() string { return u.name }
+
+// IsUnwind reports whether r, a value returned by recover(), is the panic
+// with which gevent unwinds a greenlet: a greenlet that blocks again after
+// it was handed a further kill (see Greenlet.Kill), or one whose hub is
+// being torn down. Code that recovers panics in a greenlet must re-panic
+// such a value (if gevent.IsUnwind(r) { panic(r) }): swallowing it keeps
+// the greenlet alive after its killer asked it to end, and a hub's Run then
+// waits for it until it gives up (see Hub.SetShutdownGrace).
+func IsUnwind(r any) bool { return r == unwindSentinel }
 
 // errGoexit is the error of a greenlet that called runtime.Goexit.
 var errGoexit = errors.New("gevent: runtime.Goexit called in greenlet")
@@ -53,17 +67,21 @@ type greenlet struct {
 	started        bool
 	isMain         bool
 	isHub          bool
-	killPending    bool
-	killDelivered  bool
-	unwinding      bool
-	named          bool // seq assigned: see Greenlet.Name
-	drive          bool // resumed by the hub from its ready queue: see block
+	killPending    bool  // a kill error waits to be handed to the greenlet
+	killDelivered  bool  // a kill error was handed to the greenlet
+	escalated      bool  // the kill in flight came after one was handed: see kill
+	unwindArmed    bool  // the next blocking call unwinds the greenlet
+	named          bool  // seq assigned
+	drive          bool  // resumed by the hub from its ready queue: see block
+	shutdownKills  uint8 // kills by the hub's shutdown (Hub.finishShutdown)
 
-	self    runner
-	name    string
-	seq     int
-	timer   loop.Timer // Sleep, per-call timeouts, StartLater
-	killErr error
+	self       runner
+	name       string
+	seq        int
+	goid       uint64     // runtime goroutine id, recorded when an unwind is armed (stuck reports)
+	timer      loop.Timer // Sleep, per-call timeouts, StartLater
+	killErr    error
+	killQueued error // a kill that came while killErr was not handed yet
 
 	err     error // failure; nil on success or kill
 	exitErr error // the kill error a successful greenlet ended with
@@ -149,22 +167,31 @@ func (g *greenlet) wakeWith(err error) bool {
 	return true
 }
 
-// enter is called at the start of every blocking call: it delivers a
-// pending kill or timeout, and ends a greenlet that blocks again after it
-// was handed its kill error.
+// enter is called at the start of every blocking call: it unwinds a
+// greenlet that blocks again after it was handed a further kill, and
+// delivers a pending kill or timeout.
 func (g *greenlet) enter() error {
-	if g.killDelivered && !g.unwinding && !g.isMain {
-		g.unwinding = true
-		panic(unwindSentinel)
+	if g.unwindArmed {
+		g.unwind()
 	}
 	return g.takePending()
+}
+
+// unwind starts the unwinding of g (a spawned greenlet, never the main
+// one): the blocking call it is in panics with unwindSentinel, which
+// runProtected recovers. Deferred calls that run meanwhile may block: the
+// unwind is armed again only by a further kill.
+func (g *greenlet) unwind() {
+	g.unwindArmed = false
+	panic(unwindSentinel)
 }
 
 func (g *greenlet) takePending() error {
 	if g.killPending {
 		g.killPending = false
-		g.killDelivered = true
-		return g.killErr
+		err := g.killErr
+		g.killHanded()
+		return err
 	}
 	if t := g.pendingTimeout; t != nil {
 		g.pendingTimeout = nil
@@ -178,9 +205,33 @@ func (g *greenlet) woken() error {
 	err := g.wakeErr
 	g.wakeErr = nil
 	if err != nil && g.killErr != nil && err == g.killErr {
-		g.killDelivered = true
+		g.killHanded()
 	}
 	return err
+}
+
+// killHanded records that g's blocking call returns its kill error. The
+// first kill only does that: g may go on blocking (clean-up). A further
+// kill (escalated) also arms the unwinding of g's next blocking call; the
+// main greenlet is never unwound. A kill that came meanwhile is pending
+// now, as a further kill.
+func (g *greenlet) killHanded() {
+	g.killDelivered = true
+	if g.escalated {
+		g.escalated = false
+		if !g.isMain {
+			g.unwindArmed = true
+			if g.goid == 0 {
+				g.goid = goroutineID()
+			}
+		}
+	}
+	if q := g.killQueued; q != nil {
+		g.killQueued = nil
+		g.killErr = q
+		g.killPending = true
+		g.escalated = true
+	}
 }
 
 // parkTimeout suspends g until wakeWith and returns the wake-up error; with
@@ -249,10 +300,13 @@ func (g *greenlet) runProtected() (err error) {
 			err = &PanicError{Value: r, Stack: debug.Stack()}
 		default:
 			// runtime.Goexit: it cannot be stopped, and iter.Pull would
-			// carry it into the hub. Finish the greenlet and park this
-			// coroutine for good instead.
+			// carry it into whoever resumes this coroutine (the hub).
+			// Finish the greenlet and switch out; the hub then resumes
+			// this coroutine once more from a goroutine of its own, which
+			// the Goexit ends (see Hub.reapGoexited).
 			g.finish(errGoexit)
 			identities.Set(g.gid, nil)
+			g.hub.goexited(g)
 			g.yield(struct{}{})
 		}
 	}()
@@ -385,12 +439,16 @@ func (t *killTask) RunTask() {
 	if g.state == stateDead {
 		return
 	}
-	if g.killErr == nil || g.killDelivered {
-		g.killErr = t.err
-	}
-	if g.killPending {
+	if g.killPending || (g.wakeErr != nil && g.wakeErr == g.killErr) {
+		// A kill is on its way and not handed yet: this one follows it
+		// (gevent throws each kill in turn), as a further kill.
+		g.killQueued = t.err
 		return
 	}
+	if g.killDelivered {
+		g.escalated = true
+	}
+	g.killErr = t.err
 	if !g.wakeWith(g.killErr) {
 		g.killPending = true
 	}
@@ -787,22 +845,40 @@ func (gl *Greenlet[T]) Get(timeout ...time.Duration) (T, error) {
 // Kill kills the greenlet with err (nil: ErrGreenletExit), gevent's kill.
 //
 // A greenlet that has not run yet never runs; it is dead when Kill returns
-// and its links run once. A finished greenlet is left alone: killing twice
-// is harmless. Otherwise err is delivered, from the hub's ready queue, as
-// the error of the greenlet's current blocking call, or of its next one.
-// The greenlet is expected to return. If it ignores the error and makes
-// another blocking call, that call does not return: the greenlet unwinds
-// (a panic that its wrapper recovers), its deferred calls run, and it ends
-// with err. Deferred calls that run during that unwinding may block (a
-// further Kill interrupts them); once the function has returned, deferred
-// calls cannot block: their first blocking call ends the greenlet. So do
-// blocking clean-up before returning. Kill errors matching ErrGreenletExit
-// count as success.
+// and its links run once. A finished greenlet is left alone. Otherwise err
+// is delivered, from the hub's ready queue, as the error of the greenlet's
+// current blocking call, or of its next one.
+//
+// The first kill delivered is what gevent's GreenletExit is: the greenlet
+// is expected to return, and may first do clean-up that blocks (flush a
+// buffer, say goodbye on a socket, wait for a child):
+//
+//	if errors.Is(err, gevent.ErrGreenletExit) {
+//		flush() // may block; a Timeout scope bounds it
+//		return err
+//	}
+//
+// Its later blocking calls, and the deferred calls that run when it
+// returns, work as usual. A greenlet that ignores the error goes on as
+// well: the kill is not repeated on its own (as in gevent).
+//
+// A further kill (every kill counts, as gevent throws each in turn, even
+// one made before the greenlet saw the first) is delivered the same way,
+// interrupting the clean-up with err, which the greenlet should return. If
+// it blocks again instead, that call does not return: the greenlet unwinds
+// (a panic that its wrapper recovers; a recover() of yours must re-panic
+// it, see IsUnwind), its deferred calls run, and it ends with err. Deferred
+// calls that run during that unwinding may block again; another kill
+// unwinds them in turn. So a greenlet that ignores kills ends at the
+// second: Kill(err, true, grace) then, on ErrTimeout, Kill(err, true). The
+// main greenlet is never unwound: each kill is an error of its blocking
+// calls. Kill errors matching ErrGreenletExit count as success.
 //
 // With block, Kill then waits for the greenlet to finish (up to timeout)
-// and returns an error matching ErrTimeout if it is still alive, or the
-// caller's own kill or timeout error. Without block it never waits and
-// returns nil. A greenlet killing itself with block gets err back at once.
+// and returns an error matching ErrTimeout if it is still alive, its
+// clean-up going on (gevent's kill returns None then), or the caller's own
+// kill or timeout error. Without block it never waits and returns nil. A
+// greenlet killing itself with block gets err back at once.
 func (gl *Greenlet[T]) Kill(err error, block bool, timeout ...time.Duration) error {
 	g := &gl.g
 	c := g.caller("Kill")

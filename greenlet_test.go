@@ -115,6 +115,23 @@ func TestReportFormat(t *testing.T) {
 	}
 }
 
+// A panic is reported as "failed with panic: value", the word once.
+func TestReportFormatPanic(t *testing.T) {
+	var b strings.Builder
+	run(t, func() error {
+		gevent.GetHub().SetErrorHandler(func(g gevent.AnyGreenlet, err error) { gevent.WriteReport(&b, g, err) })
+		g := gevent.Go(func() { panic("boom") })
+		g.SetName("loser")
+		g.Join()
+		return nil
+	})
+	got := b.String()
+	if !strings.HasSuffix(got, "\n<Greenlet \"loser\"> failed with panic: boom\n\n") ||
+		strings.Contains(got, "panic: panic") {
+		t.Fatalf("report %q", got)
+	}
+}
+
 func TestNames(t *testing.T) {
 	run(t, func() error {
 		a := gevent.Go(func() {})
@@ -262,14 +279,86 @@ func TestKillNonBlockingIsAsync(t *testing.T) {
 	})
 }
 
-// A greenlet that ignores the kill error and blocks again is unwound: the
-// blocking call does not return, deferred calls run (and may block).
-func TestKillIgnoredUnwinds(t *testing.T) {
+// A killed greenlet may do clean-up that blocks, in natural code (gevent's
+// `except GreenletExit: flush()`), and Kill with block waits for it.
+func TestKilledGreenletCleanupMayBlock(t *testing.T) {
+	run(t, func() error {
+		var trace []string
+		g := gevent.GoErr(func() error {
+			defer func() {
+				// A deferred call after the return may block as well.
+				trace = append(trace, fmt.Sprint("defer ", gevent.Sleep(time.Millisecond)))
+			}()
+			err := gevent.Sleep(time.Hour)
+			if errors.Is(err, gevent.ErrGreenletExit) {
+				trace = append(trace, "flushing")
+				trace = append(trace, fmt.Sprint("flushed ", gevent.Sleep(10*time.Millisecond)))
+			}
+			return err
+		})
+		gevent.Sleep(0)
+		if err := g.Kill(nil, true, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		want := "[flushing flushed <nil> defer <nil>]"
+		if fmt.Sprint(trace) != want || !g.Dead() || !g.Successful() || !errors.Is(g.ExitErr(), gevent.ErrGreenletExit) {
+			t.Fatalf("trace %v dead=%v successful=%v exit=%v; want %s", trace, g.Dead(), g.Successful(), g.ExitErr(), want)
+		}
+		return nil
+	})
+}
+
+// gevent.killall with a timeout: the killer's wait times out and the slow
+// clean-up still finishes afterwards.
+func TestKillAllTimeoutLeavesCleanupRunning(t *testing.T) {
+	run(t, func() error {
+		var trace []string
+		worker := func(n int) func() error {
+			return func() error {
+				err := gevent.Sleep(time.Hour)
+				if errors.Is(err, gevent.ErrGreenletExit) {
+					if e := gevent.Sleep(time.Duration(n) * 100 * time.Millisecond); e != nil {
+						trace = append(trace, fmt.Sprint(n, " clean-up interrupted"))
+						return e
+					}
+					trace = append(trace, fmt.Sprint(n, " clean-up done"))
+				}
+				return err
+			}
+		}
+		gs := []*gevent.Greenlet[struct{}]{gevent.GoErr(worker(0)), gevent.GoErr(worker(1)), gevent.GoErr(worker(2))}
+		gevent.Sleep(0)
+		if err := gevent.KillAll(gs, nil, true, 20*time.Millisecond); !errors.Is(err, gevent.ErrTimeout) {
+			t.Fatalf("KillAll: %v, want a timeout", err)
+		}
+		if !gs[0].Dead() || gs[1].Dead() || gs[2].Dead() {
+			t.Fatalf("after KillAll's timeout: dead %v %v %v", gs[0].Dead(), gs[1].Dead(), gs[2].Dead())
+		}
+		if _, err := gevent.JoinAll(gs, 5*time.Second); err != nil {
+			t.Fatal(err)
+		}
+		want := "[0 clean-up done 1 clean-up done 2 clean-up done]"
+		if fmt.Sprint(trace) != want {
+			t.Fatalf("trace %v, want %s", trace, want)
+		}
+		for _, g := range gs {
+			if !g.Successful() {
+				t.Errorf("%v not successful: %v", g, g.Err())
+			}
+		}
+		return nil
+	})
+}
+
+// A greenlet that ignores its kill goes on (as in gevent); a second kill
+// interrupts it, and if it blocks again it is unwound: the blocking call
+// does not return, deferred calls run (and may block).
+func TestSecondKillUnwindsGreenletIgnoringKill(t *testing.T) {
 	run(t, func() error {
 		var trace []string
 		g := gevent.Go(func() {
 			defer func() {
-				err := gevent.Sleep(time.Millisecond) // cleanup may block
+				err := gevent.Sleep(time.Millisecond) // clean-up during unwinding may block
 				trace = append(trace, fmt.Sprint("defer ", err))
 			}()
 			for i := 0; ; i++ {
@@ -278,12 +367,85 @@ func TestKillIgnoredUnwinds(t *testing.T) {
 			}
 		})
 		gevent.Sleep(0)
+		if err := g.Kill(nil, true, 20*time.Millisecond); !errors.Is(err, gevent.ErrTimeout) || g.Dead() {
+			t.Fatalf("first Kill: %v dead=%v, want a timeout", err, g.Dead())
+		}
 		if err := g.Kill(nil, true, 5*time.Second); err != nil {
 			t.Fatal(err)
 		}
-		want := "[sleep 0 gevent: greenlet exit defer <nil>]"
+		want := "[sleep 0 gevent: greenlet exit sleep 1 gevent: greenlet exit defer <nil>]"
 		if fmt.Sprint(trace) != want || !g.Dead() || !g.Successful() {
 			t.Fatalf("trace %v dead=%v successful=%v; want %s", trace, g.Dead(), g.Successful(), want)
+		}
+		return nil
+	})
+}
+
+// Every kill counts, as in gevent (which throws each in turn): a second
+// kill made before the greenlet saw the first interrupts its clean-up.
+func TestSecondKillInARowInterruptsCleanup(t *testing.T) {
+	for _, parked := range []bool{true, false} {
+		run(t, func() error {
+			var cleanup error
+			g := gevent.GoErr(func() error {
+				var err error
+				if parked {
+					err = gevent.Sleep(time.Hour)
+				} else {
+					for err == nil {
+						err = gevent.Sleep(0) // the kills find it scheduled
+					}
+				}
+				cleanup = gevent.Sleep(time.Hour)
+				return err
+			})
+			gevent.Sleep(0)
+			g.Kill(nil, false)
+			g.Kill(nil, false)
+			if err := g.Kill(nil, true, 5*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			if !errors.Is(cleanup, gevent.ErrGreenletExit) {
+				t.Fatalf("parked=%v: clean-up sleep returned %v", parked, cleanup)
+			}
+			return nil
+		})
+	}
+}
+
+// A recover() wrapper that re-panics IsUnwind values lets the unwinding
+// through; other panics it handles.
+func TestIsUnwind(t *testing.T) {
+	run(t, func() error {
+		var recovered []any
+		protect := func(fn func()) {
+			defer func() {
+				if r := recover(); r != nil {
+					if gevent.IsUnwind(r) {
+						panic(r)
+					}
+					recovered = append(recovered, r)
+				}
+			}()
+			fn()
+		}
+		g := gevent.Go(func() {
+			for {
+				protect(func() { panic("own") })
+				protect(func() { gevent.Sleep(time.Hour) })
+			}
+		})
+		gevent.Sleep(0)
+		g.Kill(nil, false)
+		gevent.Sleep(0)
+		if err := g.Kill(nil, true, 5*time.Second); err != nil || !g.Successful() {
+			t.Fatalf("Kill: %v successful=%v", err, g.Successful())
+		}
+		if len(recovered) != 3 || recovered[2] != "own" {
+			t.Fatalf("recovered %v", recovered)
+		}
+		if gevent.IsUnwind("own") || gevent.IsUnwind(nil) {
+			t.Fatal("IsUnwind true for another value")
 		}
 		return nil
 	})
@@ -332,7 +494,7 @@ func TestKillJoinTimeout(t *testing.T) {
 		var deferErr error
 		h := gevent.Go(func() {
 			// Runs while the greenlet unwinds: it may block, and outlives
-			// the first Kill's timeout.
+			// the second Kill's timeout.
 			defer func() { deferErr = gevent.Sleep(time.Hour) }()
 			for {
 				gevent.Sleep(time.Hour) // ignores the kill error
@@ -343,9 +505,14 @@ func TestKillJoinTimeout(t *testing.T) {
 		if !errors.Is(err, gevent.ErrTimeout) || h.Dead() {
 			t.Fatalf("Kill with timeout: %v dead=%v", err, h.Dead())
 		}
-		// A second kill interrupts the deferred wait.
+		// A second kill unwinds the loop; the deferred wait blocks.
+		err = h.Kill(nil, true, 20*time.Millisecond)
+		if !errors.Is(err, gevent.ErrTimeout) || h.Dead() {
+			t.Fatalf("second Kill: %v dead=%v", err, h.Dead())
+		}
+		// A third kill interrupts the deferred wait.
 		if err := h.Kill(nil, true, 5*time.Second); err != nil || !h.Dead() {
-			t.Fatalf("second kill: %v dead=%v", err, h.Dead())
+			t.Fatalf("third kill: %v dead=%v", err, h.Dead())
 		}
 		if !errors.Is(deferErr, gevent.ErrGreenletExit) {
 			t.Errorf("deferred sleep returned %v", deferErr)
@@ -354,21 +521,35 @@ func TestKillJoinTimeout(t *testing.T) {
 	})
 }
 
-// After a normal return following a kill, deferred calls cannot block:
-// their first blocking call ends the greenlet.
-func TestKillThenReturnDeferCannotBlock(t *testing.T) {
+// A deferred call that loops on blocking calls while the greenlet unwinds
+// is unwound by a further kill.
+func TestKillUnwindsLoopingDefer(t *testing.T) {
 	run(t, func() error {
-		reached := false
-		h := gevent.GoErr(func() error {
+		n := 0
+		h := gevent.Go(func() {
 			defer func() {
-				gevent.Sleep(time.Hour)
-				reached = true
+				for {
+					gevent.Sleep(time.Hour)
+					n++
+				}
 			}()
-			return gevent.Sleep(time.Hour)
+			for {
+				gevent.Sleep(time.Hour)
+			}
 		})
 		gevent.Sleep(0)
-		if err := h.Kill(nil, true, 5*time.Second); err != nil || !h.Dead() || reached {
-			t.Fatalf("kill: %v dead=%v reached=%v", err, h.Dead(), reached)
+		for i := range 2 {
+			if err := h.Kill(nil, true, 20*time.Millisecond); !errors.Is(err, gevent.ErrTimeout) {
+				t.Fatalf("kill %d: %v", i+1, err)
+			}
+		}
+		// Kill 3 interrupts the deferred loop's Sleep, kill 4 unwinds it.
+		h.Kill(nil, true, 20*time.Millisecond)
+		if err := h.Kill(nil, true, 5*time.Second); err != nil || !h.Dead() {
+			t.Fatalf("fourth kill: %v dead=%v", err, h.Dead())
+		}
+		if n != 1 {
+			t.Errorf("deferred loop ran %d times after its first interruption, want 1", n)
 		}
 		return nil
 	})

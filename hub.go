@@ -2,6 +2,7 @@ package gevent
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"iter"
 	"os"
@@ -50,7 +51,18 @@ type Hub struct {
 	rawFDs   map[int]*rawFD
 
 	closeHooks closeHooks // Hub.AfterClose
+	grace   time.Duration  // SetShutdownGrace
+	locked  bool           // the main goroutine was locked to its OS thread when bound
+	zombies []*greenlet    // greenlets that called runtime.Goexit, to reap
+	reapers sync.WaitGroup // goroutines reaping them
 }
+
+// defaultShutdownGrace is the default of SetShutdownGrace.
+const defaultShutdownGrace = time.Second
+
+// shutdownKills is how many times Run's shutdown kills a greenlet before it
+// gives up on it.
+const shutdownKills = 3
 
 var (
 	hubsMu     sync.Mutex
@@ -62,7 +74,7 @@ func newHub() (*Hub, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gevent: creating the event loop: %w", err)
 	}
-	h := &Hub{loop: l}
+	h := &Hub{loop: l, grace: defaultShutdownGrace}
 	l.Unwind = unwindSentinel
 	h.hubGl.hub = h
 	h.hubGl.name = "Hub"
@@ -83,6 +95,7 @@ func (h *Hub) bindMain() {
 	m.g.state = stateRunning
 	m.g.gid = gid.Get()
 	h.main = &m.g
+	h.locked = threadLocked()
 	h.outer = identities.Lookup(m.g.gid)
 	identities.Set(m.g.gid, h.main)
 }
@@ -163,9 +176,17 @@ func GetHub() *Hub { return self("GetHub").hub }
 // greenlets it spawns use this hub, so every test, t.Parallel tests
 // included, can have its own.
 //
-// When fn returns, greenlets still alive are killed with ErrGreenletExit
-// and waited for; then the hub is closed. A panic in fn propagates to the
-// caller after the same clean-up.
+// When fn returns, the greenlets still alive are ended, and Run waits for
+// them: each is killed with ErrGreenletExit, and may do blocking clean-up
+// for up to the hub's shutdown grace (1 s unless set with
+// SetShutdownGrace); one still alive then is killed again, which
+// interrupts its clean-up and unwinds it if it blocks again (see
+// Greenlet.Kill), and, after another grace, a third time. A greenlet still
+// alive after that (a recover() that swallows the unwinding, see IsUnwind)
+// is given up: it is reported to the hub's error handler with a
+// *StuckError holding its stack, and its goroutine stays parked for good.
+// Then the hub is closed. A panic in fn propagates to the caller after the
+// same clean-up.
 func Run(fn func() error) error {
 	h, err := newHub()
 	if err != nil {
@@ -188,6 +209,13 @@ func (h *Hub) Run(fn func() error) (err error) {
 	return fn()
 }
 
+// SetShutdownGrace sets how long Run's shutdown lets each greenlet still
+// alive when fn returns do clean-up after each of its kills (default 1 s;
+// 0: only until the greenlets' next blocking calls; negative is 0). It
+// bounds what Run waits for a greenlet that ignores its kill, and takes
+// effect at the next kill round. Call it before Run or from a greenlet of h.
+func (h *Hub) SetShutdownGrace(d time.Duration) { h.grace = max(d, 0) }
+
 // shutdown kills what is left, stops the loop coroutine and closes the hub.
 func (h *Hub) shutdown() {
 	if r := recover(); r != nil {
@@ -202,27 +230,31 @@ func (h *Hub) finishShutdown() {
 		return
 	}
 	m := h.main
-	// Kill every greenlet still alive and wait for them.
-	for !h.alive.empty() {
-		var gs []*greenlet
+	// Whatever was pending for the main greenlet no longer matters.
+	m.killPending, m.pendingTimeout = false, nil
+	start := time.Now()
+	// Kill every greenlet still alive, give them the grace to end, and
+	// again (a second kill unwinds a greenlet that blocks on); give up on
+	// those killed shutdownKills times. Greenlets spawned meanwhile join
+	// in; a bound on the rounds stops one that respawns for ever.
+	for round := 0; !h.alive.empty(); round++ {
+		var all, gs []*greenlet
 		for g := h.alive.head; g != nil; g = g.nextAlive {
+			all = append(all, g)
+		}
+		for _, g := range all {
+			if g.shutdownKills == shutdownKills || round == 4*shutdownKills {
+				h.abandon(g, time.Since(start))
+				continue
+			}
+			g.shutdownKills++
+			g.kill(ErrGreenletExit)
 			gs = append(gs, g)
 		}
-		for _, g := range gs {
-			g.kill(ErrGreenletExit)
-		}
-		for _, g := range gs {
-			if g.state != stateDead {
-				if err := g.joinFrom(m, -1); err != nil {
-					m.killPending, m.pendingTimeout = false, nil
-					break
-				}
-			}
-		}
-		if !h.alive.empty() && h.hubNext == nil {
-			break
-		}
+		h.waitDead(gs, h.grace)
 	}
+	h.reapGoexited()
+	h.reapers.Wait()
 	h.stopping = true
 	if h.hubStop != nil {
 		h.hubStop()
@@ -233,6 +265,65 @@ func (h *Hub) finishShutdown() {
 	// the hub whose greenlet called Run).
 	identities.Set(m.gid, h.outer)
 	h.closeHooks.run()
+}
+
+// waitDead waits, in the main greenlet, until the greenlets gs are dead or
+// d has elapsed, or nothing can happen any more.
+func (h *Hub) waitDead(gs []*greenlet, d time.Duration) {
+	m := h.main
+	deadline := time.Now().Add(d)
+	for _, g := range gs {
+		for g.state != stateDead {
+			err := g.joinFrom(m, max(time.Until(deadline), 0))
+			switch {
+			case err == nil:
+			case err == errWaitTimeout || errors.Is(err, ErrLoopExit):
+				return
+			default: // the main greenlet's own kill or Timeout scope
+				m.killPending, m.pendingTimeout = false, nil
+			}
+		}
+	}
+}
+
+// abandon finishes g, which did not end after the shutdown's kills, with a
+// *StuckError (reported), leaving its coroutine parked for good.
+func (h *Hub) abandon(g *greenlet, after time.Duration) {
+	var stack []byte
+	if g.goid != 0 {
+		stack = goroutineStack(g.goid)
+	}
+	g.finish(&StuckError{After: after, Stack: stack})
+}
+
+// goexited records g, whose coroutine ran runtime.Goexit and is about to
+// switch out for the last time, and arranges for it to be reaped.
+func (h *Hub) goexited(g *greenlet) {
+	h.zombies = append(h.zombies, g)
+	if len(h.zombies) == 1 {
+		h.loop.Schedule(loop.Func(h.reapGoexited))
+	}
+}
+
+// reapGoexited ends the coroutines of the greenlets that called
+// runtime.Goexit: each is resumed once more from a goroutine of its own,
+// where the Goexit completes (iter.Pull passes it on to the goroutine that
+// resumed the coroutine, which exits too). A hub whose main goroutine was
+// locked to its OS thread cannot do that (its coroutines may only be
+// resumed on that thread): there they stay parked.
+func (h *Hub) reapGoexited() {
+	if !h.locked {
+		for _, g := range h.zombies {
+			next := g.next
+			h.reapers.Add(1)
+			go func() {
+				defer h.reapers.Done()
+				next()
+			}()
+		}
+	}
+	clear(h.zombies)
+	h.zombies = h.zombies[:0]
 }
 
 // Submit hands fn to h from any goroutine: fn runs as a new greenlet of h,

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -268,4 +270,244 @@ func TestGetCurrentInCallbackIsNil(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Run's shutdown kills the greenlets left alive, and their clean-up may
+// block (within the shutdown grace).
+func TestRunShutdownCleanupMayBlock(t *testing.T) {
+	var trace []string
+	run(t, func() error {
+		gevent.GoErr(func() error {
+			err := gevent.Sleep(time.Hour)
+			if errors.Is(err, gevent.ErrGreenletExit) {
+				trace = append(trace, fmt.Sprint("flushed ", gevent.Sleep(10*time.Millisecond)))
+			}
+			return err
+		})
+		gevent.Sleep(0)
+		return nil
+	})
+	if fmt.Sprint(trace) != "[flushed <nil>]" {
+		t.Fatalf("trace %v", trace)
+	}
+}
+
+// A greenlet that ignores the shutdown's kill is killed again after the
+// grace, which unwinds it.
+func TestRunShutdownEndsGreenletIgnoringKill(t *testing.T) {
+	var g *gevent.Greenlet[struct{}]
+	var errs []error
+	run(t, func() error {
+		gevent.GetHub().SetShutdownGrace(20 * time.Millisecond)
+		g = gevent.Go(func() {
+			for {
+				errs = append(errs, gevent.Sleep(time.Hour))
+			}
+		})
+		gevent.Sleep(0)
+		return nil
+	})
+	if !g.Dead() || !g.Successful() || len(errs) != 2 {
+		t.Fatalf("dead=%v successful=%v errs=%v", g.Dead(), g.Successful(), errs)
+	}
+}
+
+// A deferred call that loops on blocking calls while the greenlet unwinds
+// is unwound by the shutdown's third kill: Run returns, nothing is given up.
+func TestRunShutdownEndsLoopingDefer(t *testing.T) {
+	var g *gevent.Greenlet[struct{}]
+	var reports *[]string
+	done := make(chan error, 1)
+	go func() {
+		done <- gevent.Run(func() error {
+			gevent.GetHub().SetShutdownGrace(10 * time.Millisecond)
+			reports = quiet()
+			g = gevent.Go(func() {
+				defer func() {
+					for {
+						gevent.Sleep(time.Hour)
+					}
+				}()
+				for {
+					gevent.Sleep(time.Hour)
+				}
+			})
+			gevent.Sleep(0)
+			return nil
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return: a deferred call loops while the greenlet unwinds")
+	}
+	if !g.Dead() || !g.Successful() || len(*reports) != 0 {
+		t.Fatalf("dead=%v err=%v reports=%q", g.Dead(), g.Err(), *reports)
+	}
+}
+
+// A greenlet that cannot be ended (a recover() that swallows the
+// unwinding) makes Run give up after its bound: it is reported with its
+// stack, and Run returns.
+func TestRunShutdownGivesUpOnStuckGreenlet(t *testing.T) {
+	var reports []string
+	var stuck *gevent.Greenlet[struct{}]
+	done := make(chan error, 1)
+	go func() {
+		done <- gevent.Run(func() error {
+			h := gevent.GetHub()
+			h.SetShutdownGrace(10 * time.Millisecond)
+			h.SetErrorHandler(func(g gevent.AnyGreenlet, err error) {
+				var b strings.Builder
+				gevent.WriteReport(&b, g, err)
+				reports = append(reports, b.String())
+			})
+			stuck = gevent.Go(func() {
+				for {
+					func() {
+						defer func() { recover() }() // swallows the unwinding
+						stuckHere()
+					}()
+				}
+			})
+			stuck.SetName("stubborn")
+			gevent.Sleep(0)
+			return nil
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("Run did not return: it waits for ever for a greenlet it cannot end")
+	}
+	var se *gevent.StuckError
+	if !errors.As(stuck.Err(), &se) || !errors.Is(stuck.Err(), gevent.ErrHubClosed) || !stuck.Dead() {
+		t.Fatalf("stuck greenlet: err %v dead %v", stuck.Err(), stuck.Dead())
+	}
+	if len(reports) != 1 {
+		t.Fatalf("%d reports: %q", len(reports), reports)
+	}
+	r := reports[0]
+	if !strings.Contains(r, `<Greenlet "stubborn"> failed with error: gevent: greenlet still alive`) ||
+		!strings.Contains(r, "gevent_test.stuckHere") {
+		t.Fatalf("report does not name the greenlet and where it is stuck:\n%s", r)
+	}
+}
+
+//go:noinline
+func stuckHere() { gevent.Sleep(time.Hour) }
+
+// A greenlet that calls runtime.Goexit (t.FailNow) leaves no goroutine
+// behind once Run has returned.
+func TestGoexitLeavesNoGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	run(t, func() error {
+		quiet()
+		gs := make([]*gevent.Greenlet[struct{}], 1000)
+		for i := range gs {
+			gs[i] = gevent.Go(func() { runtime.Goexit() })
+		}
+		_, err := gevent.JoinAll(gs)
+		return err
+	})
+	if after := runtime.NumGoroutine(); after > before+20 {
+		t.Fatalf("%d goroutines before Run, %d after 1,000 Goexits", before, after)
+	}
+}
+
+// runtime.LockOSThread and greenlets (docs/porting.md): a hub run on a
+// goroutine locked before Run works, Goexit included; a greenlet may lock
+// and unlock its thread between two blocking calls; a greenlet that
+// switches out while locked is a fatal error of the Go runtime, which
+// nothing can recover. Each case runs in a child process.
+func TestLockOSThread(t *testing.T) {
+	const env = "GEVENT_TEST_LOCKOSTHREAD"
+	if c := os.Getenv(env); c != "" {
+		lockOSThreadChild(c)
+		return
+	}
+	for _, tc := range []struct {
+		name   string
+		ok     bool
+		stderr string
+	}{
+		{"lock-before-run", true, ""},
+		{"lock-unlock-between-blocking-calls", true, ""},
+		{"lock-across-blocking-call", false, "fatal error: coro: OS thread locking must match locking at coroutine creation"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(os.Args[0], "-test.run=^TestLockOSThread$", "-test.count=1")
+			cmd.Env = append(os.Environ(), env+"="+tc.name)
+			var stdout, stderr strings.Builder
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err := cmd.Run()
+			if tc.ok != (err == nil) || tc.ok != strings.Contains(stdout.String(), "child ok") {
+				t.Fatalf("exit: %v, want success %v\nstdout: %s\nstderr: %.2000s", err, tc.ok, stdout.String(), stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tc.stderr) {
+				t.Fatalf("stderr lacks %q:\n%.2000s", tc.stderr, stderr.String())
+			}
+		})
+	}
+}
+
+func lockOSThreadChild(name string) {
+	work := func() error {
+		q := make([]int, 0)
+		gs := []*gevent.Greenlet[struct{}]{
+			gevent.Go(func() {
+				for i := range 3 {
+					q = append(q, i)
+					gevent.Sleep(time.Millisecond)
+				}
+			}),
+			gevent.Go(func() { gevent.Sleep(time.Hour) }),
+			gevent.Go(func() { runtime.Goexit() }),
+		}
+		gevent.Sleep(0)
+		gs[1].Kill(nil, false)
+		_, err := gevent.JoinAll(gs, 5*time.Second)
+		if err == nil && len(q) != 3 {
+			err = fmt.Errorf("q = %v", q)
+		}
+		return err
+	}
+	var err error
+	switch name {
+	case "lock-before-run":
+		runtime.LockOSThread()
+		err = gevent.Run(func() error { quiet(); return work() })
+	case "lock-unlock-between-blocking-calls":
+		err = gevent.Run(func() error {
+			g := gevent.Go(func() {
+				for range 3 {
+					runtime.LockOSThread()
+					runtime.UnlockOSThread()
+					gevent.Sleep(time.Millisecond)
+				}
+			})
+			return g.Join()
+		})
+	case "lock-across-blocking-call":
+		err = gevent.Run(func() error {
+			g := gevent.Go(func() {
+				runtime.LockOSThread()
+				gevent.Sleep(time.Millisecond)
+				runtime.UnlockOSThread()
+			})
+			return g.Join()
+		})
+	}
+	if err != nil {
+		fmt.Println("child failed:", err)
+		os.Exit(1)
+	}
+	fmt.Println("child ok")
+	os.Exit(0)
 }

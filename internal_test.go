@@ -83,6 +83,7 @@ func TestUnwoundWaitersLeaveNothingBehind(t *testing.T) {
 	var r, w *os.File
 	var err error
 	Run(func() error {
+		GetHub().SetShutdownGrace(10 * time.Millisecond) // both ignore the first kill
 		r, w, err = os.Pipe()
 		if err != nil {
 			t.Fatal(err)
@@ -95,7 +96,7 @@ func TestUnwoundWaitersLeaveNothingBehind(t *testing.T) {
 		Go(func() {
 			defer func() { Sleep(0); Sleep(0) }()
 			for {
-				f.WaitRead(-1) // ignores the kill: unwound at the next wait
+				f.WaitRead(-1) // ignores the kills: unwound at the wait after the second
 			}
 		})
 		Go(func() {

@@ -186,9 +186,10 @@ resumed:
 // join parks greenlet c at the tail of l, with a timer if timeout >= 0:
 // the part of a wait before the switch.
 func (l *WaitList[T]) join(c *greenlet, timeout time.Duration) (*waitNode[T], error) {
-	// A pending kill or timeout is delivered, and a greenlet that ignored
-	// its kill is unwound, here, before it joins the list: so the wait can
-	// only end in a panic at the hub's teardown, when the list dies too.
+	// A pending kill or timeout is delivered, and a greenlet that blocks
+	// again after a further kill is unwound, here, before it joins the
+	// list: so the wait can only end in a panic at the hub's teardown,
+	// when the list dies too.
 	if err := c.enter(); err != nil {
 		return nil, err
 	}
@@ -246,7 +247,12 @@ func (l *WaitList[T]) recycle(n *waitNode[T]) {
 // hand-off, so that the next blocking call delivers it.
 func (c *greenlet) repend(err error) {
 	if c.killErr != nil && err == c.killErr {
-		c.killDelivered = false
+		// Undo killHanded: the kill is handed again by the next call.
+		if c.unwindArmed {
+			c.unwindArmed, c.escalated = false, true
+		} else {
+			c.killDelivered = false
+		}
 		c.killPending = true
 		return
 	}

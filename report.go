@@ -1,12 +1,15 @@
 package gevent
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
+	"strconv"
 	"sync"
 )
 
@@ -18,21 +21,33 @@ type ErrorHandler func(g AnyGreenlet, err error)
 var stderrMu sync.Mutex
 
 // WriteReport writes a failure the way gevent prints it: the stack of a
-// panic, then `<Greenlet "name"> failed with ...`.
+// panic (or of a greenlet given up at shutdown, a *StuckError), then
+// `<Greenlet "name"> failed with panic: value` for a panic, or
+// `<Greenlet "name"> failed with error: message`.
 func WriteReport(w io.Writer, g AnyGreenlet, err error) {
+	var stack []byte
 	var pe *PanicError
-	if errors.As(err, &pe) {
-		fmt.Fprintf(w, "%s\n", pe.Stack)
+	var se *StuckError
+	switch {
+	case errors.As(err, &pe):
+		stack = pe.Stack
+	case errors.As(err, &se):
+		stack = se.Stack
+	}
+	if stack != nil {
+		fmt.Fprintf(w, "%s\n", stack)
 	}
 	who := "Hub callback"
 	if g != nil {
 		who = g.String()
 	}
-	kind := "error"
-	if pe != nil {
-		kind = "panic"
+	if p, ok := err.(*PanicError); ok {
+		// The kind says "panic": the value alone follows, not
+		// PanicError's own "panic: value".
+		fmt.Fprintf(w, "%s failed with panic: %v\n\n", who, p.Value)
+		return
 	}
-	fmt.Fprintf(w, "%s failed with %s: %v\n\n", who, kind, err)
+	fmt.Fprintf(w, "%s failed with error: %v\n\n", who, err)
 }
 
 // DefaultErrorHandler writes reports to standard error with WriteReport.
@@ -51,8 +66,11 @@ func SlogErrorHandler(l *slog.Logger) ErrorHandler {
 			attrs = append(attrs, slog.String("greenlet", g.Name()))
 		}
 		var pe *PanicError
+		var se *StuckError
 		if errors.As(err, &pe) {
 			attrs = append(attrs, slog.String("stack", string(pe.Stack)))
+		} else if errors.As(err, &se) && se.Stack != nil {
+			attrs = append(attrs, slog.String("stack", string(se.Stack)))
 		}
 		l.LogAttrs(context.Background(), slog.LevelError, "greenlet failed", attrs...)
 	}
@@ -69,4 +87,52 @@ func (h *Hub) reportError(g AnyGreenlet, err error) {
 		return
 	}
 	DefaultErrorHandler(g, err)
+}
+
+// goroutineID returns the runtime's id of the calling goroutine, parsed
+// from its stack header ("goroutine 123 [running]:"). About a microsecond:
+// only for rare paths (a greenlet being unwound).
+func goroutineID() uint64 {
+	var buf [64]byte
+	n := runtime.Stack(buf[:], false)
+	var id uint64
+	for _, c := range buf[len("goroutine "):n] {
+		if c < '0' || c > '9' {
+			break
+		}
+		id = id*10 + uint64(c-'0')
+	}
+	return id
+}
+
+// threadLocked reports whether the calling goroutine is locked to its OS
+// thread (runtime.LockOSThread): its stack header says so.
+func threadLocked() bool {
+	var buf [128]byte
+	n := runtime.Stack(buf[:], false)
+	line, _, _ := bytes.Cut(buf[:n], []byte("\n"))
+	return bytes.Contains(line, []byte(", locked to thread]"))
+}
+
+// goroutineStack returns the stack of the goroutine with runtime id id,
+// from a dump of all goroutines, or nil if it is not found.
+func goroutineStack(id uint64) []byte {
+	buf := make([]byte, 64<<10)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	head := []byte("goroutine " + strconv.FormatUint(id, 10) + " [")
+	for rest := buf; len(rest) > 0; {
+		var block []byte
+		block, rest, _ = bytes.Cut(rest, []byte("\n\n"))
+		if bytes.HasPrefix(block, head) {
+			return bytes.Clone(block)
+		}
+	}
+	return nil
 }

@@ -2,6 +2,7 @@ package lock_test
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -159,4 +160,26 @@ func BenchmarkMutexAnchor(b *testing.B) {
 		mu.Lock()
 		mu.Unlock()
 	}
+}
+
+// Misuse panics start with "lock: " and say what to use instead.
+func TestPanicMessagesSayWhatToUse(t *testing.T) {
+	msg := func(f func()) (s string) {
+		defer func() { s, _ = recover().(string) }()
+		f()
+		return ""
+	}
+	if m := msg(func() { lock.NewSemaphore(-1) }); !strings.HasPrefix(m, "lock: ") || !strings.Contains(m, "pass 0 or more") {
+		t.Errorf("NewSemaphore(-1) panic %q", m)
+	}
+	gevent.Run(func() error {
+		var s lock.Semaphore
+		s.TryAcquire() // binds s to this hub
+		done := make(chan string)
+		go func() { done <- msg(func() { s.Release() }) }()
+		if m := <-done; !strings.HasPrefix(m, "lock: ") || !strings.Contains(m, "Hub.Submit") {
+			t.Errorf("Release from a goroutine: panic %q", m)
+		}
+		return nil
+	})
 }

@@ -19,6 +19,7 @@ package lock
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gevent-go/gevent"
@@ -81,7 +82,7 @@ func NewSemaphore(n int) *Semaphore {
 
 func (s *Semaphore) init(n int) {
 	if n < 0 {
-		panic("lock: semaphore initial value must be >= 0")
+		panic(fmt.Sprintf("lock: semaphore initial value %d < 0; pass 0 or more (0: every Acquire waits for a Release)", n))
 	}
 	s.counter, s.initial, s.inited = n, n, true
 }
@@ -92,13 +93,16 @@ func (s *Semaphore) lazy() {
 	}
 }
 
+// useInstead ends the panic messages for a call from the wrong goroutine.
+const useInstead = "call it from a greenlet of that hub: hand work to it with Hub.Submit, or a callback with Hub.Post"
+
 // check binds s to the caller's hub (or checks the caller) for a call that
 // does not block.
 func (s *Semaphore) check(op string) {
 	if s.hub == nil {
 		s.setHub(gevent.HubOf(op))
 	} else if !s.hub.OnHub() {
-		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub")
+		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub; " + useInstead)
 	}
 }
 
@@ -116,7 +120,7 @@ func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
 		return h, nil
 	}
 	if !s.hub.OnHub() {
-		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub")
+		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub; " + useInstead)
 	}
 	if s.hub.InCallback() {
 		return s.hub, gevent.ErrBlockingSwitchOut

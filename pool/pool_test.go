@@ -308,8 +308,8 @@ func TestWrongGoroutinePanics(t *testing.T) {
 				gevent.Sleep(time.Millisecond)
 			}
 		}
-		if s, _ := r.(string); !strings.HasPrefix(s, "pool: ") {
-			t.Errorf("panic %v, want a message starting with pool: ", r)
+		if s, _ := r.(string); !strings.HasPrefix(s, "pool: ") || !strings.Contains(s, "Hub.Submit") {
+			t.Errorf("panic %v, want a message starting with pool: that names Hub.Submit", r)
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -347,6 +348,23 @@ func TestImmediateShutdownWithWokenGetter(t *testing.T) {
 		}
 		if _, err := q.GetNowait(); !errors.Is(err, queue.ErrShutDown) {
 			t.Errorf("after: %v", err)
+		}
+		return nil
+	})
+}
+
+// Misuse panics start with "queue: " and say what to use instead.
+func TestPanicMessagesSayWhatToUse(t *testing.T) {
+	gevent.Run(func() error {
+		var q queue.Queue[int]
+		q.PutNowait(1) // binds q to this hub
+		done := make(chan string)
+		go func() {
+			defer func() { s, _ := recover().(string); done <- s }()
+			q.PutNowait(2)
+		}()
+		if m := <-done; !strings.HasPrefix(m, "queue: ") || !strings.Contains(m, "Hub.Submit") {
+			t.Errorf("PutNowait from a goroutine: panic %q", m)
 		}
 		return nil
 	})

@@ -3,6 +3,7 @@ package gevent_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gevent-go/gevent"
 )
@@ -10,7 +11,7 @@ import (
 // Misuse panics say what to use instead (issue 12 item 14).
 func TestKillFromGoroutinePanicSaysWhatToUse(t *testing.T) {
 	gevent.Run(func() error {
-		g := gevent.Go(func() { gevent.Sleep(-1) })
+		g := gevent.Go(func() { gevent.Sleep(time.Hour) })
 		done := make(chan string)
 		go func() {
 			defer func() { s, _ := recover().(string); done <- s }()

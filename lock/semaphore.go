@@ -148,7 +148,8 @@ func (s *Semaphore) Ready() bool { s.lazy(); return s.counter > 0 }
 // greenlets are already waiting.
 //
 // It returns (true, nil) once it holds a permit. With a timeout (0 or
-// negative: do not wait, but still yield once) it returns (false, nil) when
+// negative: do not wait, but still yield once, as gevent's
+// acquire(timeout=0); TryAcquire never yields) it returns (false, nil) when
 // the timeout elapses first. If the caller is killed or its Timeout scope
 // fires, it returns (false, that error). On false the counter is unchanged
 // and the caller holds nothing: a permit handed to a waiter that is being

@@ -65,6 +65,9 @@ func ApplyAsync[T any](r Runner, fn func() (T, error)) *gevent.Greenlet[T] {
 func Map[T, R any](r Runner, fn func(T) (R, error), items iter.Seq[T]) ([]R, error) {
 	var out []R
 	for v, err := range imap(r, fn, items, true, nil) {
+		if i, ok := err.(*interrupted); ok {
+			return nil, i.err // the caller's own kill or timeout, as it came
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -80,6 +83,24 @@ func MapAsync[T, R any](r Runner, fn func(T) (R, error), items iter.Seq[T]) *gev
 	r.group().check("MapAsync")
 	return gevent.Spawn(func() ([]R, error) { return Map(r, fn, items) })
 }
+
+// ErrInterrupted is matched (errors.Is) by the error with which an IMap or
+// IMapUnordered iteration ends when the consuming greenlet's own wait for a
+// result is interrupted: it was killed, or a Timeout scope of its fired
+// (gevent raises these out of the loop). That error also matches the
+// interruption itself: errors.Is(err, gevent.ErrGreenletExit) or the kill
+// error, errors.As(err, &timeout) for a *gevent.Timeout, and a Timeout's
+// Run treats it as its own. It is the last pair yielded: the iteration
+// stops after it even if the loop body goes on (continue). A worker's
+// failure never matches ErrInterrupted (unless its function returned such
+// an error).
+var ErrInterrupted = errors.New("pool: iteration interrupted")
+
+// interrupted is the consumer's own kill or timeout, as IMap yields it.
+type interrupted struct{ err error }
+
+func (e *interrupted) Error() string   { return "pool: iteration interrupted: " + e.err.Error() }
+func (e *interrupted) Unwrap() []error { return []error{ErrInterrupted, e.err} }
 
 // result is a finished worker's value or error; a kill counts as an error.
 func result[R any](gl *gevent.Greenlet[R]) (R, error) {
@@ -114,8 +135,10 @@ func MaxSize(n int) Option { return func(o *options) { o.maxSize = n } }
 // It must be ranged over in a greenlet of r's hub.
 //
 // The iteration waits for results. If the consumer is killed or its
-// Timeout scope fires while it waits, the sequence yields (zero, that
-// error) and stops. When the range stops early, for any reason, the feeder
+// Timeout scope fires while it waits, the sequence yields (zero, err) with
+// err matching ErrInterrupted and that kill error or *gevent.Timeout, and
+// stops (gevent raises out of the loop): test errors.Is(err,
+// pool.ErrInterrupted) to tell it from a worker's failure. When the range stops early, for any reason, the feeder
 // and the workers still running are killed; they are also waited for,
 // unless the consumer was just handed its own kill error (a killed greenlet
 // must not block again). No greenlet of the map is left running.
@@ -213,7 +236,7 @@ func (m *run[T, R]) iterate(items iter.Seq[T], yield func(R, error) bool) {
 		if _, err := m.consumer.Wait(-1); err != nil {
 			var scope *gevent.Timeout
 			killed = !errors.As(err, &scope)
-			yield(zero, err)
+			yield(zero, &interrupted{err})
 			return
 		}
 	}

@@ -355,6 +355,12 @@ func TestBlockingContract(t *testing.T) {
 			p := full()
 			return blocktest.Op{Block: func() error {
 				for _, err := range pool.IMapUnordered(p, func(int) (int, error) { return 0, nil }, rangeSeq(3)) {
+					// The consumer's own timeout comes as ErrInterrupted
+					// wrapping the *Timeout: hand the contract the latter.
+					var to *gevent.Timeout
+					if errors.Is(err, pool.ErrInterrupted) && errors.As(err, &to) {
+						return to
+					}
 					if err != nil {
 						return err
 					}

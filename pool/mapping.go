@@ -53,35 +53,112 @@ func ApplyAsync[T any](r Runner, fn func() (T, error)) *gevent.Greenlet[T] {
 }
 
 // Map runs fn over items in r and returns the results in input order
-// (gevent's map). As in gevent, a helper greenlet spawns one greenlet per
-// item (waiting for slots in a Pool) while Map collects the results: it is
-// IMap, collected.
+// (gevent's map). As in gevent 22.10, a helper greenlet (not a member of
+// r) first spawns one greenlet per item, in r, waiting for slots in a
+// Pool, and only then collects the results in input order; Map waits for
+// the helper. So every item has started before any result is looked at.
 //
-// On the first error in input order, Map returns nil and that error, and
-// the workers still running are killed and waited for (gevent leaves them
-// running). If the caller is killed or its Timeout scope fires, Map returns
-// that error and the helper and its workers are killed (and waited for,
-// except after the caller's own kill).
+// On the first error in input order, Map returns nil and that error; the
+// items after it have all started and go on running (as in gevent; Join r
+// to wait for them). The helper fails with that error, so the hub reports
+// it too (gevent prints both failures). If the caller is killed or its
+// Timeout scope fires while it waits, Map returns that error (unwrapped)
+// and the helper and the workers it spawned are killed (and waited for,
+// except after the caller's own kill). A worker killed with
+// gevent.ErrGreenletExit reports that error.
 func Map[T, R any](r Runner, fn func(T) (R, error), items iter.Seq[T]) ([]R, error) {
-	var out []R
-	for v, err := range imap(r, fn, items, true, nil) {
-		if i, ok := err.(*interrupted); ok {
-			return nil, i.err // the caller's own kill or timeout, as it came
+	r.group().check("Map")
+	m := &mapRun[T, R]{r: r, fn: fn}
+	h := m.start(items)
+	out, err := h.Get()
+	if h.Dead() {
+		if err == nil {
+			_, err = result(h) // the helper was killed by someone else
 		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		return out, nil
 	}
-	return out, nil
+	// The caller's own kill or timeout: stop the helper and the workers.
+	var scope *gevent.Timeout
+	killed := !errors.As(err, &scope)
+	h.Kill(nil, false)
+	for _, gl := range m.gls {
+		gl.Kill(nil, false)
+	}
+	if !killed {
+		gs := append([]gevent.AnyGreenlet{h}, m.workers()...)
+		gevent.JoinAll(gs)
+	}
+	return nil, err
 }
 
-// MapAsync runs Map in a new greenlet and returns it at once (gevent's
-// map_async): its value is the results in input order. Killing it kills the
-// workers it started.
+// MapAsync runs Map's helper and returns it at once (gevent's map_async):
+// its value is the results in input order, or it fails with the first
+// error in input order (the items after it go on running). Killing it
+// kills the workers it started.
 func MapAsync[T, R any](r Runner, fn func(T) (R, error), items iter.Seq[T]) *gevent.Greenlet[[]R] {
 	r.group().check("MapAsync")
-	return gevent.Spawn(func() ([]R, error) { return Map(r, fn, items) })
+	m := &mapRun[T, R]{r: r, fn: fn}
+	return m.start(items)
+}
+
+// mapRun is one Map: gevent's __map, run by a helper greenlet.
+type mapRun[T, R any] struct {
+	r   Runner
+	fn  func(T) (R, error)
+	gls []*gevent.Greenlet[R]
+}
+
+func (m *mapRun[T, R]) workers() []gevent.AnyGreenlet {
+	gs := make([]gevent.AnyGreenlet, len(m.gls))
+	for i, gl := range m.gls {
+		gs[i] = gl
+	}
+	return gs
+}
+
+// start spawns the helper: it spawns every item (yielding to the workers
+// after every feedBatch spawns it made without waiting), then collects the
+// results in order. If it is interrupted (killed) it kills the workers.
+func (m *mapRun[T, R]) start(items iter.Seq[T]) *gevent.Greenlet[[]R] {
+	return gevent.Spawn(func() (out []R, err error) {
+		collected := false
+		defer func() {
+			if !collected {
+				for _, gl := range m.gls {
+					gl.Kill(nil, false)
+				}
+			}
+		}()
+		for item := range items {
+			if n := len(m.gls); n > 0 && n%feedBatch == 0 {
+				if err := gevent.Sleep(0); err != nil {
+					return nil, err
+				}
+			}
+			gl, err := Spawn(m.r, func() (R, error) { return m.fn(item) })
+			if err != nil {
+				return nil, err
+			}
+			m.gls = append(m.gls, gl)
+		}
+		out = make([]R, 0, len(m.gls))
+		for _, gl := range m.gls {
+			if err := gl.Join(); err != nil {
+				return nil, err // the helper's own kill
+			}
+			v, err := result(gl)
+			if err != nil {
+				collected = true // gevent leaves the others running
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		collected = true
+		return out, nil
+	})
 }
 
 // ErrInterrupted is matched (errors.Is) by the error with which an IMap or

@@ -476,3 +476,39 @@ func TestConsumerInterruptionToldApart(t *testing.T) {
 		})
 	}
 }
+
+// Issue 12 item 7: as gevent 22.10's map, Map spawns every item before it
+// collects any result, so the items after a failing one have all started
+// when it returns the failure, and they go on running to the end.
+func TestMapSpawnsAllBeforeRaising(t *testing.T) {
+	t.Parallel()
+	run(t, func() error {
+		p := pool.MustPool(1)
+		var started, finished []int
+		fn := func(i int) (int, error) {
+			started = append(started, i)
+			if i == 0 {
+				return 0, errOdd // fails at once, before any other item starts
+			}
+			if err := gevent.Sleep(time.Millisecond); err != nil {
+				return 0, err
+			}
+			finished = append(finished, i)
+			return i, nil
+		}
+		_, err := pool.Map(p, fn, rangeSeq(5))
+		if !errors.Is(err, errOdd) {
+			t.Errorf("Map: %v, want the worker's error", err)
+		}
+		if !slices.Equal(started, []int{0, 1, 2, 3, 4}) || p.Len() != 1 {
+			t.Errorf("at the raise: started %v, pool len %d; want every item started, the last still running", started, p.Len())
+		}
+		if err := p.Join(time.Second); err != nil {
+			return err
+		}
+		if !slices.Equal(finished, []int{1, 2, 3, 4}) {
+			t.Errorf("finished %v, want the items after the failure to finish", finished)
+		}
+		return nil
+	})
+}

@@ -282,3 +282,46 @@ func TestNoDescriptorLeft(t *testing.T) {
 		return nil
 	})
 }
+
+// The leader is killed while another waiter's descriptor is ready: the
+// new leader wakes that waiter, whose kill, arriving after it was handed
+// readiness, is kept for its next blocking call (WaitList's rule), and
+// then waits on for its own descriptor.
+func TestLeaderKilledWhileOtherReady(t *testing.T) {
+	t.Parallel()
+	run(t, func() error {
+		ra, wa := pipe(t)
+		rb, wb := pipe(t)
+		rc, _ := pipe(t)
+		var order []string
+		sel := func(name string, fd int) *gevent.Greenlet[struct{}] {
+			return gevent.Go(func() {
+				_, _, _, err := gselect.Select([]int{fd}, nil, nil, 5*time.Second)
+				if err != nil {
+					order = append(order, name+":"+err.Error())
+				} else {
+					order = append(order, name)
+				}
+			})
+		}
+		var x *gevent.Greenlet[struct{}]
+		p := gevent.Go(func() {
+			gselect.Select([]int{int(rc.Fd())}, nil, nil, 5*time.Second) // the leader
+			order = append(order, "p")
+			x.Kill(nil, false) // x is scheduled behind l, which leads now
+		})
+		l := sel("l", int(rb.Fd()))
+		x = sel("x", int(ra.Fd()))
+		gevent.Sleep(time.Millisecond)
+		wa.Write([]byte("a")) // x's descriptor is ready
+		p.Kill(nil, false)
+		x.Join()
+		wb.Write([]byte("b"))
+		l.Join()
+		want := []string{"p", "x", "l"}
+		if !slices.Equal(order, want) {
+			t.Errorf("order %v, want %v", order, want)
+		}
+		return nil
+	})
+}

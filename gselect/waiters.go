@@ -151,8 +151,11 @@ func (d *hubWaiters) elect() {
 // dispatch runs in the leader after the epoll instance became readable:
 // it polls each waiter's descriptors in FIFO order and wakes those that
 // are ready, in that order; the leader, if ready, is only marked (it
-// returns when dispatch does).
-func (d *hubWaiters) dispatch(lead *waiter) {
+// returns when dispatch does). A ready waiter that cannot be woken (its
+// timeout or kill woke it first, and it has not run yet) leaves the list
+// too, so that its descriptors stop making the epoll instance readable. It
+// reports whether any waiter was ready.
+func (d *hubWaiters) dispatch(lead *waiter) bool {
 	changed := false
 	kept := d.waiters[:0]
 	for _, w := range d.waiters {
@@ -168,10 +171,9 @@ func (d *hubWaiters) dispatch(lead *waiter) {
 			w.ready = n
 		case w.wake.WakeOne(wakeReady):
 			w.ready = n
-		default:
-			kept = append(kept, w) // interrupted meanwhile: leaves by itself
-			continue
 		}
+		// Woken, or interrupted meanwhile (it leaves by itself, and finds
+		// itself gone already).
 		changed = true
 	}
 	clear(d.waiters[len(kept):])
@@ -179,6 +181,7 @@ func (d *hubWaiters) dispatch(lead *waiter) {
 	if changed {
 		d.register()
 	}
+	return changed
 }
 
 // waitShared waits, in the hub's FIFO of waiters, until fds are ready, the
@@ -235,7 +238,15 @@ func waitOnce(h *gevent.Hub, fds []unix.PollFd, left func() time.Duration) (int,
 		if err := waitRead(d.ep, left()); err != nil {
 			return 0, err
 		}
-		d.dispatch(w)
+		if !d.dispatch(w) {
+			// The instance was readable but no waiter is (a descriptor
+			// that epoll and poll(2) see differently): yield rather than
+			// spin without letting the hub run.
+			if err := gevent.Sleep(0); err != nil {
+				return 0, err
+			}
+			continue
+		}
 		if w.ready > 0 {
 			return poll0(fds) // no switch since dispatch polled: still ready
 		}

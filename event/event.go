@@ -113,17 +113,22 @@ func NewEvent() *Event {
 // closed. On an Event bound to no hub, Set from a goroutine of no hub
 // panics with a message starting with "event: " (create it with NewEvent).
 func (e *Event) Set() {
-	if h := e.shared.Load(); h == nil {
+	h := e.shared.Load()
+	if h == nil {
 		if gevent.CallerHub() == nil {
 			panic("event: Event.Set called from a goroutine of no hub on an Event bound to no hub; " +
 				"create it with NewEvent in a greenlet of the hub that waits for it, " +
 				"or let a greenlet use it first, then Set works from any goroutine")
 		}
-	} else if !h.OnHub() {
+		e.set() // binds it
+		return
+	}
+	if !h.OnHub() {
 		h.Post(e.set)
 		return
 	}
-	e.set()
+	e.flag = true
+	e.n.links.Fire()
 }
 
 func (e *Event) set() {

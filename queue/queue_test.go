@@ -366,6 +366,17 @@ func TestPanicMessagesSayWhatToUse(t *testing.T) {
 		if m := <-done; !strings.HasPrefix(m, "queue: ") || !strings.Contains(m, "Hub.Submit") {
 			t.Errorf("PutNowait from a goroutine: panic %q", m)
 		}
+		// A Channel used from a greenlet of another hub.
+		var c queue.Channel[int]
+		c.PutNowait(0) // binds c to this hub
+		go gevent.Run(func() error {
+			defer func() { s, _ := recover().(string); done <- s }()
+			c.PutNowait(1)
+			return nil
+		})
+		if m := <-done; !strings.Contains(m, "Channel") || !strings.Contains(m, "Hub.Post") {
+			t.Errorf("Channel from another hub: panic %q", m)
+		}
 		return nil
 	})
 }

@@ -3,6 +3,8 @@
 // A Local[T] holds one value per greenlet: each greenlet sees only the
 // value it set. Where gevent's local is a namespace of attributes, the Go
 // shape is one typed Local per attribute (or a Local of a struct).
+// NewWithInit gives each greenlet an initial value, made by a function at
+// the greenlet's first read (gevent's local subclass with __init__).
 //
 // Values are keyed by the greenlet (gevent.GetCurrent) in a map owned by
 // the Local; the first Set by a greenlet links a callback to it that

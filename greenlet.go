@@ -883,7 +883,9 @@ func (gl *Greenlet[T]) Kill(err error, block bool, timeout ...time.Duration) err
 	g := &gl.g
 	c := g.caller("Kill")
 	if c == nil {
-		panic("gevent: Kill called from a goroutine that is not a greenlet of the greenlet's hub")
+		panic("gevent: Kill called from a goroutine that is not a greenlet of the greenlet's hub; " +
+			"kill it from that hub: h.Post(func() { g.Kill(err, false) }) from any goroutine (h the hub that runs g), " +
+			"or h.Submit(func() error { return g.Kill(err, true) }) to wait for its end")
 	}
 	if err == nil {
 		err = ErrGreenletExit

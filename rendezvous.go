@@ -163,7 +163,8 @@ func (r *Rendezvous[T]) bind(c *greenlet) {
 	if r.hub == nil {
 		r.hub = c.hub
 	} else if c.hub != r.hub {
-		panic("gevent: a Rendezvous (or queue.Channel) used from a greenlet of another hub than the one that first used it")
+		panic("gevent: a Rendezvous (or queue.Channel) used from a greenlet of another hub than the one that first used it; " +
+			"use one per hub, and pass values between hubs with Hub.Post or Hub.Submit")
 	}
 }
 

@@ -171,6 +171,38 @@ func init() {
 		return nil
 	})
 
+	register("pool_map_error", func() error {
+		p := pool.MustPool(2)
+		delay := map[int]time.Duration{0: 300 * ms, 1: 100 * ms, 2: 50 * ms, 3: 250 * ms, 4: 50 * ms}
+		work := func(i int) (int, error) {
+			P("start", i)
+			if err := gevent.Sleep(delay[i]); err != nil {
+				return 0, err
+			}
+			if i == 1 {
+				return 0, fmt.Errorf("item %d failed", i)
+			}
+			P("end", i)
+			return i * 10, nil
+		}
+		res, err := pool.Map(p, work, slices.Values([]int{0, 1, 2, 3, 4}))
+		if err != nil {
+			P("raised", err.Error(), "- pool len", p.Len())
+		} else {
+			P(intList(res))
+		}
+		if err := p.Join(); err != nil {
+			return err
+		}
+		P("joined - pool len", p.Len())
+		res, err = pool.Map(p, work, slices.Values([]int{0, 2}))
+		if err != nil {
+			return err
+		}
+		P(intList(res))
+		return nil
+	})
+
 	register("seed_subprocess", func() error {
 		g := gevent.Go(func() {
 			for {

@@ -5,8 +5,11 @@
 // greenlet that uses it (a zero value is ready to use). Its methods must
 // then be called from greenlets or hub callbacks of that hub; a call from
 // another goroutine panics with a message starting with "event: ", except
-// AsyncResult.Set, SetError and SetFromGoroutine, which are safe from any
-// goroutine once the AsyncResult is bound (they go through Hub.Post).
+// Event.Set and AsyncResult.Set, SetError and SetFromGoroutine, which are
+// safe from any goroutine once the object is bound (they go through
+// Hub.Post). NewEvent and NewAsyncResult bind at creation, for objects that
+// goroutines will set. (gevent documents both as usable from their hub's
+// thread only.)
 //
 // Wake-up order is gevent's: Set schedules one hub callback (gevent's
 // loop.run_callback of _notify_links) that switches to each waiter in turn,
@@ -16,6 +19,7 @@ package event
 
 import (
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/gevent-go/gevent"
@@ -55,7 +59,9 @@ func (n *notifier) bind(op string) *gevent.Hub {
 		return n.hub
 	}
 	if !n.hub.OnHub() {
-		panic("event: " + op + " called from a goroutine that is not a greenlet of the object's hub")
+		panic("event: " + op + " called from a goroutine that is not a greenlet of the object's hub; " +
+			"call it from a greenlet of that hub (hand work to it with Hub.Submit or Hub.Post), " +
+			"or use Event.Set or AsyncResult.Set, which are safe from any goroutine")
 	}
 	return n.hub
 }
@@ -73,10 +79,25 @@ func waited(err error) (bool, error) {
 }
 
 // Event is a flag that greenlets can wait for (gevent.event.Event). A zero
-// Event is clear and ready to use.
+// Event is clear and ready to use; it binds to the hub of the first
+// greenlet that uses it, or to the caller's hub with NewEvent.
+//
+// Set is safe from any goroutine once the Event is bound: from a goroutine
+// that is not a greenlet of its hub it hands the work to the hub with
+// Hub.Post, as AsyncResult.Set does. The other methods belong to the hub's
+// greenlets.
 type Event struct {
-	n    notifier
-	flag bool
+	n      notifier
+	shared atomic.Pointer[gevent.Hub] // n.hub, readable from any goroutine
+	flag   bool
+}
+
+// NewEvent returns a clear Event bound to the calling greenlet's hub, so
+// that goroutines may Set it at once.
+func NewEvent() *Event {
+	e := &Event{}
+	e.bind("NewEvent")
+	return e
 }
 
 // Set sets the flag and wakes every greenlet waiting in Wait: they are
@@ -84,7 +105,33 @@ type Event struct {
 // the caller next blocks. Greenlets that call Wait while the flag is set do
 // not block (unless a notification is still pending, in which case they
 // are woken by it, after the earlier waiters, as in gevent 20.12+).
+//
+// Safe from any goroutine once the Event is bound (NewEvent, or used by a
+// greenlet before): from a goroutine that is not a greenlet of its hub, the
+// flag is set by a hub callback (Hub.Post) at the hub's next loop
+// iteration, and Set returns before that; nothing happens if the hub has
+// closed. On an Event bound to no hub, Set from a goroutine of no hub
+// panics with a message starting with "event: " (create it with NewEvent).
 func (e *Event) Set() {
+	h := e.shared.Load()
+	if h == nil {
+		if gevent.CallerHub() == nil {
+			panic("event: Event.Set called from a goroutine of no hub on an Event bound to no hub; " +
+				"create it with NewEvent in a greenlet of the hub that waits for it, " +
+				"or let a greenlet use it first, then Set works from any goroutine")
+		}
+		e.set() // binds it
+		return
+	}
+	if !h.OnHub() {
+		h.Post(e.set)
+		return
+	}
+	e.flag = true
+	e.n.links.Fire()
+}
+
+func (e *Event) set() {
 	e.bind("Event.Set")
 	e.flag = true
 	e.n.links.Fire()
@@ -93,6 +140,8 @@ func (e *Event) Set() {
 func (e *Event) bind(op string) {
 	if e.n.hub == nil {
 		e.n.links.SetReady(e.IsSet, false) // once: a method value allocates
+		e.shared.Store(e.n.bind(op))
+		return
 	}
 	e.n.bind(op)
 }

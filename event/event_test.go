@@ -3,6 +3,7 @@ package event_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -176,4 +177,51 @@ func TestWaitBehindPendingNotification(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// Issue 12 item 14: Event.Set from a goroutine that is not a greenlet
+// panicked while AsyncResult.Set worked; both now hand the work to the hub
+// with Hub.Post.
+func TestEventSetFromGoroutineWakesWaiter(t *testing.T) {
+	gevent.Run(func() error {
+		for _, bound := range []string{"NewEvent", "waited on first"} {
+			var e *event.Event
+			if bound == "NewEvent" {
+				e = event.NewEvent()
+			} else {
+				e = &event.Event{}
+				e.Wait(0) // binds it to this hub
+			}
+			release := gevent.GetHub().Hold()
+			panicked := make(chan any, 1)
+			go func() {
+				defer func() { panicked <- recover() }()
+				e.Set()
+			}()
+			ok, err := e.Wait(5 * time.Second)
+			release()
+			if p := <-panicked; p != nil {
+				t.Fatalf("%s: Set from a goroutine panicked: %v", bound, p)
+			}
+			if !ok || err != nil || !e.IsSet() {
+				t.Errorf("%s: Wait after a Set from a goroutine: %v %v (IsSet %v)", bound, ok, err, e.IsSet())
+			}
+		}
+		return nil
+	})
+}
+
+// A zero Event that no greenlet used yet has no hub to post to: Set from
+// a goroutine of no hub panics, and says what to use instead.
+func TestEventSetFromGoroutineUnboundPanics(t *testing.T) {
+	var e event.Event
+	p := make(chan any, 1)
+	go func() {
+		defer func() { p <- recover() }()
+		e.Set()
+	}()
+	msg, _ := (<-p).(string)
+	if !strings.HasPrefix(msg, "event: ") || !strings.Contains(msg, "NewEvent") {
+		t.Errorf("panic %q: want an event: message naming NewEvent", msg)
+	}
 }

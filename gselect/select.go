@@ -3,12 +3,17 @@
 // because that is a Go keyword.)
 //
 // Both first ask poll(2) whether a descriptor is ready; only if none is do
-// they wait, by putting the descriptors in a private epoll instance and
-// waiting for that to become readable on the hub (gevent.WaitRead). So
-// they work on any pollable descriptor, including sockets of package
-// socket that the hub already watches, and several greenlets may select on
-// the same descriptor at once. Results are level-triggered, like
-// select(2). Call them from greenlets; the program's main goroutine
+// they wait. The calls of a hub's greenlets that wait form one FIFO list,
+// and their descriptors are put in one epoll instance of the hub's, which
+// the oldest waiter waits on through the hub (gevent.WaitRead); when it
+// becomes readable, every waiter whose descriptors are ready is woken, in
+// the order they started waiting, as in gevent. So they work on any
+// pollable descriptor, including sockets of package socket that the hub
+// already watches, and several greenlets may select on the same descriptor
+// at once. Results are level-triggered, like select(2): readiness is not
+// consumed, so all the waiters of a ready descriptor are woken, and one
+// that finds it no longer ready when it runs (another greenlet read the
+// data first) waits on. Call them from greenlets; the program's main goroutine
 // becomes the default hub's main greenlet, as everywhere in this module,
 // and any other goroutine of no hub gets a panic starting with "gevent:".
 package gselect
@@ -42,8 +47,8 @@ const (
 // programs use it. A kill or Timeout scope of the caller returns that error
 // and nil lists; nothing is consumed. A descriptor that is not open makes it
 // return an error wrapping unix.EBADF. Greenlets selecting on the same
-// descriptor are all woken when it is ready (no FIFO hand-off: readiness is
-// not consumed).
+// descriptor are all woken when it is ready, in the order they started
+// waiting (gevent's order); readiness is not consumed.
 func Select(r, w, x []int, timeout ...time.Duration) (rready, wready, xready []int, err error) {
 	var fds []unix.PollFd
 	add := func(list []int, ev int16) {
@@ -93,46 +98,16 @@ func wait(fds []unix.PollFd, timeout []time.Duration) (int, error) {
 		}
 		return 0, gevent.Sleep(timeout[0])
 	}
-	ep, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	h, err := gevent.CurrentHub("gselect.Select/Poll")
 	if err != nil {
-		return 0, os.NewSyscallError("epoll_create1", err)
+		return 0, err
 	}
-	defer unix.Close(ep)
-	// One registration per descriptor, the union of its interests (epoll
-	// refuses the same fd twice).
-	events := map[int32]uint32{}
-	for _, p := range fds {
-		events[p.Fd] |= uint32(p.Events)
+	n, err = waitShared(h, fds, timeout)
+	var t *gevent.Timeout
+	if errors.Is(err, gevent.ErrTimeout) && !errors.As(err, &t) {
+		return 0, nil // our own timeout
 	}
-	for fd, ev := range events {
-		e := unix.EpollEvent{Events: ev, Fd: fd}
-		if err := unix.EpollCtl(ep, unix.EPOLL_CTL_ADD, int(fd), &e); err != nil && err != unix.EPERM {
-			return 0, os.NewSyscallError("epoll_ctl", err)
-		}
-	}
-	deadline := time.Time{}
-	if len(timeout) > 0 {
-		deadline = time.Now().Add(timeout[0])
-	}
-	for {
-		var err error
-		if deadline.IsZero() {
-			err = gevent.WaitRead(ep)
-		} else {
-			err = gevent.WaitRead(ep, time.Until(deadline))
-		}
-		if err != nil {
-			var t *gevent.Timeout
-			if errors.Is(err, gevent.ErrTimeout) && !errors.As(err, &t) {
-				return 0, nil // our own timeout
-			}
-			return 0, err
-		}
-		if n, err := poll0(fds); err != nil || n > 0 {
-			return n, err
-		}
-		// The epoll instance saw an event that is gone again: wait on.
-	}
+	return n, err
 }
 
 // poll0 polls fds without waiting; POLLNVAL becomes EBADF.
@@ -220,7 +195,8 @@ func (p *Poll) Unregister(fd int) error {
 // it returns an empty list and no error; a timeout of 0 only polls. A kill
 // or Timeout scope of the caller returns that error; nothing is consumed.
 // Unlike Select, a closed descriptor is reported with POLLNVAL rather than
-// as an error.
+// as an error. Waiters are woken in the order they started waiting, as
+// Select's are.
 func (p *Poll) Poll(timeout ...time.Duration) ([]PollEvent, error) {
 	fds := make([]unix.PollFd, len(p.fds))
 	for i, fd := range p.fds {

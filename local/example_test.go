@@ -122,3 +122,35 @@ func ExampleLocal_request() {
 	// Hello 10.0.0.3
 	// requests left: 0
 }
+
+// gevent's local subclass with defaults and __init__:
+//
+//	class MyLocal(local):
+//	    number = 2
+//	    def __init__(self):
+//	        self.items = []
+//
+// becomes a Local whose value starts, in each greenlet, as init() made it.
+func ExampleNewWithInit() {
+	type myLocal struct {
+		Number int
+		Items  []string
+	}
+	mydata := local.NewWithInit(func() *myLocal { return &myLocal{Number: 2} })
+	worker := func(name string) func() {
+		return func() {
+			d, _ := mydata.Get() // first read in this greenlet: init runs
+			d.Items = append(d.Items, name)
+			gevent.Sleep(0)
+			d.Number *= d.Number
+			fmt.Println(name, d.Number, d.Items)
+		}
+	}
+	gevent.JoinAll([]*gevent.Greenlet[struct{}]{gevent.Go(worker("a")), gevent.Go(worker("b"))})
+	d, _ := mydata.Get() // the main greenlet has its own, untouched
+	fmt.Println("main", d.Number, d.Items)
+	// Output:
+	// a 4 [a]
+	// b 4 [b]
+	// main 2 []
+}

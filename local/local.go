@@ -3,6 +3,8 @@
 // A Local[T] holds one value per greenlet: each greenlet sees only the
 // value it set. Where gevent's local is a namespace of attributes, the Go
 // shape is one typed Local per attribute (or a Local of a struct).
+// NewWithInit gives each greenlet an initial value, made by a function at
+// the greenlet's first read (gevent's local subclass with __init__).
 //
 // Values are keyed by the greenlet (gevent.GetCurrent) in a map owned by
 // the Local; the first Set by a greenlet links a callback to it that
@@ -32,29 +34,62 @@ type entry[T any] struct {
 	main bool // a main greenlet: never linked
 }
 
-// Local is a value per greenlet. A zero Local is ready to use; it must not
-// be copied after first use.
+// Local is a value per greenlet. A zero Local is ready to use (a greenlet
+// that set nothing reads no value); NewWithInit makes one whose greenlets
+// start from an initial value. A Local must not be copied after first use.
 type Local[T any] struct {
 	mu   sync.Mutex
 	m    map[gevent.AnyGreenlet]*entry[T]
 	peak int // largest len(m) since the map was last rebuilt
+	init func() T
+}
+
+// NewWithInit returns a Local whose value, in each greenlet, starts as
+// init(): the first Get or Value of a greenlet that has no value calls init
+// in that greenlet and stores its result, as Set would (gevent's local
+// subclass with __init__ and class-level defaults). init runs once per
+// greenlet, in the greenlet that reads, without the Local's lock held, so
+// it may use other Locals; it should not block (if it does, the read waits
+// with it; if it panics, nothing is stored). After Delete the next read
+// calls init again. A nil init makes a plain Local.
+func NewWithInit[T any](init func() T) *Local[T] {
+	return &Local[T]{init: init}
 }
 
 // Get returns the calling greenlet's value and true, or the zero T and
-// false if it has set none.
+// false if it has set none. For a Local made by NewWithInit, a greenlet
+// that has no value gets init()'s result, now stored, and true.
 func (l *Local[T]) Get() (T, bool) {
 	g := gevent.GetCurrent()
 	l.mu.Lock()
 	e := l.m[g]
 	l.mu.Unlock()
 	if e == nil {
+		if l.init != nil {
+			return l.initialise(g), true
+		}
 		var zero T
 		return zero, false
 	}
 	return e.v, true
 }
 
-// Value returns the calling greenlet's value, or ErrNotSet.
+// initialise calls init for greenlet g and stores the result, unless init
+// itself set a value for g (then that value wins).
+func (l *Local[T]) initialise(g gevent.AnyGreenlet) T {
+	v := l.init()
+	l.mu.Lock()
+	e := l.m[g]
+	l.mu.Unlock()
+	if e != nil {
+		return e.v
+	}
+	l.Set(v)
+	return v
+}
+
+// Value returns the calling greenlet's value, or ErrNotSet (never for a
+// Local made by NewWithInit).
 func (l *Local[T]) Value() (T, error) {
 	v, ok := l.Get()
 	if !ok {
@@ -94,7 +129,8 @@ func (l *Local[T]) Set(v T) {
 	e.link = g.Rawlink(func() { l.drop(g, e) })
 }
 
-// Delete removes the calling greenlet's value, if any.
+// Delete removes the calling greenlet's value, if any; for a Local made by
+// NewWithInit, the greenlet's next read calls init again.
 func (l *Local[T]) Delete() {
 	g := gevent.GetCurrent()
 	l.mu.Lock()
@@ -109,7 +145,8 @@ func (l *Local[T]) Delete() {
 	l.drop(g, e)
 }
 
-// Len returns the number of greenlets that have a value.
+// Len returns the number of greenlets that have a value (set, or
+// initialised by a read).
 func (l *Local[T]) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

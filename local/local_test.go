@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/gevent-go/gevent"
@@ -127,6 +128,62 @@ func BenchmarkLocalGet(b *testing.B) {
 			}
 		})
 		g.Join()
+		return nil
+	})
+}
+
+// Issue 12 item 10: NewWithInit gives each greenlet its own initial value,
+// made by init in that greenlet on its first read (gevent's local subclass
+// with __init__); Set overrides it, Delete makes the next read init again,
+// and a dead greenlet's value is freed.
+func TestNewWithInitPerGreenlet(t *testing.T) {
+	gevent.Run(func() error {
+		calls := 0
+		type state struct{ n, by int }
+		ids := map[gevent.AnyGreenlet]int{}
+		l := local.NewWithInit(func() *state {
+			calls++
+			return &state{n: 2, by: ids[gevent.GetCurrent()]}
+		})
+		var got []int
+		var gs []*gevent.Greenlet[struct{}]
+		for i := range 3 {
+			g := gevent.Go(func() {
+				s, ok := l.Get()
+				if !ok || s.n != 2 {
+					t.Errorf("greenlet %d: first Get %v %v", i, s, ok)
+				}
+				s.n += i // a pointer of its own: no other greenlet sees this
+				gevent.Sleep(0)
+				s2, _ := l.Value()
+				if s2 != s {
+					t.Errorf("greenlet %d: second read made a new value", i)
+				}
+				got = append(got, s2.by*10+s2.n)
+			})
+			ids[g] = i
+			gs = append(gs, g)
+		}
+		gevent.JoinAll(gs)
+		gevent.Sleep(0)
+		if want := []int{2, 13, 24}; !slices.Equal(got, want) || calls != 3 {
+			t.Errorf("got %v with %d init calls, want %v with 3", got, calls, want)
+		}
+		if n := l.Len(); n != 0 {
+			t.Errorf("Len %d after the greenlets died, want 0", n)
+		}
+		// The main greenlet: init on first read, Set wins, Delete re-inits.
+		if v, err := l.Value(); err != nil || v.n != 2 || calls != 4 {
+			t.Errorf("main: %v %v after %d calls", v, err, calls)
+		}
+		l.Set(&state{n: 7})
+		if v, _ := l.Get(); v.n != 7 || calls != 4 {
+			t.Errorf("main after Set: %v (%d calls)", v, calls)
+		}
+		l.Delete()
+		if v, _ := l.Get(); v.n != 2 || calls != 5 {
+			t.Errorf("main after Delete: %v (%d calls)", v, calls)
+		}
 		return nil
 	})
 }

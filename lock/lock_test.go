@@ -2,6 +2,7 @@ package lock_test
 
 import (
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -159,4 +160,82 @@ func BenchmarkMutexAnchor(b *testing.B) {
 		mu.Lock()
 		mu.Unlock()
 	}
+}
+
+// Misuse panics start with "lock: " and say what to use instead.
+func TestPanicMessagesSayWhatToUse(t *testing.T) {
+	msg := func(f func()) (s string) {
+		defer func() { s, _ = recover().(string) }()
+		f()
+		return ""
+	}
+	if m := msg(func() { lock.NewSemaphore(-1) }); !strings.HasPrefix(m, "lock: ") || !strings.Contains(m, "pass 0 or more") {
+		t.Errorf("NewSemaphore(-1) panic %q", m)
+	}
+	gevent.Run(func() error {
+		var s lock.Semaphore
+		s.TryAcquire() // binds s to this hub
+		done := make(chan string)
+		go func() { done <- msg(func() { s.Release() }) }()
+		if m := <-done; !strings.HasPrefix(m, "lock: ") || !strings.Contains(m, "Hub.Submit") {
+			t.Errorf("Release from a goroutine: panic %q", m)
+		}
+		return nil
+	})
+}
+
+// noSwitch runs f with another greenlet ready to run and reports whether
+// that greenlet ran before f returned (a switch).
+func noSwitch(t *testing.T, name string, f func()) {
+	t.Helper()
+	ran := 0
+	g := gevent.Go(func() { ran++ })
+	f()
+	if ran != 0 {
+		t.Errorf("%s switched: a ready greenlet ran before it returned", name)
+	}
+	g.Join()
+}
+
+// Issue 12 item 5: the non-blocking forms (gevent's acquire(blocking=False))
+// never switch, whether they succeed or fail.
+func TestNonBlockingNeverSwitches(t *testing.T) {
+	gevent.Run(func() error {
+		want := func(name string, got, w bool) {
+			if got != w {
+				t.Errorf("%s = %v, want %v", name, got, w)
+			}
+		}
+		s0 := lock.NewSemaphore(0)
+		noSwitch(t, "Semaphore.TryAcquire (none free)", func() { want("TryAcquire", s0.TryAcquire(), false) })
+		var s lock.Semaphore
+		noSwitch(t, "Semaphore.TryAcquire", func() { want("TryAcquire", s.TryAcquire(), true) })
+		noSwitch(t, "Semaphore.Acquire (free)", func() { s.Release(); s.Acquire() })
+		noSwitch(t, "Semaphore.Release", func() { s.Release() })
+		b := lock.NewBoundedSemaphore(1)
+		noSwitch(t, "BoundedSemaphore.TryAcquire", func() { want("TryAcquire", b.TryAcquire(), true) })
+		noSwitch(t, "BoundedSemaphore.TryAcquire (none free)", func() { want("TryAcquire", b.TryAcquire(), false) })
+		noSwitch(t, "BoundedSemaphore.Release", func() { b.Release() })
+		var l lock.Lock
+		noSwitch(t, "Lock.TryAcquire", func() { want("TryAcquire", l.TryAcquire(), true) })
+		noSwitch(t, "Lock.TryAcquire (held)", func() { want("TryAcquire", l.TryAcquire(), false) })
+		var d lock.DummySemaphore
+		noSwitch(t, "DummySemaphore.TryAcquire", func() { want("TryAcquire", d.TryAcquire(), true) })
+
+		var r lock.RLock
+		noSwitch(t, "RLock.TryAcquire", func() { want("RLock.TryAcquire", r.TryAcquire(), true) })
+		noSwitch(t, "RLock.TryAcquire (owner again)", func() { want("RLock.TryAcquire", r.TryAcquire(), true) })
+		noSwitch(t, "RLock.Acquire (owner again)", func() { r.Acquire() })
+		for range 3 {
+			r.Release()
+		}
+		// Held by another greenlet: TryAcquire fails without switching.
+		holder := gevent.Go(func() { r.Acquire(); gevent.Sleep(time.Hour) })
+		gevent.Sleep(0)
+		noSwitch(t, "RLock.TryAcquire (owned by another)", func() { want("RLock.TryAcquire", r.TryAcquire(), false) })
+		if r.Owner() != holder {
+			t.Errorf("owner %v, want the holder", r.Owner())
+		}
+		return holder.Kill(nil, true)
+	})
 }

@@ -19,7 +19,8 @@ type RLock struct {
 // acquisition if it already owns it.
 //
 // It waits while another greenlet owns the lock. With a timeout (0 or
-// negative: do not wait, but still yield once) it returns (false, nil) when
+// negative: do not wait, but still yield once, as gevent's
+// acquire(timeout=0); TryAcquire never yields) it returns (false, nil) when
 // the timeout elapses first. If the caller is killed or its Timeout scope
 // fires, it returns (false, that error). On false nothing is held. Waiters
 // get the lock in FIFO order, never overtaken. From a hub callback, which
@@ -38,6 +39,28 @@ func (r *RLock) Acquire(timeout ...time.Duration) (bool, error) {
 		r.owner, r.count = me, 1
 	}
 	return ok, err
+}
+
+// TryAcquire takes the lock for the calling greenlet if no other greenlet
+// owns it or waits for it, or counts one more acquisition if the caller
+// owns it, without blocking or yielding (gevent's acquire(blocking=False)).
+// It reports whether the caller now holds the lock; on false nothing
+// changed. From a hub callback, which is no greenlet and cannot own the
+// lock, it returns false.
+func (r *RLock) TryAcquire() bool {
+	me := gevent.GetCurrent()
+	if me == nil {
+		return false
+	}
+	if r.count > 0 && r.owner == me {
+		r.count++
+		return true
+	}
+	if !r.block.TryAcquire() {
+		return false
+	}
+	r.owner, r.count = me, 1
+	return true
 }
 
 // Release undoes one Acquire by the owner; the last one unlocks the lock

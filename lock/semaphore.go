@@ -19,6 +19,7 @@ package lock
 
 import (
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gevent-go/gevent"
@@ -81,7 +82,7 @@ func NewSemaphore(n int) *Semaphore {
 
 func (s *Semaphore) init(n int) {
 	if n < 0 {
-		panic("lock: semaphore initial value must be >= 0")
+		panic(fmt.Sprintf("lock: semaphore initial value %d < 0; pass 0 or more (0: every Acquire waits for a Release)", n))
 	}
 	s.counter, s.initial, s.inited = n, n, true
 }
@@ -92,13 +93,16 @@ func (s *Semaphore) lazy() {
 	}
 }
 
+// useInstead ends the panic messages for a call from the wrong goroutine.
+const useInstead = "call it from a greenlet of that hub: hand work to it with Hub.Submit, or a callback with Hub.Post"
+
 // check binds s to the caller's hub (or checks the caller) for a call that
 // does not block.
 func (s *Semaphore) check(op string) {
 	if s.hub == nil {
 		s.setHub(gevent.HubOf(op))
 	} else if !s.hub.OnHub() {
-		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub")
+		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub; " + useInstead)
 	}
 }
 
@@ -116,7 +120,7 @@ func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
 		return h, nil
 	}
 	if !s.hub.OnHub() {
-		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub")
+		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub; " + useInstead)
 	}
 	if s.hub.InCallback() {
 		return s.hub, gevent.ErrBlockingSwitchOut
@@ -144,7 +148,8 @@ func (s *Semaphore) Ready() bool { s.lazy(); return s.counter > 0 }
 // greenlets are already waiting.
 //
 // It returns (true, nil) once it holds a permit. With a timeout (0 or
-// negative: do not wait, but still yield once) it returns (false, nil) when
+// negative: do not wait, but still yield once, as gevent's
+// acquire(timeout=0); TryAcquire never yields) it returns (false, nil) when
 // the timeout elapses first. If the caller is killed or its Timeout scope
 // fires, it returns (false, that error). On false the counter is unchanged
 // and the caller holds nothing: a permit handed to a waiter that is being

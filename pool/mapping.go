@@ -53,33 +53,131 @@ func ApplyAsync[T any](r Runner, fn func() (T, error)) *gevent.Greenlet[T] {
 }
 
 // Map runs fn over items in r and returns the results in input order
-// (gevent's map). As in gevent, a helper greenlet spawns one greenlet per
-// item (waiting for slots in a Pool) while Map collects the results: it is
-// IMap, collected.
+// (gevent's map). As in gevent 22.10, a helper greenlet (not a member of
+// r) first spawns one greenlet per item, in r, waiting for slots in a
+// Pool, and only then collects the results in input order; Map waits for
+// the helper. So every item has started before any result is looked at.
 //
-// On the first error in input order, Map returns nil and that error, and
-// the workers still running are killed and waited for (gevent leaves them
-// running). If the caller is killed or its Timeout scope fires, Map returns
-// that error and the helper and its workers are killed (and waited for,
-// except after the caller's own kill).
+// On the first error in input order, Map returns nil and that error; the
+// items after it have all started and go on running (as in gevent; Join r
+// to wait for them). The helper fails with that error, so the hub reports
+// it too (gevent prints both failures). If the caller is killed or its
+// Timeout scope fires while it waits, Map returns that error (unwrapped)
+// and the helper and the workers it spawned are killed (and waited for,
+// except after the caller's own kill). A worker killed with
+// gevent.ErrGreenletExit reports that error.
 func Map[T, R any](r Runner, fn func(T) (R, error), items iter.Seq[T]) ([]R, error) {
-	var out []R
-	for v, err := range imap(r, fn, items, true, nil) {
+	r.group().check("Map")
+	m := &mapRun[T, R]{r: r, fn: fn}
+	h := m.start(items)
+	out, err := h.Get()
+	if h.Dead() {
+		if err == nil {
+			_, err = result(h) // the helper was killed by someone else
+		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, v)
+		return out, nil
 	}
-	return out, nil
+	// The caller's own kill or timeout: stop the helper and the workers.
+	var scope *gevent.Timeout
+	killed := !errors.As(err, &scope)
+	h.Kill(nil, false)
+	for _, gl := range m.gls {
+		gl.Kill(nil, false)
+	}
+	if !killed {
+		gs := append([]gevent.AnyGreenlet{h}, m.workers()...)
+		gevent.JoinAll(gs)
+	}
+	return nil, err
 }
 
-// MapAsync runs Map in a new greenlet and returns it at once (gevent's
-// map_async): its value is the results in input order. Killing it kills the
-// workers it started.
+// MapAsync runs Map's helper and returns it at once (gevent's map_async):
+// its value is the results in input order, or it fails with the first
+// error in input order (the items after it go on running). Killing it
+// kills the workers it started.
 func MapAsync[T, R any](r Runner, fn func(T) (R, error), items iter.Seq[T]) *gevent.Greenlet[[]R] {
 	r.group().check("MapAsync")
-	return gevent.Spawn(func() ([]R, error) { return Map(r, fn, items) })
+	m := &mapRun[T, R]{r: r, fn: fn}
+	return m.start(items)
 }
+
+// mapRun is one Map: gevent's __map, run by a helper greenlet.
+type mapRun[T, R any] struct {
+	r   Runner
+	fn  func(T) (R, error)
+	gls []*gevent.Greenlet[R]
+}
+
+func (m *mapRun[T, R]) workers() []gevent.AnyGreenlet {
+	gs := make([]gevent.AnyGreenlet, len(m.gls))
+	for i, gl := range m.gls {
+		gs[i] = gl
+	}
+	return gs
+}
+
+// start spawns the helper: it spawns every item (yielding to the workers
+// after every feedBatch spawns it made without waiting), then collects the
+// results in order. If it is interrupted (killed) it kills the workers.
+func (m *mapRun[T, R]) start(items iter.Seq[T]) *gevent.Greenlet[[]R] {
+	return gevent.Spawn(func() (out []R, err error) {
+		collected := false
+		defer func() {
+			if !collected {
+				for _, gl := range m.gls {
+					gl.Kill(nil, false)
+				}
+			}
+		}()
+		for item := range items {
+			if n := len(m.gls); n > 0 && n%feedBatch == 0 {
+				if err := gevent.Sleep(0); err != nil {
+					return nil, err
+				}
+			}
+			gl, err := Spawn(m.r, func() (R, error) { return m.fn(item) })
+			if err != nil {
+				return nil, err
+			}
+			m.gls = append(m.gls, gl)
+		}
+		out = make([]R, 0, len(m.gls))
+		for _, gl := range m.gls {
+			if err := gl.Join(); err != nil {
+				return nil, err // the helper's own kill
+			}
+			v, err := result(gl)
+			if err != nil {
+				collected = true // gevent leaves the others running
+				return nil, err
+			}
+			out = append(out, v)
+		}
+		collected = true
+		return out, nil
+	})
+}
+
+// ErrInterrupted is matched (errors.Is) by the error with which an IMap or
+// IMapUnordered iteration ends when the consuming greenlet's own wait for a
+// result is interrupted: it was killed, or a Timeout scope of its fired
+// (gevent raises these out of the loop). That error also matches the
+// interruption itself: errors.Is(err, gevent.ErrGreenletExit) or the kill
+// error, errors.As(err, &timeout) for a *gevent.Timeout, and a Timeout's
+// Run treats it as its own. It is the last pair yielded: the iteration
+// stops after it even if the loop body goes on (continue). A worker's
+// failure never matches ErrInterrupted (unless its function returned such
+// an error).
+var ErrInterrupted = errors.New("pool: iteration interrupted")
+
+// interrupted is the consumer's own kill or timeout, as IMap yields it.
+type interrupted struct{ err error }
+
+func (e *interrupted) Error() string   { return "pool: iteration interrupted: " + e.err.Error() }
+func (e *interrupted) Unwrap() []error { return []error{ErrInterrupted, e.err} }
 
 // result is a finished worker's value or error; a kill counts as an error.
 func result[R any](gl *gevent.Greenlet[R]) (R, error) {
@@ -114,8 +212,10 @@ func MaxSize(n int) Option { return func(o *options) { o.maxSize = n } }
 // It must be ranged over in a greenlet of r's hub.
 //
 // The iteration waits for results. If the consumer is killed or its
-// Timeout scope fires while it waits, the sequence yields (zero, that
-// error) and stops. When the range stops early, for any reason, the feeder
+// Timeout scope fires while it waits, the sequence yields (zero, err) with
+// err matching ErrInterrupted and that kill error or *gevent.Timeout, and
+// stops (gevent raises out of the loop): test errors.Is(err,
+// pool.ErrInterrupted) to tell it from a worker's failure. When the range stops early, for any reason, the feeder
 // and the workers still running are killed; they are also waited for,
 // unless the consumer was just handed its own kill error (a killed greenlet
 // must not block again). No greenlet of the map is left running.
@@ -213,7 +313,7 @@ func (m *run[T, R]) iterate(items iter.Seq[T], yield func(R, error) bool) {
 		if _, err := m.consumer.Wait(-1); err != nil {
 			var scope *gevent.Timeout
 			killed = !errors.As(err, &scope)
-			yield(zero, err)
+			yield(zero, &interrupted{err})
 			return
 		}
 	}

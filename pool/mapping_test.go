@@ -2,6 +2,7 @@ package pool_test
 
 import (
 	"errors"
+	"iter"
 	"slices"
 	"sync"
 	"testing"
@@ -225,8 +226,8 @@ func TestConsumerTimeoutScope(t *testing.T) {
 			}
 			return nil
 		})
-		if err != error(to) {
-			t.Errorf("got %v, want the Timeout", err)
+		if !errors.Is(err, to) || !errors.Is(err, pool.ErrInterrupted) {
+			t.Errorf("got %v, want the Timeout, as ErrInterrupted", err)
 		}
 		if p.Len() != 0 {
 			t.Errorf("Len %d: workers not joined", p.Len())
@@ -400,4 +401,114 @@ func TestGoroutinePoolIsNotDeterministic(t *testing.T) {
 		}
 	}
 	t.Logf("goroutine worker pool: 4 runs differed in %d of 5 trials (gevent pool: never)", differs)
+}
+
+// Issue 12 item 9: the consumer's own kill or Timeout scope ends the
+// iteration with an error matching pool.ErrInterrupted (and the kill error
+// or the *gevent.Timeout), told apart from a worker's failure, which never
+// matches it. A consumer that skips workers' errors still stops.
+func TestConsumerInterruptionToldApart(t *testing.T) {
+	t.Parallel()
+	for _, ordered := range []bool{false, true} {
+		run(t, func() error {
+			p := pool.MustPool(2)
+			// Item 0 fails at once; the others sleep for an hour.
+			fn := func(i int) (int, error) {
+				if i == 0 {
+					return 0, errOdd
+				}
+				return i, gevent.Sleep(time.Hour)
+			}
+			seq := func() iter.Seq2[int, error] {
+				if ordered {
+					return pool.IMap(p, fn, rangeSeq(6))
+				}
+				return pool.IMapUnordered(p, fn, rangeSeq(6))
+			}
+			// consume skips worker errors and records the rest.
+			consume := func() (workerErrs, after int, last error) {
+				for _, err := range seq() {
+					if last != nil {
+						after++
+					}
+					if errors.Is(err, pool.ErrInterrupted) {
+						last = err
+						continue // the iteration must stop all the same
+					}
+					if err != nil {
+						workerErrs++
+					}
+				}
+				return
+			}
+
+			// A Timeout scope around the loop.
+			to := gevent.NewTimeout(5*time.Millisecond, nil)
+			var werrs, after int
+			var last error
+			err := to.Run(func() error {
+				werrs, after, last = consume()
+				return last
+			})
+			var scope *gevent.Timeout
+			if werrs != 1 || after != 0 || !errors.Is(last, pool.ErrInterrupted) || !errors.As(last, &scope) || scope != to || !errors.Is(err, to) {
+				t.Errorf("ordered=%v timeout: worker errors %d, items after %d, last %v, Run %v", ordered, werrs, after, last, err)
+			}
+			if errors.Is(errOdd, pool.ErrInterrupted) {
+				t.Errorf("a worker's error matches ErrInterrupted")
+			}
+			if p.Len() != 0 {
+				t.Errorf("ordered=%v: Len %d after the timeout", ordered, p.Len())
+			}
+
+			// A kill of the consuming greenlet.
+			var kerrs, kafter int
+			var klast error
+			c := gevent.Go(func() { kerrs, kafter, klast = consume() })
+			gevent.Sleep(time.Millisecond)
+			if err := c.Kill(nil, true); err != nil {
+				return err
+			}
+			if kerrs != 1 || kafter != 0 || !errors.Is(klast, pool.ErrInterrupted) || !errors.Is(klast, gevent.ErrGreenletExit) {
+				t.Errorf("ordered=%v kill: worker errors %d, items after %d, last %v", ordered, kerrs, kafter, klast)
+			}
+			return p.Join(time.Second)
+		})
+	}
+}
+
+// Issue 12 item 7: as gevent 22.10's map, Map spawns every item before it
+// collects any result, so the items after a failing one have all started
+// when it returns the failure, and they go on running to the end.
+func TestMapSpawnsAllBeforeRaising(t *testing.T) {
+	t.Parallel()
+	run(t, func() error {
+		p := pool.MustPool(1)
+		var started, finished []int
+		fn := func(i int) (int, error) {
+			started = append(started, i)
+			if i == 0 {
+				return 0, errOdd // fails at once, before any other item starts
+			}
+			if err := gevent.Sleep(time.Millisecond); err != nil {
+				return 0, err
+			}
+			finished = append(finished, i)
+			return i, nil
+		}
+		_, err := pool.Map(p, fn, rangeSeq(5))
+		if !errors.Is(err, errOdd) {
+			t.Errorf("Map: %v, want the worker's error", err)
+		}
+		if !slices.Equal(started, []int{0, 1, 2, 3, 4}) || p.Len() != 1 {
+			t.Errorf("at the raise: started %v, pool len %d; want every item started, the last still running", started, p.Len())
+		}
+		if err := p.Join(time.Second); err != nil {
+			return err
+		}
+		if !slices.Equal(finished, []int{1, 2, 3, 4}) {
+			t.Errorf("finished %v, want the items after the failure to finish", finished)
+		}
+		return nil
+	})
 }

@@ -28,7 +28,7 @@ var (
 	ErrZeroSize = fmt.Errorf("pool: a pool of size 0 never has a free slot: %w", ErrPoolFull)
 
 	// ErrInvalidSize is returned by NewPool for a negative size.
-	ErrInvalidSize = errors.New("pool: size must not be negative")
+	ErrInvalidSize = errors.New("pool: size must not be negative (pool.Unlimited for no limit)")
 )
 
 // poolFull is the type of ErrPoolFull.

@@ -308,8 +308,8 @@ func TestWrongGoroutinePanics(t *testing.T) {
 				gevent.Sleep(time.Millisecond)
 			}
 		}
-		if s, _ := r.(string); !strings.HasPrefix(s, "pool: ") {
-			t.Errorf("panic %v, want a message starting with pool: ", r)
+		if s, _ := r.(string); !strings.HasPrefix(s, "pool: ") || !strings.Contains(s, "Hub.Submit") {
+			t.Errorf("panic %v, want a message starting with pool: that names Hub.Submit", r)
 		}
 		return nil
 	})
@@ -355,6 +355,12 @@ func TestBlockingContract(t *testing.T) {
 			p := full()
 			return blocktest.Op{Block: func() error {
 				for _, err := range pool.IMapUnordered(p, func(int) (int, error) { return 0, nil }, rangeSeq(3)) {
+					// The consumer's own timeout comes as ErrInterrupted
+					// wrapping the *Timeout: hand the contract the latter.
+					var to *gevent.Timeout
+					if errors.Is(err, pool.ErrInterrupted) && errors.As(err, &to) {
+						return to
+					}
 					if err != nil {
 						return err
 					}
@@ -365,4 +371,43 @@ func TestBlockingContract(t *testing.T) {
 	} {
 		blocktest.Check(t, op)
 	}
+}
+
+// Issue 12 item 5: gevent's add(blocking=False) never switches; neither do
+// Add and Start with a timeout of 0, full or not, nor FreeCount and Full.
+func TestNonBlockingAddNeverSwitches(t *testing.T) {
+	t.Parallel()
+	run(t, func() error {
+		p := pool.MustPool(1)
+		ran := 0
+		noSwitch := func(name string, f func()) {
+			t.Helper()
+			ran = 0
+			g := gevent.Go(func() { ran++ })
+			f()
+			if ran != 0 {
+				t.Errorf("%s switched: a ready greenlet ran before it returned", name)
+			}
+			g.Join()
+		}
+		g1 := gevent.New(func() (int, error) { return 1, gevent.Sleep(time.Second) })
+		noSwitch("Pool.Start (free slot)", func() {
+			if err := p.Start(g1, 0); err != nil {
+				t.Errorf("Start: %v", err)
+			}
+		})
+		noSwitch("Pool.FreeCount and Full", func() { p.FreeCount(); p.Full() })
+		g2 := gevent.New(func() (int, error) { return 2, nil })
+		noSwitch("Pool.Add (full)", func() {
+			if err := p.Add(g2, 0); !errors.Is(err, pool.ErrPoolFull) {
+				t.Errorf("Add: %v, want ErrPoolFull", err)
+			}
+		})
+		noSwitch("Pool.Start (full)", func() {
+			if err := p.Start(g2, 0); !errors.Is(err, pool.ErrPoolFull) {
+				t.Errorf("Start: %v, want ErrPoolFull", err)
+			}
+		})
+		return p.Kill(nil, true)
+	})
 }

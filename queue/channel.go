@@ -44,7 +44,8 @@ func (c *Channel[T]) Put(v T, timeout ...time.Duration) error {
 
 // PutNowait hands v to a getter only if one is already blocked and no
 // putter is ahead; else it returns ErrFull. The getter resumes later (from
-// a greenlet, at the end of the ready queue). It never blocks.
+// a greenlet, at the end of the ready queue). It never blocks or yields
+// (gevent's put_nowait switches to the getter at once).
 func (c *Channel[T]) PutNowait(v T) error {
 	if c.r.GiveNowait(v) {
 		return nil
@@ -70,7 +71,8 @@ func (c *Channel[T]) Get(timeout ...time.Duration) (T, error) {
 
 // GetNowait takes the item of a blocked putter if there is one and no
 // getter is ahead, else returns ErrEmpty. The putter resumes at the end of
-// the ready queue. It never blocks.
+// the ready queue. It never blocks or yields (gevent's get_nowait switches
+// to the putter at once).
 func (c *Channel[T]) GetNowait() (T, error) {
 	if v, ok := c.r.TakeNowait(); ok {
 		return v, nil

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -348,6 +349,91 @@ func TestImmediateShutdownWithWokenGetter(t *testing.T) {
 		if _, err := q.GetNowait(); !errors.Is(err, queue.ErrShutDown) {
 			t.Errorf("after: %v", err)
 		}
+		return nil
+	})
+}
+
+// Misuse panics start with "queue: " and say what to use instead.
+func TestPanicMessagesSayWhatToUse(t *testing.T) {
+	gevent.Run(func() error {
+		var q queue.Queue[int]
+		q.PutNowait(1) // binds q to this hub
+		done := make(chan string)
+		go func() {
+			defer func() { s, _ := recover().(string); done <- s }()
+			q.PutNowait(2)
+		}()
+		if m := <-done; !strings.HasPrefix(m, "queue: ") || !strings.Contains(m, "Hub.Submit") {
+			t.Errorf("PutNowait from a goroutine: panic %q", m)
+		}
+		// A Channel used from a greenlet of another hub.
+		var c queue.Channel[int]
+		c.PutNowait(0) // binds c to this hub
+		go gevent.Run(func() error {
+			defer func() { s, _ := recover().(string); done <- s }()
+			c.PutNowait(1)
+			return nil
+		})
+		if m := <-done; !strings.Contains(m, "Channel") || !strings.Contains(m, "Hub.Post") {
+			t.Errorf("Channel from another hub: panic %q", m)
+		}
+		return nil
+	})
+}
+
+// noSwitch runs f with another greenlet ready to run and reports whether
+// that greenlet ran before f returned (a switch).
+func noSwitch(t *testing.T, name string, f func()) {
+	t.Helper()
+	ran := 0
+	g := gevent.Go(func() { ran++ })
+	f()
+	if ran != 0 {
+		t.Errorf("%s switched: a ready greenlet ran before it returned", name)
+	}
+	g.Join()
+}
+
+// Issue 12 item 5: the *_nowait forms never switch, whether they succeed,
+// fail, or hand an item to a blocked greenlet.
+func TestNowaitNeverSwitches(t *testing.T) {
+	gevent.Run(func() error {
+		check := func(name string, err, want error) {
+			t.Helper()
+			if !errors.Is(err, want) && err != want {
+				t.Errorf("%s: %v, want %v", name, err, want)
+			}
+		}
+		q := queue.NewQueue[int](1)
+		noSwitch(t, "Queue.GetNowait (empty)", func() { _, err := q.GetNowait(); check("GetNowait", err, queue.ErrEmpty) })
+		noSwitch(t, "Queue.PeekNowait (empty)", func() { _, err := q.PeekNowait(); check("PeekNowait", err, queue.ErrEmpty) })
+		noSwitch(t, "Queue.PutNowait", func() { check("PutNowait", q.PutNowait(1), nil) })
+		noSwitch(t, "Queue.PutNowait (full)", func() { check("PutNowait", q.PutNowait(2), queue.ErrFull) })
+		noSwitch(t, "Queue.PeekNowait", func() { _, err := q.PeekNowait(); check("PeekNowait", err, nil) })
+		noSwitch(t, "Queue.GetNowait", func() { _, err := q.GetNowait(); check("GetNowait", err, nil) })
+		// A blocked getter is handed the item; it resumes later.
+		getter := gevent.Go(func() { q.Get() })
+		gevent.Sleep(0)
+		noSwitch(t, "Queue.PutNowait (to a blocked getter)", func() { check("PutNowait", q.PutNowait(3), nil) })
+		getter.Join()
+
+		j := queue.NewJoinableQueue[int](1)
+		noSwitch(t, "JoinableQueue.PutNowait", func() { check("PutNowait", j.PutNowait(1), nil) })
+		noSwitch(t, "JoinableQueue.PutNowait (full)", func() { check("PutNowait", j.PutNowait(2), queue.ErrFull) })
+		noSwitch(t, "JoinableQueue.GetNowait", func() { _, err := j.GetNowait(); check("GetNowait", err, nil) })
+		noSwitch(t, "JoinableQueue.TaskDone", func() { check("TaskDone", j.TaskDone(), nil) })
+
+		var c queue.Channel[int]
+		noSwitch(t, "Channel.PutNowait (no getter)", func() { check("PutNowait", c.PutNowait(1), queue.ErrFull) })
+		noSwitch(t, "Channel.GetNowait (no putter)", func() { _, err := c.GetNowait(); check("GetNowait", err, queue.ErrEmpty) })
+		getter = gevent.Go(func() { c.Get() })
+		gevent.Sleep(0)
+		noSwitch(t, "Channel.PutNowait (to a blocked getter)", func() { check("PutNowait", c.PutNowait(1), nil) })
+		getter.Join()
+		putter := gevent.Go(func() { c.Put(2) })
+		gevent.Sleep(0)
+		noSwitch(t, "Channel.GetNowait (from a blocked putter)", func() { _, err := c.GetNowait(); check("GetNowait", err, nil) })
+		putter.Join()
 		return nil
 	})
 }

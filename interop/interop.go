@@ -13,8 +13,8 @@
 // hub until it returns.
 //
 //   - Libraries that dial and read on the caller's goroutine: hand them
-//     DialContext (go-redis Options.Dialer, most database drivers' dialer
-//     hooks). Their connections belong to the hub of the greenlet that
+//     DialContext (redigo's redis.DialContextFunc, most database drivers'
+//     dialer hooks). Their connections belong to the hub of the greenlet that
 //     dialled them and wait cooperatively. Their own pools must never make
 //     a greenlet wait on a channel: size them for every greenlet that uses
 //     them at once (go-redis: PoolSize >= concurrent greenlets; database/sql:
@@ -24,9 +24,14 @@
 //   - Libraries that do their I/O on goroutines of their own and make the
 //     caller wait on a channel (net/http's Transport: it dials, reads and
 //     writes on its own goroutines and the caller waits for the response on
-//     a channel): a dialer does not help; run the call on the thread pool.
-//     HTTPClient and RoundTripper do that for net/http. Call does it for
-//     anything else.
+//     a channel; go-redis v9, which dials on a goroutine of its own): a
+//     dialer does not help; run the call on the thread pool. HTTPClient and
+//     RoundTripper do that for net/http. Call does it for anything else.
+//
+// Verified (see docs/porting.md, "Compatibility of popular clients"):
+// redigo is cooperative with DialContext alone (Conn.Do; not DoContext,
+// which waits on a channel, nor Pool with Wait); go-redis v9 needs Call;
+// net/http's clients need HTTPClient.
 //   - Libraries that block in cgo or on files: Call.
 //
 // Sockets from package socket used off the hub (a library's own goroutine)

@@ -46,7 +46,7 @@ func sizedServer(t *testing.T) *httptest.Server {
 // larger than what the transport had buffered (~4 KB) failed with
 // "context canceled" after the first chunk.
 func TestHTTPClientBodySizes(t *testing.T) {
-	t.Parallel()
+	// Not parallel: heavy on CPU, it would slow the timing tests beside it.
 	srv := sizedServer(t)
 	client := interop.HTTPClient()
 	run(t, func() error {
@@ -117,7 +117,7 @@ func TestHTTPClientStreamedBody(t *testing.T) {
 // TestHTTPClient200Concurrent: 200 greenlets each fetch 64 KB at once; all
 // bodies arrive whole.
 func TestHTTPClient200Concurrent(t *testing.T) {
-	t.Parallel()
+	// Not parallel: heavy on CPU, it would slow the timing tests beside it.
 	const n, size = 200, 64 << 10
 	srv := sizedServer(t)
 	client := interop.HTTPClient()

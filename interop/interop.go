@@ -142,12 +142,11 @@ func (rt *RoundTripper) RoundTrip(req *http.Request) (*http.Response, error) {
 	})
 	resp, err := r.Get()
 	if err != nil {
-		if !r.Ready() {
-			cancel(err) // killed or timed out: abort the request
-			r.Cancel()
-		} else {
-			cancel(nil)
-		}
+		// Base failed, or the greenlet was killed or timed out (perhaps
+		// as the response arrived): end the request, which aborts it or
+		// releases a response that nobody will read.
+		cancel(err)
+		r.Cancel()
 		return nil, err
 	}
 	resp.Body = &body{rc: resp.Body, hub: h, pool: pool, cancel: cancel}
@@ -165,12 +164,19 @@ type body struct {
 	dead   error  // the error that interrupted a read; rc may still be in use
 }
 
+// readResult carries Read's results through the pool: a Result's own
+// error is then only ever the wait's (kill, timeout).
+type readResult struct {
+	n   int
+	err error
+}
+
 func (b *body) Read(p []byte) (int, error) {
-	if !b.hub.OnHub() {
-		return b.rc.Read(p)
-	}
 	if b.dead != nil {
 		return 0, b.dead
+	}
+	if !b.hub.OnHub() {
+		return b.rc.Read(p)
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -181,17 +187,21 @@ func (b *body) Read(p []byte) (int, error) {
 		b.buf = make([]byte, len(p))
 	}
 	buf := b.buf[:len(p)]
-	r := threadpool.Spawn(b.pool, func() (int, error) { return b.rc.Read(buf) })
-	n, err := r.Get()
-	if err != nil && !r.Ready() {
-		// Killed or timed out: the read goes on without us. Abort the
-		// request so that it ends, and never touch rc or buf again but to
-		// close it.
+	r := threadpool.Spawn(b.pool, func() (readResult, error) {
+		n, err := b.rc.Read(buf)
+		return readResult{n, err}, nil
+	})
+	res, err := r.Get()
+	if err != nil {
+		// Killed or timed out (or Read panicked): the read goes on
+		// without us, or its bytes are lost. Abort the request so that it
+		// ends, and never touch rc or buf again but to close it.
 		b.cancel(err)
 		r.Cancel()
 		b.dead, b.buf = err, nil
 		return 0, err
 	}
+	n, err := res.n, res.err
 	copy(p, buf[:n])
 	if err != nil {
 		b.cancel(nil) // io.EOF or a failure: the request is over
@@ -201,19 +211,20 @@ func (b *body) Read(p []byte) (int, error) {
 
 func (b *body) Close() error {
 	defer b.cancel(nil)
-	if !b.hub.OnHub() || b.dead != nil {
+	if b.dead != nil {
 		// After an interrupted read the request is cancelled: Close does
-		// not wait for the abandoned read.
-		if b.dead != nil {
-			go b.rc.Close()
-			return nil
-		}
+		// not wait for the abandoned read, which may still hold rc.
+		go b.rc.Close()
+		return nil
+	}
+	if !b.hub.OnHub() {
 		return b.rc.Close()
 	}
 	r := threadpool.Spawn(b.pool, func() (struct{}, error) { return struct{}{}, b.rc.Close() })
 	_, err := r.Get()
 	if err != nil && !r.Ready() {
-		b.cancel(err)
+		// Killed or timed out: the deferred cancel aborts the request,
+		// and the Close still running returns soon after.
 		r.Cancel()
 	}
 	return err

@@ -12,6 +12,21 @@ import (
 	redigo "github.com/gomodule/redigo/redis"
 )
 
+// poolsBusy returns how many jobs the pools that interop uses hold.
+func poolsBusy() int {
+	return threadpool.Default().Running() + threadpool.Default().Queued() +
+		interop.HTTPPool().Running() + interop.HTTPPool().Queued()
+}
+
+// waitPoolsIdle waits until jobs left by earlier tests are done.
+func waitPoolsIdle(t *testing.T) {
+	for end := time.Now().Add(10 * time.Second); poolsBusy() != 0; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d thread pool jobs still running before the test", poolsBusy())
+		}
+	}
+}
+
 // redigoRun has n greenlets each take a connection from pool and wait in
 // BLPOP on an empty list for wait (Redis >= 6 takes fractional seconds),
 // while a ticker greenlet samples the thread pools. It returns the total
@@ -21,10 +36,7 @@ import (
 func redigoRun(t *testing.T, pool *redigo.Pool, n int, wait time.Duration) (el time.Duration, peak, poolBusy int) {
 	t.Helper()
 	run(t, func() error {
-		busy := func() int {
-			return threadpool.Default().Running() + threadpool.Default().Queued() +
-				interop.HTTPPool().Running() + interop.HTTPPool().Queued()
-		}
+		busy := poolsBusy
 		tick := gevent.Go(func() {
 			for {
 				poolBusy = max(poolBusy, busy())
@@ -73,10 +85,12 @@ func redigoRun(t *testing.T, pool *redigo.Pool, n int, wait time.Duration) (el t
 // goroutine (Dial, Do; not DoContext, which waits on a channel), so with
 // interop.DialContext as its dial function it is cooperative on its own,
 // as redis-py is under monkey patching: 200 greenlets of one hub wait in
-// BLPOP 100ms at once, with no thread pool involved.
+// BLPOP 100ms at once, with no thread pool involved. Not parallel: the
+// other tests of the package use the pools it watches, and top-level
+// tests that are not parallel run alone.
 func TestRedigoCooperative(t *testing.T) {
-	t.Parallel()
 	addr := startRedis(t) // an IP literal: no name lookup (which would use the thread pool)
+	waitPoolsIdle(t)
 	const n, wait = 200, 100 * time.Millisecond
 	dials := 0 // counted on the hub
 	pool := &redigo.Pool{

@@ -25,7 +25,9 @@ import (
 // /etc/resolv.conf and /etc/hosts at first use.
 //
 // A lookup: literal addresses are returned as they are; then the hosts
-// file; then, for each candidate name (the name as is, and with each
+// file; a name that is not a domain name by net's rules (letters, digits,
+// '-', '_', labels of 1 to 63 characters) is then not found, and no query
+// is sent; then, for each candidate name (the name as is, and with each
 // search domain, ordered by ndots as the C library does), an A and an AAAA
 // query sent at once (two greenlets), each tried on every server in turn,
 // Attempts rounds, each try bounded by Timeout; a truncated UDP answer is

@@ -17,7 +17,7 @@
 //     dialer hooks). Their connections belong to the hub of the greenlet that
 //     dialled them and wait cooperatively. Their own pools must never make
 //     a greenlet wait on a channel: size them for every greenlet that uses
-//     them at once (go-redis: PoolSize >= concurrent greenlets; database/sql:
+//     them at once (redigo: a Pool without Wait; database/sql:
 //     SetMaxOpenConns >= concurrent greenlets, or 0), or the greenlet that
 //     waits for a free connection blocks the hub while the ones holding
 //     connections cannot run (a deadlock until the pool's timeout).
@@ -27,12 +27,12 @@
 //     a channel; go-redis v9, which dials on a goroutine of its own): a
 //     dialer does not help; run the call on the thread pool. HTTPClient and
 //     RoundTripper do that for net/http. Call does it for anything else.
+//   - Libraries that block in cgo or on files: Call.
 //
 // Verified (see docs/porting.md, "Compatibility of popular clients"):
 // redigo is cooperative with DialContext alone (Conn.Do; not DoContext,
-// which waits on a channel, nor Pool with Wait); go-redis v9 needs Call;
+// which waits on a channel, nor a Pool with Wait); go-redis v9 needs Call;
 // net/http's clients need HTTPClient.
-//   - Libraries that block in cgo or on files: Call.
 //
 // Sockets from package socket used off the hub (a library's own goroutine)
 // work in blocking mode on that goroutine (see package socket), so handing

@@ -140,3 +140,31 @@ func TestRedigoNetDialerBlocks(t *testing.T) {
 		t.Errorf("%d BLPOPs of %v took %v: expected them to add up", n, wait, el)
 	}
 }
+
+// ExampleDialContext_redigo: redigo does its I/O on the calling greenlet,
+// so the cooperative dialer alone makes it cooperative; each greenlet
+// takes its own connection from a Pool without Wait. (Not run: it needs a
+// Redis server on 127.0.0.1:6379.)
+func ExampleDialContext_redigo() {
+	pool := &redigo.Pool{
+		Dial: func() (redigo.Conn, error) {
+			return redigo.Dial("tcp", "127.0.0.1:6379", redigo.DialContextFunc(interop.DialContext))
+		},
+	}
+	defer pool.Close()
+	gevent.Run(func() error {
+		gs := make([]*gevent.Greenlet[struct{}], 100)
+		for i := range gs {
+			gs[i] = gevent.GoErr(func() error {
+				c := pool.Get()
+				defer c.Close()
+				// Use Do, not DoContext (which waits on a channel); bound it
+				// with a gevent.Timeout scope or redigo.DialReadTimeout.
+				_, err := c.Do("BLPOP", fmt.Sprintf("queue:%d", i), 1)
+				return err
+			})
+		}
+		_, err := gevent.JoinAll(gs)
+		return err
+	})
+}

@@ -85,15 +85,24 @@ func TestHTTPClientCooperative(t *testing.T) {
 // TestHTTPTransportAloneBlocks documents the rule: net/http's Transport
 // dials and reads on goroutines of its own and the caller waits on a
 // channel, so a cooperative dialer alone leaves each request blocking the
-// hub: the requests run one after the other and the ticker starves.
+// hub: the requests run one after the other and the ticker starves. So
+// does http.DefaultClient.
 func TestHTTPTransportAloneBlocks(t *testing.T) {
 	t.Parallel()
 	const n, delay = 3, 150 * time.Millisecond
 	srv := slowServer(t, delay)
-	el, ticks := fetchAll(t, &http.Client{Transport: interop.HTTPTransport()}, srv.URL, n)
-	t.Logf("dialer only: %d requests of %v in %v, %d ticks", n, delay, el, ticks)
-	if el < n*delay*9/10 {
-		t.Errorf("%d requests took %v: expected them to add up (the hub blocks)", n, el)
+	for _, c := range []struct {
+		name   string
+		client *http.Client
+	}{
+		{"interop.HTTPTransport", &http.Client{Transport: interop.HTTPTransport()}},
+		{"http.DefaultClient", http.DefaultClient},
+	} {
+		el, ticks := fetchAll(t, c.client, srv.URL, n)
+		t.Logf("%s: %d requests of %v in %v, %d ticks", c.name, n, delay, el, ticks)
+		if el < n*delay*9/10 {
+			t.Errorf("%s: %d requests took %v: expected them to add up (the hub blocks)", c.name, n, el)
+		}
 	}
 }
 

@@ -1,8 +1,6 @@
 package resolver
 
 import (
-	"bufio"
-	"bytes"
 	"net"
 	"net/netip"
 	"os"
@@ -51,9 +49,7 @@ func ReadConfig(path string) (*Config, error) {
 
 func parseConfig(data []byte) *Config {
 	c := &Config{Ndots: defaultNdots, Timeout: defaultTimeout, Attempts: defaultAttempts}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := sc.Text()
+	for line := range strings.Lines(string(data)) {
 		if i := strings.IndexAny(line, "#;"); i >= 0 {
 			line = line[:i]
 		}
@@ -112,9 +108,15 @@ func readHosts(path string) *hosts {
 	if err != nil {
 		return h
 	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := sc.Text()
+	return parseHosts(h, data)
+}
+
+// parseHosts adds the entries of a hosts file to h. Every line is read,
+// however long (a bufio.Scanner would stop at the first line over 64 KB
+// and drop the rest of the file). Names are kept as written: LookupAddr
+// drops the ones that are not domain names, as net does.
+func parseHosts(h *hosts, data []byte) *hosts {
+	for line := range strings.Lines(string(data)) {
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}

@@ -25,7 +25,9 @@ import (
 // /etc/resolv.conf and /etc/hosts at first use.
 //
 // A lookup: literal addresses are returned as they are; then the hosts
-// file; then, for each candidate name (the name as is, and with each
+// file; a name that is not a domain name by net's rules (letters, digits,
+// '-', '_', labels of 1 to 63 characters) is then not found, and no query
+// is sent; then, for each candidate name (the name as is, and with each
 // search domain, ordered by ndots as the C library does), an A and an AAAA
 // query sent at once (two greenlets), each tried on every server in turn,
 // Attempts rounds, each try bounded by Timeout; a truncated UDP answer is
@@ -127,7 +129,8 @@ func (d *DNS) LookupNetIP(ctx context.Context, network, host string) ([]netip.Ad
 			return as, nil
 		}
 	}
-	if !validName(host) {
+	if !isDomainName(host) {
+		// As net: a name that is not a domain name is not sent.
 		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 	}
 	var types []dnsmessage.Type
@@ -217,7 +220,11 @@ func (d *DNS) queryAddrs(ctx context.Context, name string, t dnsmessage.Type) ([
 }
 
 // LookupAddr returns the names of addr: the hosts file first, then a PTR
-// query.
+// query. As net.Resolver.LookupAddr, it returns only names that are valid
+// domain names (letters, digits, '-', '_'; labels of 1 to 63 characters;
+// at most 253 characters): if the hosts file or the answer held others,
+// they are dropped and the valid ones come back with a *net.DNSError whose
+// Err is "DNS response contained records which contain invalid names".
 func (d *DNS) LookupAddr(ctx context.Context, addr string) ([]string, error) {
 	a, err := netip.ParseAddr(addr)
 	if err != nil {
@@ -228,9 +235,9 @@ func (d *DNS) LookupAddr(ctx context.Context, addr string) ([]string, error) {
 	if names, ok := d.hosts.byAddr[a]; ok {
 		out := make([]string, len(names))
 		for i, n := range names {
-			out[i] = dnsmessage.MustNewName(absolute(n)).String()
+			out[i] = absolute(n)
 		}
-		return out, nil
+		return validNames(out, addr)
 	}
 	ans, err := d.query(ctx, reverseName(a), dnsmessage.TypePTR)
 	if err != nil {
@@ -242,7 +249,80 @@ func (d *DNS) LookupAddr(ctx context.Context, addr string) ([]string, error) {
 	if len(ans.names) == 0 {
 		return nil, notFound(addr)
 	}
-	return ans.names, nil
+	return validNames(ans.names, addr)
+}
+
+// errMalformedNames is net's error detail for answers with invalid names
+// (net.Resolver.LookupAddr, LookupCNAME, LookupSRV, LookupMX, LookupNS,
+// since CVE-2021-33195).
+const errMalformedNames = "DNS response contained records which contain invalid names"
+
+// validNames keeps the names that are domain names (isDomainName), as
+// net.Resolver.LookupAddr does: if any was dropped, it returns the others
+// with a *net.DNSError whose Err is errMalformedNames.
+func validNames(names []string, addr string) ([]string, error) {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if isDomainName(n) {
+			out = append(out, n)
+		}
+	}
+	if len(out) != len(names) {
+		return out, &net.DNSError{Err: errMalformedNames, Name: addr}
+	}
+	return out, nil
+}
+
+// isDomainName reports whether s is a presentation-format domain name of
+// letters, digits, hyphens and underscores, at most 253 characters (254
+// with the final dot), labels of 1 to 63: net's isDomainName (net/dnsclient.go),
+// copied, which Go's resolver applies to names it queries and to the
+// names in answers it returns.
+func isDomainName(s string) bool {
+	// The root domain name is valid. See golang.org/issue/45715.
+	if s == "." {
+		return true
+	}
+	l := len(s)
+	if l == 0 || l > 254 || l == 254 && s[l-1] != '.' {
+		return false
+	}
+	last := byte('.')
+	nonNumeric := false // true once we've seen a letter or hyphen
+	partlen := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		default:
+			return false
+		case 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_':
+			nonNumeric = true
+			partlen++
+		case '0' <= c && c <= '9':
+			partlen++
+		case c == '-':
+			// Byte before dash cannot be dot.
+			if last == '.' {
+				return false
+			}
+			partlen++
+			nonNumeric = true
+		case c == '.':
+			// Byte before dot cannot be dot, dash.
+			if last == '.' || last == '-' {
+				return false
+			}
+			if partlen > 63 || partlen == 0 {
+				return false
+			}
+			partlen = 0
+		}
+		last = c
+	}
+	if last == '-' || partlen > 63 {
+		return false
+	}
+	return nonNumeric
 }
 
 // LookupPort returns the port of service for network. Services are read
@@ -257,14 +337,6 @@ func absolute(n string) string {
 		return n
 	}
 	return n + "."
-}
-
-func validName(host string) bool {
-	if host == "" || len(host) > 254 || strings.Contains(host, "..") {
-		return false
-	}
-	_, err := dnsmessage.NewName(absolute(host))
-	return err == nil
 }
 
 // candidates returns the absolute names to try for host, in order.

@@ -167,7 +167,7 @@ func (g *greenlet) takePending() error {
 		return g.killErr
 	}
 	if t := g.pendingTimeout; t != nil {
-		g.pendingTimeout = nil
+		g.pendingTimeout, t.nextPending = t.nextPending, nil
 		return t.deliver()
 	}
 	return nil

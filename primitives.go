@@ -250,8 +250,10 @@ func (c *greenlet) repend(err error) {
 		c.killPending = true
 		return
 	}
-	if t, ok := err.(*Timeout); ok && c.pendingTimeout == nil {
-		c.pendingTimeout = t
+	if t, ok := err.(*Timeout); ok {
+		// First in line: it fired before any timeout still queued.
+		c.unqueueTimeout(t)
+		t.nextPending, c.pendingTimeout = c.pendingTimeout, t
 	}
 }
 

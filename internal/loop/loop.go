@@ -261,6 +261,22 @@ func (l *Loop) PopHead() {
 	l.ready.popFront()
 }
 
+// Spend charges one unit of work to the current iteration's budget, for a
+// task that does a batch of work itself (a callback that switches to
+// waiting greenlets in turn, each running until it blocks), and reports
+// whether the budget allowed it. When it reports false the task should
+// stop and put the rest of its work back with ScheduleFront, so that
+// timers, posted work and I/O get their turn before it goes on. Outside
+// the ready-task part of an iteration (in a timer's task, say) the budget
+// is always spent.
+func (l *Loop) Spend() bool {
+	if l.budget <= 0 {
+		return false
+	}
+	l.budget--
+	return true
+}
+
 func (l *Loop) report(r any) {
 	if r == l.Unwind && r != nil {
 		panic(r)

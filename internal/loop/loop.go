@@ -34,10 +34,11 @@ func Now() int64 { return int64(time.Since(epoch)) }
 type Loop struct {
 	ready deque
 
-	timers  []*Timer
-	timerSq uint64
-	now     int64 // cached clock: see Start
-	stale   bool  // now must be re-read before the next Start
+	timers    []*Timer
+	timerSq   uint64
+	unsettled []*Timer // started since the last clock read: see settle
+	now       int64    // cached clock: see Start
+	stale     bool     // now must be re-read before the next Start
 
 	epfd     int
 	evfd     int
@@ -105,9 +106,11 @@ func (l *Loop) Schedule(t Task) { l.ready.pushBack(t) }
 // ScheduleFront puts t at the head of the ready FIFO.
 func (l *Loop) ScheduleFront(t Task) { l.ready.pushFront(t) }
 
-// MarkStale makes the next Start read the clock instead of using the time
-// cached at the start of the iteration (the hub calls it when control leaves
-// the loop for code that may run long, such as the main greenlet).
+// MarkStale makes the next Start order its timer from a fresh clock read
+// instead of the time cached at the start of the iteration (the hub calls
+// it when control leaves the loop for code that may run long, such as the
+// main greenlet). Either way a timer never fires before its d has passed
+// since Start.
 func (l *Loop) MarkStale() { l.stale = true }
 
 // Ready returns the number of tasks waiting to run.
@@ -153,14 +156,16 @@ func (l *Loop) Alive() bool {
 	return l.ready.n > 0 || len(l.timers) > 0 || l.fdWaits > 0 || l.postN.Load() > 0 || l.holds.Load() > 0
 }
 
-// RunOnce runs one iteration: the tasks that were ready when it started (in
-// FIFO order; tasks they schedule run in the next iteration), posted work,
-// expired timers (earliest first, equal deadlines in start order), and fd
-// readiness. When nothing is ready and block is true it sleeps in
-// epoll_wait until the next timer, fd event or Post. It returns false, without
-// sleeping, when the loop is not Alive: nothing could ever wake it.
+// RunOnce runs one iteration: ready tasks in FIFO order (those that were
+// ready when it started, or up to drainBatch counting those made ready
+// meanwhile; the rest wait for the next iteration), posted work, the timers
+// that are due (in the order of Start), and fd readiness. When nothing is
+// ready and block is true it sleeps in epoll_wait until the next timer, fd
+// event or Post. It returns false, without sleeping, when the loop is not
+// Alive: nothing could ever wake it.
 func (l *Loop) RunOnce(block bool) bool {
 	l.now, l.stale = Now(), false
+	l.settle(l.now)
 	if n := l.ready.n; n > 0 {
 		l.runReady(max(n, drainBatch))
 	}
@@ -181,7 +186,10 @@ func (l *Loop) RunOnce(block bool) bool {
 	}
 	timeout := -1
 	if len(l.timers) > 0 {
-		d := l.timers[0].when - Now()
+		if len(l.unsettled) > 0 {
+			l.settle(Now()) // started by the timers' tasks
+		}
+		d := l.timers[0].due - Now()
 		if d <= 0 {
 			timeout = 0
 		} else {

@@ -34,11 +34,12 @@ func Now() int64 { return int64(time.Since(epoch)) }
 type Loop struct {
 	ready deque
 
-	timers    []*Timer
-	timerSq   uint64
+	timers  []*Timer
+	timerSq uint64
+	now     int64 // cached clock: see Start
+	stale   bool  // now must be re-read before the next Start
+
 	unsettled []*Timer // started since the last clock read: see settle
-	now       int64    // cached clock: see Start
-	stale     bool     // now must be re-read before the next Start
 
 	epfd     int
 	evfd     int

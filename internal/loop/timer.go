@@ -8,9 +8,10 @@ import (
 // Timer is a one-shot timer. A zero Timer is ready to use; a Timer may be
 // embedded in a longer-lived struct and restarted after it fired or stopped.
 type Timer struct {
-	when int64 // order key: the loop's cached time at Start + d
-	due  int64 // fires no earlier than this; dueUnsettled until settle
-	d    int64
+	due int64 // fires no earlier than this; dueUnsettled until settle
+	d   int64
+
+	when int64 // its place in the order: the loop's cached time at Start + d
 	seq  uint64
 	idx  int // position in the heap + 1; 0 when not scheduled
 	task Task

@@ -217,3 +217,27 @@ func TestTimerNeverFiresBeforeDSinceStart(t *testing.T) {
 		t.Fatalf("fired %v, want [late next]", fired)
 	}
 }
+
+// Timers started and stopped again and again between two iterations (a
+// Timeout scope armed and cancelled in a loop that never blocks) leave
+// nothing behind: the list of timers waiting for the loop's clock read
+// holds only active ones.
+func TestStartStopBetweenIterationsKeepsNothing(t *testing.T) {
+	l := newLoop(t)
+	l.now, l.stale = Now(), false
+	var a, b Timer
+	for range 1000 {
+		l.Start(&a, time.Second, Func(func() {}))
+		l.Start(&b, time.Second, Func(func() {}))
+		l.Start(&a, time.Hour, Func(func() {})) // moves a
+		l.Stop(&b)
+	}
+	if len(l.unsettled) != 1 || l.Timers() != 1 {
+		t.Fatalf("%d unsettled, %d timers: want 1 and 1", len(l.unsettled), l.Timers())
+	}
+	l.settle(Now())
+	if len(l.unsettled) != 0 || a.due == dueUnsettled {
+		t.Fatalf("after settle: %d unsettled, due %d", len(l.unsettled), a.due)
+	}
+	l.Stop(&a)
+}

@@ -8,8 +8,9 @@ import (
 // Timer is a one-shot timer. A zero Timer is ready to use; a Timer may be
 // embedded in a longer-lived struct and restarted after it fired or stopped.
 type Timer struct {
-	due int64 // fires no earlier than this; dueUnsettled until settle
-	d   int64
+	due  int64 // fires no earlier than this; dueUnsettled until settle
+	d    int64
+	uidx int // position in the loop's unsettled list + 1; 0 when not there
 
 	when int64 // its place in the order: the loop's cached time at Start + d
 	seq  uint64
@@ -48,6 +49,7 @@ func (l *Loop) Start(t *Timer, d time.Duration, task Task) {
 	l.start(t, l.now+int64(d), dueUnsettled, task)
 	t.d = int64(d)
 	l.unsettled = append(l.unsettled, t)
+	t.uidx = len(l.unsettled)
 }
 
 // StartAt is Start with an absolute deadline on the Now clock, which is
@@ -69,9 +71,7 @@ func (l *Loop) start(t *Timer, when, due int64, task Task) {
 // from now, a clock read made after they were started: now + d.
 func (l *Loop) settle(now int64) {
 	for _, t := range l.unsettled {
-		if t.idx > 0 && t.due == dueUnsettled {
-			t.due = max(now+t.d, t.when)
-		}
+		t.due, t.uidx = max(now+t.d, t.when), 0
 	}
 	clear(l.unsettled)
 	l.unsettled = l.unsettled[:0]
@@ -92,6 +92,18 @@ func (l *Loop) Stop(t *Timer) {
 	l.timers = l.timers[:last]
 	t.idx = 0
 	t.task = nil
+	if t.uidx > 0 {
+		// Unsettled: out of that list too, which so holds only active
+		// timers however often they are started and stopped between two
+		// settles.
+		u := l.unsettled
+		j, end := t.uidx-1, len(u)-1
+		u[j] = u[end]
+		u[j].uidx = j + 1
+		u[end] = nil
+		l.unsettled = u[:end]
+		t.uidx = 0
+	}
 	if i != last {
 		if !l.down(i) {
 			l.up(i)

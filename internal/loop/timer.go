@@ -67,6 +67,22 @@ func (l *Loop) start(t *Timer, when, due int64, task Task) {
 	l.up(len(l.timers) - 1)
 }
 
+// unsettle takes t out of the unsettled list if it is there: the list so
+// holds only active timers, however often timers are started and stopped
+// between two settles.
+func (l *Loop) unsettle(t *Timer) {
+	if t.uidx == 0 {
+		return
+	}
+	u := l.unsettled
+	j, end := t.uidx-1, len(u)-1
+	u[j] = u[end]
+	u[j].uidx = j + 1
+	u[end] = nil
+	l.unsettled = u[:end]
+	t.uidx = 0
+}
+
 // settle sets the due time of the timers started since the last settle
 // from now, a clock read made after they were started: now + d.
 func (l *Loop) settle(now int64) {
@@ -79,6 +95,7 @@ func (l *Loop) settle(now int64) {
 
 // Stop unschedules t; stopping an inactive timer does nothing.
 func (l *Loop) Stop(t *Timer) {
+	l.unsettle(t)
 	i := t.idx - 1
 	if i < 0 {
 		return
@@ -92,18 +109,6 @@ func (l *Loop) Stop(t *Timer) {
 	l.timers = l.timers[:last]
 	t.idx = 0
 	t.task = nil
-	if t.uidx > 0 {
-		// Unsettled: out of that list too, which so holds only active
-		// timers however often they are started and stopped between two
-		// settles.
-		u := l.unsettled
-		j, end := t.uidx-1, len(u)-1
-		u[j] = u[end]
-		u[j].uidx = j + 1
-		u[end] = nil
-		l.unsettled = u[:end]
-		t.uidx = 0
-	}
 	if i != last {
 		if !l.down(i) {
 			l.up(i)

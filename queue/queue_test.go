@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -110,15 +109,24 @@ func TestHandOffsDoNotStarveTheHub(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var stop atomic.Bool // ends the hand-offs if the hub starves
-			var items atomic.Int64
+			stop := make(chan struct{}) // closed by the test if the hub starves
+			done := false               // set by the main greenlet
+			stopped := func() bool {
+				select {
+				case <-stop:
+					return true
+				default:
+					return done
+				}
+			}
+			items := 0
 			result := make(chan error, 1)
 			go func() {
 				result <- gevent.Run(func() error {
 					o := c.make()
 					for range c.producers {
 						gevent.Go(func() {
-							for i := 0; !stop.Load(); i++ {
+							for i := 0; !stopped(); i++ {
 								if o.put(i) != nil {
 									return
 								}
@@ -127,8 +135,8 @@ func TestHandOffsDoNotStarveTheHub(t *testing.T) {
 					}
 					for range c.consumers {
 						gevent.Go(func() {
-							for !stop.Load() && o.get() == nil {
-								items.Add(1)
+							for !stopped() && o.get() == nil {
+								items++
 							}
 						})
 					}
@@ -139,7 +147,7 @@ func TestHandOffsDoNotStarveTheHub(t *testing.T) {
 					if err := gevent.Sleep(100 * time.Millisecond); err != nil {
 						return fmt.Errorf("Sleep: %v", err)
 					}
-					stop.Store(true)
+					done = true
 					return nil
 				})
 			}()
@@ -148,12 +156,12 @@ func TestHandOffsDoNotStarveTheHub(t *testing.T) {
 				if err != nil {
 					t.Error(err)
 				}
-				if items.Load() == 0 {
+				if items == 0 {
 					t.Error("no item was handed over")
 				}
 			case <-time.After(5 * time.Second):
-				stop.Store(true)
-				t.Fatalf("the main greenlet's Timeout and Sleep(100ms) not back after 5 s; %d items handed over meanwhile", items.Load())
+				close(stop)
+				t.Fatal("the main greenlet's Timeout and Sleep(100ms) not back after 5 s")
 			}
 		})
 	}

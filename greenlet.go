@@ -194,7 +194,7 @@ func (g *greenlet) takePending() error {
 		return err
 	}
 	if t := g.pendingTimeout; t != nil {
-		g.pendingTimeout = nil
+		g.pendingTimeout, t.nextPending = t.nextPending, nil
 		return t.deliver()
 	}
 	return nil

@@ -61,6 +61,26 @@ func (h *Hub) Schedule(fn func()) { h.loop.Schedule(loop.Func(fn)) }
 // a greenlet: wake-ups made there switch to the woken greenlet at once.
 func (h *Hub) InCallback() bool { return h.inHub }
 
+// ScheduleFront runs fn as a hub callback at the head of the ready queue,
+// before the tasks already there: for a callback that stopped because
+// SpendTurn reported false, to go on at the next loop iteration exactly
+// where it stopped. fn must not block. Call it from a greenlet or callback
+// of h.
+func (h *Hub) ScheduleFront(fn func()) { h.loop.ScheduleFront(loop.Func(fn)) }
+
+// SpendTurn charges one turn to the current loop iteration, which runs a
+// bounded batch of ready greenlets and callbacks (see docs/porting.md)
+// before timers, I/O and posted work get theirs. A hub callback that
+// resumes waiting greenlets in a loop (each WakeOne there switches to the
+// greenlet, which runs until it blocks and may wait again) calls it before
+// each further resume: when it reports false, nothing was charged and the
+// callback should reschedule the rest of its work with ScheduleFront and
+// return. Without that, greenlets that keep handing work to each other
+// through one callback would keep the hub from ever reaching its timers.
+// From a greenlet, or a callback that does not run from the ready queue (a
+// timer's), it reports false.
+func (h *Hub) SpendTurn() bool { return h.inHub && h.loop.Spend() }
+
 // WaitList is a FIFO of greenlets waiting for something, each to be handed
 // a value of type T: the building block of events, locks and queues. A
 // zero WaitList is ready to use. All its methods must be called from
@@ -256,8 +276,10 @@ func (c *greenlet) repend(err error) {
 		c.killPending = true
 		return
 	}
-	if t, ok := err.(*Timeout); ok && c.pendingTimeout == nil {
-		c.pendingTimeout = t
+	if t, ok := err.(*Timeout); ok {
+		// First in line: it fired before any timeout still queued.
+		c.unqueueTimeout(t)
+		t.nextPending, c.pendingTimeout = c.pendingTimeout, t
 	}
 }
 

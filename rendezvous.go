@@ -14,7 +14,9 @@ import "time"
 // Pairing follows gevent's Channel._unlock: a hub callback hands the first
 // blocked giver's value to the first blocked taker and resumes the taker,
 // then the giver, each running until it blocks. Givers and takers are each
-// served in FIFO order.
+// served in FIFO order. Unlike gevent's, the callback pairs at most a loop
+// iteration's batch (see Hub.SpendTurn) before timers and I/O get their
+// turn, so givers and takers that come straight back cannot starve the hub.
 type Rendezvous[T any] struct {
 	hub       *Hub
 	takers    WaitList[T]
@@ -237,7 +239,17 @@ func (r *Rendezvous[T]) unlock() {
 	// (gevent's callback object is false once run): gives and takes made
 	// by the greenlets it resumes schedule a new one.
 	r.scheduled = false
-	for r.givers.n > 0 && r.takers.Len() > 0 {
+	for first := true; r.givers.n > 0 && r.takers.Len() > 0; first = false {
+		// Bounded, unlike gevent's: givers and takers that give and take
+		// again at once would keep this loop, and the hub, going for ever.
+		// Each pairing after the first is charged to the hub's loop
+		// iteration; once its budget is spent the callback goes on at the
+		// head of the next iteration's ready queue, after timers and I/O.
+		if !first && !r.hub.SpendTurn() {
+			r.scheduled = true
+			r.hub.ScheduleFront(r.unlockFn)
+			return
+		}
 		p := r.givers.head
 		r.givers.remove(p)
 		if !r.takers.WakeOne(p.v) {

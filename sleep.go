@@ -6,11 +6,15 @@ import "time"
 //
 // Sleep(0) (or less) yields: the greenlets that are already ready run
 // first, in FIFO order, then the caller; it does not wait for I/O (gevent's
-// sleep(0)). A longer sleep ends d after the start of the current loop
-// iteration, on the monotonic clock (the main greenlet reads the clock
-// afresh): sleeps started in one iteration end in order of duration, equal
-// ones in start order, which keeps programs deterministic (see
-// docs/porting.md for how this differs from gevent).
+// sleep(0)). A longer sleep never ends before d has passed since the call,
+// on the monotonic clock (as time.Sleep). Sleeps, per-call timeouts and
+// Timeout scopes started in one loop iteration end in order of duration,
+// equal ones in start order, however long the greenlets of that iteration
+// run: which keeps programs deterministic. The price: d counts from the
+// hub's next clock read after the call (when the iteration's batch of
+// ready greenlets is done), so a sleep may end up to the running time of
+// the greenlets that ran after the caller in its iteration late, and the
+// timers after it in that order wait for it (see docs/porting.md).
 // On kill or a Timeout scope firing, Sleep returns that error early. From
 // a hub callback it returns ErrBlockingSwitchOut.
 func Sleep(d time.Duration) error {

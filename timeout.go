@@ -24,16 +24,25 @@ const Forever time.Duration = -1 << 63
 // seeds' TooLong) also matches that error with errors.Is, and prints as it.
 //
 // Nested scopes: each fires on its own; the one that fires first is the one
-// delivered, so an outer timeout that is earlier wins. A fired timeout is
-// delivered once; code that ignores it goes on. A Timeout may be restarted
-// after it fired or was cancelled. Its methods must be called from greenlets
-// of the hub it was started in.
+// delivered, so an outer timeout that is earlier wins. Every scope that
+// fires is delivered, once, unless cancelled first: when several fire
+// before the greenlet's next blocking call (a greenlet busy with CPU work,
+// between Sleep(0) calls), the first to fire is delivered by that call and
+// the others, in the order they fired, by the calls after it (an outer
+// scope that fired together with an inner one ends the outer scope once the
+// inner one was handled). Code that ignores a delivered timeout goes on. A
+// Timeout may be restarted after it was delivered or cancelled. Its
+// methods must be called from greenlets of the hub it was started in.
 type Timeout struct {
 	timer  loop.Timer
 	d      time.Duration
 	err    error
 	silent bool
 	g      *greenlet
+
+	// nextPending links the timeouts of g that fired but are not yet
+	// delivered, from g.pendingTimeout, in the order they fired.
+	nextPending *Timeout
 }
 
 // NewTimeout returns a Timeout of d that is not started. err, if not nil,
@@ -62,19 +71,60 @@ func (f *fireTask) RunTask() {
 	if g == nil || g.state == stateDead {
 		return
 	}
-	if !g.wakeWith(t) && g.pendingTimeout == nil {
-		g.pendingTimeout = t
+	if !g.wakeWith(t) {
+		g.queueTimeout(t)
 	}
 }
 
+// queueTimeout keeps t, which fired while g was not parked, for g's next
+// blocking calls: behind the timeouts that fired before it.
+func (g *greenlet) queueTimeout(t *Timeout) {
+	t.nextPending = nil
+	p := &g.pendingTimeout
+	for *p != nil {
+		if *p == t {
+			return
+		}
+		p = &(*p).nextPending
+	}
+	*p = t
+}
+
+// unqueueTimeout removes t from g's fired timeouts; it reports whether t
+// was there.
+func (g *greenlet) unqueueTimeout(t *Timeout) bool {
+	for p := &g.pendingTimeout; *p != nil; p = &(*p).nextPending {
+		if *p == t {
+			*p, t.nextPending = t.nextPending, nil
+			return true
+		}
+	}
+	return false
+}
+
+// queued reports whether t fired and waits to be delivered to g.
+func (t *Timeout) queued() bool {
+	g := t.g
+	if g == nil || g.state == stateDead {
+		return false
+	}
+	for p := g.pendingTimeout; p != nil; p = p.nextPending {
+		if p == t {
+			return true
+		}
+	}
+	return false
+}
+
 // Start arms the timeout on the calling greenlet. Starting a pending
-// timeout is an error; a fired or cancelled one may be started again.
+// timeout (see Pending) is an error; a delivered or cancelled one may be
+// started again.
 func (t *Timeout) Start() error {
 	c := self("Timeout.Start")
 	if c.isHub {
 		return ErrBlockingSwitchOut
 	}
-	if t.timer.Active() {
+	if t.Pending() {
 		return errors.New("gevent: timeout " + t.d.String() + " is already started; to restart it, cancel it first")
 	}
 	t.g = c
@@ -85,20 +135,22 @@ func (t *Timeout) Start() error {
 	return nil
 }
 
-// Pending reports whether the timeout is started and has not fired.
-func (t *Timeout) Pending() bool { return t.timer.Active() }
+// Pending reports whether the timeout is started and neither delivered nor
+// cancelled: it is true while it waits to fire, and also once it fired
+// while its greenlet was busy, until a blocking call delivers it (gevent's
+// pending, which stays true until the timer's callback has thrown).
+func (t *Timeout) Pending() bool { return t.timer.Active() || t.queued() }
 
 // Cancel disarms the timeout; if it fired but was not yet delivered, it is
-// not delivered. Cancelling an idle timeout does nothing.
+// not delivered (other timeouts that fired are delivered as before).
+// Cancelling an idle timeout does nothing.
 func (t *Timeout) Cancel() {
 	g := t.g
 	if g == nil {
 		return
 	}
 	g.hub.loop.Stop(&t.timer)
-	if g.pendingTimeout == t {
-		g.pendingTimeout = nil
-	}
+	g.unqueueTimeout(t)
 }
 
 // Close is Cancel (gevent's close).

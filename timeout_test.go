@@ -114,6 +114,72 @@ func TestTimeoutTable(t *testing.T) {
 			}
 			return nil
 		}},
+		{"scopes that fire together are all delivered, in firing order", func(t *testing.T) error {
+			// Regression: a second timeout that fired while its greenlet
+			// was runnable (CPU work between Sleep(0) calls) was dropped,
+			// and the scope it guarded never ended.
+			outer := gevent.NewTimeout(30*time.Millisecond, nil)
+			middle := gevent.NewTimeout(20*time.Millisecond, nil)
+			inner := gevent.NewTimeout(10*time.Millisecond, nil)
+			for _, to := range []*gevent.Timeout{outer, middle, inner} {
+				if err := to.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer to.Cancel()
+			}
+			burnCPU(60 * time.Millisecond)
+			if !outer.Pending() || !middle.Pending() || !inner.Pending() {
+				t.Errorf("fired, undelivered timeouts not pending: %v %v %v", outer.Pending(), middle.Pending(), inner.Pending())
+			}
+			var err error
+			for err == nil {
+				err = gevent.Sleep(0)
+			}
+			if err != error(inner) || inner.Pending() || !outer.Pending() {
+				t.Errorf("first delivered: %v (inner pending %v, outer pending %v)", err, inner.Pending(), outer.Pending())
+			}
+			if err := gevent.Sleep(time.Second); err != error(middle) {
+				t.Errorf("second delivered: %v, want the middle timeout", err)
+			}
+			if err := gevent.Sleep(time.Second); err != error(outer) {
+				t.Errorf("third delivered: %v, want the outer timeout", err)
+			}
+			if outer.Pending() {
+				t.Error("delivered timeout still pending")
+			}
+			return nil
+		}},
+		{"a fired timeout cancelled before delivery is not delivered", func(t *testing.T) error {
+			outer := gevent.NewTimeout(30*time.Millisecond, nil)
+			middle := gevent.NewTimeout(20*time.Millisecond, nil)
+			inner := gevent.NewTimeout(10*time.Millisecond, nil)
+			outer.Start()
+			middle.Start()
+			inner.Start()
+			burnCPU(60 * time.Millisecond)
+			var err error
+			for err == nil {
+				err = gevent.Sleep(0)
+			}
+			if err != error(inner) {
+				t.Errorf("first delivered: %v, want the inner timeout", err)
+			}
+			middle.Cancel()
+			if middle.Pending() || !outer.Pending() {
+				t.Errorf("pending after cancel: middle %v outer %v", middle.Pending(), outer.Pending())
+			}
+			if err := gevent.Sleep(time.Second); err != error(outer) {
+				t.Errorf("Sleep returned %v, want the outer timeout", err)
+			}
+			if err := outer.Start(); err != nil {
+				t.Errorf("restart after delivery: %v", err)
+			}
+			outer.Cancel()
+			if err := gevent.Sleep(time.Millisecond); err != nil {
+				t.Errorf("Sleep after cancel returned %v", err)
+			}
+			return nil
+		}},
 		{"start twice is an error, restart after cancel", func(t *testing.T) error {
 			to := gevent.NewTimeout(time.Hour, nil)
 			if err := to.Start(); err != nil {
@@ -159,5 +225,11 @@ func TestTimeoutTable(t *testing.T) {
 			t.Parallel()
 			run(t, func() error { return c.body(t) })
 		})
+	}
+}
+
+// burnCPU runs for d without yielding: a greenlet busy with CPU work.
+func burnCPU(d time.Duration) {
+	for end := time.Now().Add(d); time.Now().Before(end); {
 	}
 }

@@ -86,6 +86,87 @@ func init() {
 		return nil
 	})
 
+	register("timeout_fired_together", func() error {
+		burn := func(d time.Duration) {
+			for end := time.Now().Add(d); time.Now().Before(end); {
+			}
+		}
+		bothDelivered := func() error {
+			outer := gevent.NewTimeout(30*ms, nil)
+			if err := outer.Start(); err != nil {
+				return err
+			}
+			err := func() error {
+				inner := gevent.NewTimeout(10*ms, nil)
+				if err := inner.Start(); err != nil {
+					return err
+				}
+				burn(60 * ms)
+				P("expired while running; pending:", inner.Pending(), outer.Pending())
+				var err error
+				for err == nil {
+					err = gevent.Sleep(0)
+				}
+				inner.Cancel()
+				if err != error(inner) && err != error(outer) {
+					return err
+				}
+				P("inner delivered:", err == error(inner))
+				P("outer pending after the inner one:", outer.Pending())
+				if err := gevent.Sleep(500 * ms); err != nil {
+					return err
+				}
+				P("outer lost")
+				return nil
+			}()
+			outer.Cancel()
+			if err != nil && err != error(outer) {
+				return err
+			}
+			if err != nil {
+				P("outer delivered:", true)
+			}
+			P("outer pending at the end:", outer.Pending())
+			return nil
+		}
+		cancelledNotDelivered := func() error {
+			outer := gevent.NewTimeout(30*ms, nil)
+			inner := gevent.NewTimeout(10*ms, nil)
+			if err := outer.Start(); err != nil {
+				return err
+			}
+			if err := inner.Start(); err != nil {
+				return err
+			}
+			burn(60 * ms)
+			var err error
+			for err == nil {
+				err = gevent.Sleep(0)
+			}
+			if err != error(inner) {
+				return err
+			}
+			P("inner delivered:", true)
+			outer.Cancel()
+			P("outer pending after cancel:", outer.Pending())
+			if err := gevent.Sleep(20 * ms); err != nil {
+				return err
+			}
+			P("slept without a timeout")
+			return nil
+		}
+		if _, err := gevent.GoErr(bothDelivered).Get(); err != nil {
+			return err
+		}
+		if err := bothDelivered(); err != nil {
+			return err
+		}
+		if _, err := gevent.GoErr(cancelledNotDelivered).Get(); err != nil {
+			return err
+		}
+		return cancelledNotDelivered()
+	})
+
 	register("api_killing_dormant", func() error {
 		const delay = 20 * ms
 		state := []string{}

@@ -15,7 +15,11 @@
 // one hub callback, which switches to the blocked putters and getters in
 // turn, FIFO, each running until it blocks. In addition, blocked putters
 // and getters are never overtaken: while one waits, a new Put (or Get)
-// queues behind it even if room (or an item) is available.
+// queues behind it even if room (or an item) is available. Unlike gevent's,
+// that callback does not starve the hub when putters and getters keep
+// coming back: it resumes at most a loop iteration's batch of them (see
+// gevent.Hub.SpendTurn), lets timers and I/O run, then goes on in the same
+// order.
 //
 // Nothing is lost: a getter that times out or is killed has consumed
 // nothing, a putter that times out or is killed has put nothing. A waiter
@@ -207,6 +211,14 @@ func (q *Queue[T]) free() int { return q.buf.len() - q.reserved }
 // blocked putter (which puts its item) while there is room and the first
 // blocked getter (which takes an item) while there are items. Each runs at
 // once, until it blocks.
+//
+// Unlike gevent's, the loop is bounded: putters and getters that put and
+// get again at once would keep it going for ever, and the hub with it (no
+// timer, Timeout, kill or I/O would be served). Each round after the first
+// is charged to the hub's loop iteration (Hub.SpendTurn); when the
+// iteration's budget is spent, the callback puts itself back at the head
+// of the ready queue and returns, so the same rounds go on, in the same
+// order, once timers and I/O have had their turn.
 func (q *Queue[T]) unlock() {
 	// As in gevent, the callback stops counting as pending when it starts
 	// (gevent's callback object is false once run): puts and gets made by
@@ -223,7 +235,14 @@ func (q *Queue[T]) unlock() {
 			}
 		}
 		if !repeat {
-			break
+			return
+		}
+		if !q.hub.SpendTurn() {
+			if q.putters.Len() > 0 && q.room() || q.getters.Len() > 0 && q.free() > 0 {
+				q.scheduled = true
+				q.hub.ScheduleFront(q.unlockFn)
+			}
+			return
 		}
 	}
 }

@@ -2,6 +2,7 @@ package queue_test
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -63,6 +64,108 @@ func TestBlockingContract(t *testing.T) {
 			},
 		}
 	}})
+}
+
+// TestHandOffsDoNotStarveTheHub: putters and getters that put and get again
+// at once, through the unlock callback that resumes them in turn, must not
+// keep the hub from its timers. Regression: with two putters and two
+// getters on a bounded Queue or a Channel (one of each on Queue(1)) that
+// callback never returned: a Sleep(100ms) in the main greenlet had not
+// returned after 5 s and millions of items.
+func TestHandOffsDoNotStarveTheHub(t *testing.T) {
+	type ops struct {
+		put func(int, ...time.Duration) error
+		get func() error
+	}
+	cases := []struct {
+		name                 string
+		producers, consumers int
+		make                 func() ops
+	}{
+		{"Queue(1) 1+1", 1, 1, func() ops {
+			q := queue.NewQueue[int](1)
+			return ops{q.Put, func() error { _, err := q.Get(); return err }}
+		}},
+		{"Queue(4) 2+2", 2, 2, func() ops {
+			q := queue.NewQueue[int](4)
+			return ops{q.Put, func() error { _, err := q.Get(); return err }}
+		}},
+		{"JoinableQueue(2) 2+2", 2, 2, func() ops {
+			q := queue.NewJoinableQueue[int](2)
+			return ops{q.Put, func() error {
+				if _, err := q.Get(); err != nil {
+					return err
+				}
+				return q.TaskDone()
+			}}
+		}},
+		{"Channel 2+2", 2, 2, func() ops {
+			var c queue.Channel[int]
+			return ops{c.Put, func() error { _, err := c.Get(); return err }}
+		}},
+		{"Channel 3+2", 3, 2, func() ops {
+			var c queue.Channel[int]
+			return ops{c.Put, func() error { _, err := c.Get(); return err }}
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			stop := make(chan struct{}) // closed by the test if the hub starves
+			done := false               // set by the main greenlet
+			stopped := func() bool {
+				select {
+				case <-stop:
+					return true
+				default:
+					return done
+				}
+			}
+			items := 0
+			result := make(chan error, 1)
+			go func() {
+				result <- gevent.Run(func() error {
+					o := c.make()
+					for range c.producers {
+						gevent.Go(func() {
+							for i := 0; !stopped(); i++ {
+								if o.put(i) != nil {
+									return
+								}
+							}
+						})
+					}
+					for range c.consumers {
+						gevent.Go(func() {
+							for !stopped() && o.get() == nil {
+								items++
+							}
+						})
+					}
+					to := gevent.NewTimeout(20*time.Millisecond, nil)
+					if err := to.Run(func() error { return gevent.Sleep(time.Hour) }); err != error(to) {
+						return fmt.Errorf("Timeout scope: Sleep returned %v", err)
+					}
+					if err := gevent.Sleep(100 * time.Millisecond); err != nil {
+						return fmt.Errorf("Sleep: %v", err)
+					}
+					done = true
+					return nil
+				})
+			}()
+			select {
+			case err := <-result:
+				if err != nil {
+					t.Error(err)
+				}
+				if items == 0 {
+					t.Error("no item was handed over")
+				}
+			case <-time.After(5 * time.Second):
+				close(stop)
+				t.Fatal("the main greenlet's Timeout and Sleep(100ms) not back after 5 s")
+			}
+		})
+	}
 }
 
 func TestTimeoutErrors(t *testing.T) {

@@ -40,6 +40,8 @@ type Loop struct {
 	now     int64 // cached clock: see Start
 	stale   bool  // now must be re-read before the next Start
 
+	unsettled []*Timer // started since the last clock read: see settle
+
 	epfd     int
 	evfd     int
 	events   []unix.EpollEvent
@@ -106,9 +108,11 @@ func (l *Loop) Schedule(t Task) { l.ready.pushBack(t) }
 // ScheduleFront puts t at the head of the ready FIFO.
 func (l *Loop) ScheduleFront(t Task) { l.ready.pushFront(t) }
 
-// MarkStale makes the next Start read the clock instead of using the time
-// cached at the start of the iteration (the hub calls it when control leaves
-// the loop for code that may run long, such as the main greenlet).
+// MarkStale makes the next Start order its timer from a fresh clock read
+// instead of the time cached at the start of the iteration (the hub calls
+// it when control leaves the loop for code that may run long, such as the
+// main greenlet). Either way a timer never fires before its d has passed
+// since Start.
 func (l *Loop) MarkStale() { l.stale = true }
 
 // Ready returns the number of tasks waiting to run.
@@ -154,14 +158,16 @@ func (l *Loop) Alive() bool {
 	return l.ready.n > 0 || len(l.timers) > l.weak || l.fdWaits > 0 || l.postN.Load() > 0 || l.holds.Load() > 0
 }
 
-// RunOnce runs one iteration: the tasks that were ready when it started (in
-// FIFO order; tasks they schedule run in the next iteration), posted work,
-// expired timers (earliest first, equal deadlines in start order), and fd
-// readiness. When nothing is ready and block is true it sleeps in
-// epoll_wait until the next timer, fd event or Post. It returns false, without
-// sleeping, when the loop is not Alive: nothing could ever wake it.
+// RunOnce runs one iteration: ready tasks in FIFO order (those that were
+// ready when it started, or up to drainBatch counting those made ready
+// meanwhile; the rest wait for the next iteration), posted work, the timers
+// that are due (in the order of Start), and fd readiness. When nothing is
+// ready and block is true it sleeps in epoll_wait until the next timer, fd
+// event or Post. It returns false, without sleeping, when the loop is not
+// Alive: nothing could ever wake it.
 func (l *Loop) RunOnce(block bool) bool {
 	l.now, l.stale = Now(), false
+	l.settle(l.now)
 	if n := l.ready.n; n > 0 {
 		l.runReady(max(n, drainBatch))
 	}
@@ -182,7 +188,10 @@ func (l *Loop) RunOnce(block bool) bool {
 	}
 	timeout := -1
 	if len(l.timers) > 0 {
-		d := l.timers[0].when - Now()
+		if len(l.unsettled) > 0 {
+			l.settle(Now()) // started by the timers' tasks
+		}
+		d := l.timers[0].due - Now()
 		if d <= 0 {
 			timeout = 0
 		} else {
@@ -260,6 +269,22 @@ func (l *Loop) Head() Task {
 func (l *Loop) PopHead() {
 	l.budget--
 	l.ready.popFront()
+}
+
+// Spend charges one unit of work to the current iteration's budget, for a
+// task that does a batch of work itself (a callback that switches to
+// waiting greenlets in turn, each running until it blocks), and reports
+// whether the budget allowed it. When it reports false the task should
+// stop and put the rest of its work back with ScheduleFront, so that
+// timers, posted work and I/O get their turn before it goes on. Outside
+// the ready-task part of an iteration (in a timer's task, say) the budget
+// is always spent.
+func (l *Loop) Spend() bool {
+	if l.budget <= 0 {
+		return false
+	}
+	l.budget--
+	return true
 }
 
 func (l *Loop) report(r any) {

@@ -80,6 +80,62 @@ func TestTimerHeapOrderAndStop(t *testing.T) {
 	}
 }
 
+// Regression: a timer started late in an iteration (its tasks ran for
+// 50 ms) fired d after the iteration's start, 50 ms early. It must not fire
+// before d has passed since Start, and it keeps its place in the order
+// (cached time + d): a timer started later, due earlier, waits for it.
+func TestTimerNeverFiresBeforeDSinceStart(t *testing.T) {
+	l := newLoop(t)
+	var fired []string
+	task := func(name string) Func { return func() { fired = append(fired, name) } }
+	const ms = int64(time.Millisecond)
+	// An iteration that began 50 ms ago: the clock reads start.
+	start := Now()
+	l.now, l.stale = start-50*ms, false
+	var late, next Timer
+	l.Start(&late, 10*time.Millisecond, task("late")) // cached deadline: 40 ms ago
+	l.runTimers(start)
+	if len(fired) != 0 {
+		t.Fatalf("fired %v 0 ms after Start, before its 10 ms", fired)
+	}
+	// The next iteration: a timer with an earlier real deadline.
+	l.now = start + 2*ms
+	l.Start(&next, time.Millisecond, task("next"))
+	l.runTimers(start + 2*ms)
+	l.runTimers(start + 5*ms)
+	if len(fired) != 0 {
+		t.Fatalf("fired %v: 'late' is not due, and 'next' comes after it", fired)
+	}
+	l.runTimers(start + 10*ms)
+	if fmt.Sprint(fired) != "[late next]" {
+		t.Fatalf("fired %v, want [late next]", fired)
+	}
+}
+
+// Timers started and stopped again and again between two iterations (a
+// Timeout scope armed and cancelled in a loop that never blocks) leave
+// nothing behind: the list of timers waiting for the loop's clock read
+// holds only active ones.
+func TestStartStopBetweenIterationsKeepsNothing(t *testing.T) {
+	l := newLoop(t)
+	l.now, l.stale = Now(), false
+	var a, b Timer
+	for range 1000 {
+		l.Start(&a, time.Second, Func(func() {}))
+		l.Start(&b, time.Second, Func(func() {}))
+		l.Start(&a, time.Hour, Func(func() {})) // moves a
+		l.Stop(&b)
+	}
+	if len(l.unsettled) != 1 || l.Timers() != 1 {
+		t.Fatalf("%d unsettled, %d timers: want 1 and 1", len(l.unsettled), l.Timers())
+	}
+	l.settle(Now())
+	if len(l.unsettled) != 0 || a.due == dueUnsettled {
+		t.Fatalf("after settle: %d unsettled, due %d", len(l.unsettled), a.due)
+	}
+	l.Stop(&a)
+}
+
 func TestPostWakesSleepingLoop(t *testing.T) {
 	l := newLoop(t)
 	l.Hold()

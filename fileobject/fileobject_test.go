@@ -164,7 +164,7 @@ func TestBlockingContract(t *testing.T) {
 			panic(err)
 		}
 		return blocktest.Op{Block: func() error {
-			defer r.Close() // keeps the read end open until then
+			defer r.Close()                        // keeps the read end open until then
 			_, err := w.Write(make([]byte, 1<<20)) // more than the pipe holds
 			return err
 		}}

@@ -289,13 +289,44 @@ func (s *Socket) wait(want State, deadline time.Time, op string, d time.Duration
 			return ErrClosed
 		}
 		if err != nil {
-			var scope *gevent.Timeout
-			if errors.Is(err, gevent.ErrTimeout) && !errors.As(err, &scope) {
-				return &timeoutError{op, d}
-			}
-			return err
+			return waitError(err, op, d)
 		}
 	}
+}
+
+// waitRecv waits after a receive failed with EAGAIN. Alone on the socket
+// it waits for ZMQ_FD at once, leaving the caller to retry: a DONTWAIT
+// receive that finds nothing drains libzmq's command mailbox itself (not
+// so a send, whose command processing is throttled), so ZMQ_FD signals the
+// next change, and one retry costs less than reading ZMQ_EVENTS twice.
+// With other greenlets waiting it is wait.
+func (s *Socket) waitRecv(dl time.Time, op string, d time.Duration) error {
+	if s.watching || s.wantIn > 0 || s.wantOut > 0 {
+		return s.wait(POLLIN, dl, op, d)
+	}
+	timeout := time.Duration(-1)
+	if !dl.IsZero() {
+		if timeout = time.Until(dl); timeout <= 0 {
+			return &timeoutError{op, d}
+		}
+	}
+	s.wantIn++
+	err := s.watchFD(timeout)
+	s.wantIn--
+	if s.closed {
+		return ErrClosed
+	}
+	return waitError(err, op, d)
+}
+
+// waitError maps the error of a wait: our own timeout becomes a
+// timeoutError, a kill or Timeout scope stays as it is.
+func waitError(err error, op string, d time.Duration) error {
+	var scope *gevent.Timeout
+	if err != nil && errors.Is(err, gevent.ErrTimeout) && !errors.As(err, &scope) {
+		return &timeoutError{op, d}
+	}
+	return err
 }
 
 // watchFD waits for ZMQ_FD as the socket's one watcher, then hands the
@@ -344,7 +375,7 @@ func recvOp[T any](s *Socket, op string, flags Flag, call func(Flag) (T, error))
 			s.stateChanged()
 			return v, err
 		}
-		if err := s.wait(POLLIN, dl, op, d); err != nil {
+		if err := s.waitRecv(dl, op, d); err != nil {
 			return zero, err
 		}
 	}

@@ -205,8 +205,8 @@ func Pipe() (r, w *File, err error) {
 
 var (
 	stdioMu    sync.Mutex
-	stdioUsers = map[int]int{} // standard fd -> open Files over it
-	stdioFlags = map[int]int{} // its flags before the first
+	stdioUsers = map[int]int{}  // standard fd -> open Posix Files over it
+	stdioBlock = map[int]bool{} // whether it was blocking before the first
 )
 
 // Stdin returns a File reading the process's standard input (descriptor
@@ -230,6 +230,14 @@ func Stdout() (*File, error) { return stdio(1, "/dev/stdout") }
 func Stderr() (*File, error) { return stdio(2, "/dev/stderr") }
 
 func stdio(std int, name string) (*File, error) {
+	// The mode is shared by every descriptor of the open file description:
+	// read it before New changes it, under the lock that counts users.
+	stdioMu.Lock()
+	defer stdioMu.Unlock()
+	fl, err := unix.FcntlInt(uintptr(std), unix.F_GETFL, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "fcntl", Path: name, Err: err}
+	}
 	fd, err := unix.FcntlInt(uintptr(std), unix.F_DUPFD_CLOEXEC, 3)
 	if err != nil {
 		return nil, &os.PathError{Op: "dup", Path: name, Err: err}
@@ -241,20 +249,15 @@ func stdio(std int, name string) (*File, error) {
 		return nil, err
 	}
 	if file.mode == Posix {
-		stdioMu.Lock()
 		if stdioUsers[std] == 0 {
-			// newFile set O_NONBLOCK; the flags before it are what the
-			// last Close restores.
-			fl, _ := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
-			stdioFlags[std] = fl
+			stdioBlock[std] = fl&unix.O_NONBLOCK == 0
 		}
 		stdioUsers[std]++
-		stdioMu.Unlock()
 		file.restore = func() {
 			stdioMu.Lock()
 			defer stdioMu.Unlock()
 			stdioUsers[std]--
-			if stdioUsers[std] == 0 {
+			if stdioUsers[std] == 0 && stdioBlock[std] {
 				unix.SetNonblock(fd, false)
 			}
 		}

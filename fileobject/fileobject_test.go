@@ -310,6 +310,37 @@ func TestStdinInChild(t *testing.T) {
 	})
 }
 
+// A standard stream that was non-blocking before Stdin stays so after
+// Close (the mode is restored, not forced to blocking).
+func TestStdinKeepsNonblockingMode(t *testing.T) {
+	if os.Getenv("FILEOBJECT_CHILD") == "stdin-nb" {
+		unix.SetNonblock(0, true)
+		gevent.Run(func() error {
+			in, err := fileobject.Stdin()
+			if err != nil {
+				return err
+			}
+			in.Close()
+			return nil
+		})
+		fl, _ := unix.FcntlInt(0, unix.F_GETFL, 0)
+		fmt.Printf("nonblock-after-close=%v\n", fl&unix.O_NONBLOCK != 0)
+		os.Exit(0)
+	}
+	run(t, func() error {
+		p, err := subprocess.Start([]string{os.Args[0], "-test.run=^TestStdinKeepsNonblockingMode$"},
+			subprocess.Options{Stdin: subprocess.PIPE, Stdout: subprocess.PIPE, Env: append(os.Environ(), "FILEOBJECT_CHILD=stdin-nb")})
+		if err != nil {
+			return err
+		}
+		out, _, err := p.Communicate(nil)
+		if string(out) != "nonblock-after-close=true\n" {
+			t.Errorf("child printed %q", out)
+		}
+		return err
+	})
+}
+
 // Passing a pipe end to a child (subprocess.Options.ExtraFiles): the child
 // writes to descriptor 3, the parent reads cooperatively.
 func TestPipeToChildExtraFiles(t *testing.T) {

@@ -15,7 +15,8 @@
 // Which goroutines may call what: a Socket belongs to the hub of the
 // greenlet that created it; all its methods must be called from greenlets
 // of that hub (anything else panics with "zmq: ..."). A Socket still open
-// when its hub ends is closed then. A Context may be shared by sockets of
+// when its hub ends is closed then, with LINGER 0 (messages not yet sent
+// are dropped), so that Context.Term does not wait for it. A Context may be shared by sockets of
 // any number of hubs.
 //
 // Timeouts: a kill or a Timeout scope interrupts any blocking call, which

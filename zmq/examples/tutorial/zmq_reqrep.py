@@ -1,6 +1,6 @@
 # gevent-tutorial, "Gevent ZeroMQ" (seed 001 lists it first among real applications), from
 # /work/shared/anchors/tutorial_apps/zmq_reqrep.py; the port comes from $ZMQ_PORT (default 5000)
-# so that test runs do not collide. Run: ZMQ_PORT=5000 /usr/bin/python3 zmq_reqrep.py
+# so that test runs do not collide. Run: /usr/bin/python3 zmq_reqrep.py
 import os
 import gevent
 import zmq.green as zmq

@@ -359,6 +359,8 @@ func startPy(t *testing.T, prog string, args ...string) *subprocess.Popen {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A failing test must not leave the peer waiting forever.
+	gevent.GetHub().AfterClose(func() { p.Kill() })
 	buf := make([]byte, 6)
 	if _, err := io.ReadFull(p.Stdout, buf); err != nil || string(buf) != "ready\n" {
 		t.Fatalf("python peer: %q %v", buf, err)
@@ -403,6 +405,7 @@ s.send_multipart([b"a", b"b"]); print(s.recv_multipart())
 			if err != nil {
 				return err
 			}
+			gevent.GetHub().AfterClose(func() { p.Kill() })
 			m, err := rep.RecvMessage(0)
 			if err != nil || strings.Join(m, ",") != "a,b" {
 				t.Errorf("got %q %v", m, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"syscall"
 	"time"
+	"weak"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/threadpool"
@@ -161,9 +162,12 @@ func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 		return nil, fmt.Errorf("zmq: registering ZMQ_FD: %w", err)
 	}
 	s := &Socket{Socket: zs, hub: h, fd: fd, rcvtimeo: -1, sndtimeo: -1}
+	// A weak pointer: a Socket dropped without Close is not kept alive
+	// until its hub ends (zmq4's finalizer closes the libzmq socket).
+	ws := weak.Make(s)
 	s.stopHook = h.AfterClose(func() {
 		// The hub's epoll instance and greenlets are gone.
-		if !s.closed {
+		if s := ws.Value(); s != nil && !s.closed {
 			s.closed = true
 			s.Socket.SetLinger(0)
 			s.Socket.Close()

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -507,6 +508,28 @@ func TestPollWakesGreenletBlockedInRecvOnSameSocket(t *testing.T) {
 		if err != nil || m != "reply" {
 			t.Fatalf("blocked Recv: %q %v (the poll took its wake-up)", m, err)
 		}
+		return nil
+	})
+}
+
+// A socket dropped without Close is not kept alive by its hub: the
+// garbage collector can reclaim it while the hub runs.
+func TestDroppedSocketIsCollectable(t *testing.T) {
+	run(t, func() error {
+		s := must(ctx.Socket(zmq.PULL))
+		collected := make(chan struct{})
+		runtime.AddCleanup(s, func(ch chan struct{}) { close(ch) }, collected)
+		s = nil
+		for range 50 {
+			runtime.GC()
+			select {
+			case <-collected:
+				return nil
+			default:
+			}
+			gevent.Sleep(time.Millisecond)
+		}
+		t.Error("a dropped Socket is still reachable (held by its hub)")
 		return nil
 	})
 }

@@ -23,6 +23,7 @@ import (
 	"os"
 	"sync"
 	"time"
+	"weak"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/threadpool"
@@ -377,7 +378,14 @@ func (f *File) coop() (*gevent.FD, error) {
 		return nil, &os.PathError{Op: "epoll_ctl", Path: f.name, Err: err}
 	}
 	f.hub, f.gfd = h, g
-	f.stopHook = h.AfterClose(func() { f.unregister(h, false) })
+	// Weak: a File dropped without Close is not kept alive until its hub
+	// ends (os.File's finalizer then closes the descriptor).
+	wf := weak.Make(f)
+	f.stopHook = h.AfterClose(func() {
+		if f := wf.Value(); f != nil {
+			f.unregister(h, false)
+		}
+	})
 	return g, nil
 }
 

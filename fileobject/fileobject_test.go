@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -365,5 +366,35 @@ func TestPipeToChildExtraFiles(t *testing.T) {
 		}
 		_, err = p.Wait()
 		return err
+	})
+}
+
+// A File dropped without Close after waiting on a hub is not kept alive
+// by that hub.
+func TestDroppedFileIsCollectable(t *testing.T) {
+	run(t, func() error {
+		r, w, err := fileobject.Pipe()
+		if err != nil {
+			return err
+		}
+		defer w.Close()
+		gevent.GoLater(time.Millisecond, func() { w.Write([]byte("x")) })
+		if _, err := r.Read(make([]byte, 1)); err != nil { // registers r with the hub
+			return err
+		}
+		collected := make(chan struct{})
+		runtime.AddCleanup(r, func(ch chan struct{}) { close(ch) }, collected)
+		r = nil
+		for range 50 {
+			runtime.GC()
+			select {
+			case <-collected:
+				return nil
+			default:
+			}
+			gevent.Sleep(time.Millisecond)
+		}
+		t.Error("a dropped File is still reachable (held by its hub)")
+		return nil
 	})
 }

@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, if they are missing:
 # real gevent for the conformance tests, and the servers that the
-# integration tests start on loopback (redis-server, dnsmasq) and netcat.
+# integration tests start on loopback (redis-server, dnsmasq) and netcat;
+# for the zmq module (cgo over libzmq), libzmq's headers, pkg-config and
+# pyzmq (the peers of its tests and real zmq.green for its conformance pair).
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import gevent' 2>/dev/null || need+=(python3-gevent)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq)
 command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
+[ -f /usr/include/zmq.h ] || need+=(libzmq3-dev)
+command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
+/usr/bin/python3 -c 'import zmq' 2>/dev/null || need+=(python3-zmq)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""

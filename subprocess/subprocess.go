@@ -48,6 +48,13 @@ type Options struct {
 	Dir string
 	// Env is the environment (nil = the parent's).
 	Env []string
+	// ExtraFiles are further open files the child inherits (Python's
+	// pass_fds): entry i becomes descriptor 3+i in the child, in blocking
+	// mode (as os/exec does). The parent keeps its copies: close them after
+	// Start (for a pipe end, or the child never sees end of file). Wrap the
+	// parent's end of such a pipe with fileobject.New to use it
+	// cooperatively.
+	ExtraFiles []*os.File
 }
 
 var (
@@ -131,7 +138,7 @@ func Start(args []string, o Options) (*Popen, error) {
 	} else {
 		cmd = exec.Command(args[0], args[1:]...)
 	}
-	cmd.Dir, cmd.Env = o.Dir, o.Env
+	cmd.Dir, cmd.Env, cmd.ExtraFiles = o.Dir, o.Env, o.ExtraFiles
 	p := &Popen{Args: args, cmd: cmd, hub: h}
 	var closeAfter []*os.File
 	fail := func(err error) (*Popen, error) {

@@ -1,0 +1,27 @@
+// Package zmq is cooperative ZeroMQ for gevent-go (pyzmq's zmq.green):
+// Send and Recv block only the calling greenlet; the hub runs the others
+// meanwhile. It wraps github.com/pebbe/zmq4 (cgo over libzmq; on Debian
+// install libzmq3-dev) and lives in its own Go module, so that programs
+// that do not use ZeroMQ need no C toolchain.
+//
+// The technique is zmq.green's: every send and receive is made with
+// DONTWAIT; on EAGAIN the greenlet waits for the socket's ZMQ_FD to become
+// readable on the hub's epoll and re-reads ZMQ_EVENTS. ZMQ_FD is
+// edge-triggered and the level lives only in ZMQ_EVENTS, and any call on
+// the socket (a send, a receive, reading ZMQ_EVENTS) may consume the edge
+// another greenlet waits for: so after each of them, if a waiting greenlet
+// can now proceed, it is woken.
+//
+// Which goroutines may call what: a Socket belongs to the hub of the
+// greenlet that created it; all its methods must be called from greenlets
+// of that hub (anything else panics with "zmq: ..."). A Socket still open
+// when its hub ends is closed then, with LINGER 0 (messages not yet sent
+// are dropped), so that Context.Term does not wait for it. A Context may be shared by sockets of
+// any number of hubs.
+//
+// Timeouts: a kill or a Timeout scope interrupts any blocking call, which
+// returns that error having sent or received nothing. The socket options
+// RCVTIMEO and SNDTIMEO (SetRcvtimeo, SetSndtimeo) bound each blocking
+// receive or send (zmq.green ignores them with a warning); on expiry the
+// call returns an error matching both gevent.ErrTimeout and ErrAgain.
+package zmq

@@ -28,6 +28,7 @@ bench:
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi
 
-vet:
+# zmq/ needs libzmq's headers (cgo): deps installs them first.
+vet: deps
 	$(GO) vet ./...
 	cd zmq && $(GO) vet ./...

@@ -373,8 +373,8 @@ type connReader struct {
 }
 
 func (r *connReader) beginHeader(br *bufio.Reader, limit int64) {
-	r.limited, r.remain, r.hitLimit, r.recording = true, limit+4096, false, true
 	buffered, _ := br.Peek(br.Buffered())
+	r.limited, r.remain, r.hitLimit, r.recording = true, limit+4096-int64(len(buffered)), false, true
 	r.sawNL = bytes.IndexByte(buffered, '\n') >= 0
 	r.rec = append(r.rec[:0], buffered...)
 }

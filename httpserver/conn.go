@@ -156,7 +156,7 @@ func (c *conn) serve() {
 			c.nc.SetWriteDeadline(time.Time{})
 		}
 		w := c.newResponse(req, start)
-		if !c.runHandler(w) {
+		if !c.runHandler(w) || c.killed() {
 			return
 		}
 		if w.hijacked {

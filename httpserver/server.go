@@ -92,6 +92,7 @@ type Server struct {
 	hub      *gevent.Hub
 	conns    map[*conn]struct{}
 	stopping bool
+	drained  gevent.WaitList[bool] // Stop's wait: a connection ended (false) or ctx was cancelled (true)
 }
 
 // ListenAndServe serves handler on addr with a new Server until the
@@ -218,49 +219,72 @@ func (s *Server) Stop(timeout ...time.Duration) error {
 	if len(timeout) > 0 {
 		d = timeout[0]
 	}
-	if s.ss == nil {
-		return nil
-	}
-	s.beginStop()
-	return s.ss.Stop(d)
+	_, err := s.stop(d, nil)
+	return err
 }
 
 // Shutdown is net/http's graceful shutdown: Stop with ctx's deadline as
 // the timeout (none: wait for every request). It returns nil if every
-// connection finished by itself, or ctx.Err() if some had to be killed. A
-// ctx cancelled without a deadline kills the connections left at once
-// (noticed through Hub.Post).
+// connection finished by itself, or ctx.Err() (context.DeadlineExceeded at
+// the deadline) if some had to be killed. A ctx cancelled without a
+// deadline kills the connections left at once (noticed through Hub.Post).
 func (s *Server) Shutdown(ctx context.Context) error {
-	if s.ss == nil {
-		return nil
-	}
-	s.beginStop()
-	d := time.Duration(1<<62 - 1)
+	d := gevent.Forever
 	if dl, ok := ctx.Deadline(); ok {
 		d = max(time.Until(dl), 0)
 	}
-	hub := s.hub
-	stopAfter := context.AfterFunc(ctx, func() {
-		hub.Post(func() { s.killConns() })
-	})
-	defer stopAfter()
-	err := s.ss.Stop(d)
-	if err == nil && ctx.Err() != nil {
-		err = ctx.Err()
+	graceful, err := s.stop(d, ctx)
+	if err == nil && !graceful {
+		if err = ctx.Err(); err == nil {
+			err = context.DeadlineExceeded
+		}
 	}
 	return err
 }
 
-func (s *Server) beginStop() {
-	if s.stopping {
-		return
+// stop is Stop and Shutdown: it reports whether every connection ended
+// by itself.
+func (s *Server) stop(d time.Duration, ctx context.Context) (graceful bool, err error) {
+	if s.ss == nil || s.ss.Closed() {
+		return true, nil
 	}
-	s.stopping = true
-	for c := range s.conns {
-		if c.state == stateIdle {
-			c.nc.Close()
+	if !s.stopping {
+		s.stopping = true
+		s.ss.Listener.Close()
+		for c := range s.conns {
+			if c.state == stateIdle {
+				c.nc.Close()
+			}
 		}
 	}
+	if ctx != nil && ctx.Done() != nil {
+		hub := s.hub
+		defer context.AfterFunc(ctx, func() {
+			hub.Post(func() { s.drained.WakeAll(true) })
+		})()
+	}
+	graceful = true
+	if d != 0 {
+		var t *gevent.Timeout
+		if d > 0 {
+			t = gevent.StartNewTimeout(d, nil)
+			defer t.Cancel()
+		}
+		for len(s.conns) > 0 {
+			cancelled, err := s.drained.Wait(-1)
+			if err != nil {
+				if errors.Is(err, t) {
+					break
+				}
+				return false, err
+			}
+			if cancelled {
+				break
+			}
+		}
+	}
+	graceful = len(s.conns) == 0
+	return graceful, s.ss.Stop(0)
 }
 
 func (s *Server) killConns() {
@@ -278,6 +302,9 @@ func (s *Server) track(c *conn, add bool) {
 		return
 	}
 	delete(s.conns, c)
+	if s.stopping {
+		s.drained.WakeAll(false)
+	}
 }
 
 func (s *Server) handler() http.Handler {

@@ -212,9 +212,11 @@ func (c *conn) badRequest(err error) {
 		}
 		return
 	}
-	var ne net.Error
-	if err == io.EOF || err == io.ErrUnexpectedEOF || errors.Is(err, net.ErrClosed) || errors.As(err, &ne) {
-		return // the client went away or timed out: nothing to answer
+	// The client went away or timed out: nothing to answer. textproto may
+	// report a line cut by the error as malformed, so the connection's own
+	// last error decides.
+	if r := c.r.lastErr; r != nil || err == io.EOF || err == io.ErrUnexpectedEOF {
+		return
 	}
 	msg := err.Error()
 	switch {
@@ -370,11 +372,13 @@ type connReader struct {
 	hasByte  bool
 	byteBuf  [1]byte
 	bgErr    error // the error the background read got (sticky)
+	lastErr  error // the error of the last read of the header phase
 }
 
 func (r *connReader) beginHeader(br *bufio.Reader, limit int64) {
 	buffered, _ := br.Peek(br.Buffered())
 	r.limited, r.remain, r.hitLimit, r.recording = true, limit+4096-int64(len(buffered)), false, true
+	r.lastErr = nil
 	r.sawNL = bytes.IndexByte(buffered, '\n') >= 0
 	r.rec = append(r.rec[:0], buffered...)
 }
@@ -417,6 +421,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 	}
 	if r.limited {
 		r.remain -= int64(n)
+		if err != nil {
+			r.lastErr = err
+		}
 	}
 	if r.recording && n > 0 {
 		if !r.sawNL && bytes.IndexByte(p[:n], '\n') >= 0 {

@@ -13,6 +13,6 @@ func (s *Server) logAccess(remote, requestLine string, status int, length int64,
 		host = strings.Trim(remote[:i], "[]")
 	}
 	now := time.Now()
-	s.AccessLog.Info(fmt.Sprintf("%s - - [%s] %q %d %d %.6f",
+	s.AccessLog.Info(fmt.Sprintf("%s - - [%s] \"%s\" %d %d %.6f",
 		host, now.Format("2006-01-02 15:04:05"), requestLine, status, length, now.Sub(start).Seconds()))
 }

@@ -20,8 +20,9 @@ import (
 type testServer struct {
 	s    *Server
 	addr string
-	hub  *gevent.Hub
-	done chan error
+	hub      *gevent.Hub
+	finished chan struct{} // closed when the hub's Run returned
+	runErr   error
 
 	mu     sync.Mutex
 	errors []error // what the hub's error handler got
@@ -29,13 +30,14 @@ type testServer struct {
 
 func start(t testing.TB, s *Server) *testServer {
 	t.Helper()
-	ts := &testServer{s: s, done: make(chan error, 1)}
+	ts := &testServer{s: s, finished: make(chan struct{})}
 	ready := make(chan error, 1)
 	if s.Addr == "" {
 		s.Addr = "127.0.0.1:0"
 	}
 	go func() {
-		ts.done <- gevent.Run(func() error {
+		defer close(ts.finished)
+		ts.runErr = gevent.Run(func() error {
 			ts.hub = gevent.GetHub()
 			ts.hub.SetErrorHandler(func(g gevent.AnyGreenlet, err error) {
 				ts.mu.Lock()
@@ -58,12 +60,17 @@ func start(t testing.TB, s *Server) *testServer {
 	return ts
 }
 
-// stop stops the server from a greenlet of its hub and waits for it.
+// stop stops the server from a greenlet of its hub and waits for the
+// hub's Run to return. A hub that is no longer running (the server was
+// stopped already) never runs what is submitted to it.
 func (ts *testServer) stop(timeout time.Duration) error {
 	g := ts.hub.Submit(func() error { return ts.s.Stop(timeout) })
-	<-g.Done()
-	<-ts.done
-	ts.done <- ErrServerClosed
+	select {
+	case <-g.Done():
+	case <-ts.finished:
+		return nil
+	}
+	<-ts.finished
 	return g.Err()
 }
 

@@ -322,3 +322,39 @@ func TestKillInterruptsBodyRead(t *testing.T) {
 		t.Fatalf("got %q", b)
 	}
 }
+
+// A kill of the greenlet in ListenAndServe stops the server: idle
+// connections are closed at once.
+func TestKillServeForever(t *testing.T) {
+	errc := make(chan error, 1)
+	addrc := make(chan string, 1)
+	go func() {
+		errc <- gevent.Run(func() error {
+			s := &Server{Addr: "127.0.0.1:0", Handler: http.HandlerFunc(hello)}
+			if err := s.Start(); err != nil {
+				return err
+			}
+			addrc <- s.ListenAddr().String()
+			g := gevent.Spawn(func() (struct{}, error) { return struct{}{}, s.ServeForever() })
+			gevent.Sleep(100 * time.Millisecond)
+			g.Kill(gevent.ErrGreenletExit, true)
+			if !errors.Is(g.Err(), gevent.ErrGreenletExit) && g.Err() != nil {
+				return g.Err()
+			}
+			return gevent.Sleep(100 * time.Millisecond)
+		})
+	}()
+	c, err := net.Dial("tcp", <-addrc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// At once, not after the handlers' stop timeout (DefaultStopTimeout, 1 s).
+	c.SetReadDeadline(time.Now().Add(DefaultStopTimeout * 8 / 10))
+	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+		t.Fatalf("idle connection: %v", err)
+	}
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+}

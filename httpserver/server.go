@@ -198,11 +198,41 @@ func (s *Server) ListenAddr() net.Addr {
 	return s.ss.ListenAddr()
 }
 
+// ServeForever starts the server if needed (Start) and waits until Stop
+// or Shutdown, then returns ErrServerClosed (gevent's serve_forever). It
+// returns the Start error if starting fails. A kill or Timeout scope of the
+// caller stops the server (in a new greenlet, with DefaultStopTimeout) and
+// is returned. Several greenlets may wait; all wake at Stop.
+func (s *Server) ServeForever() error {
+	if s.ss == nil {
+		if err := s.Start(); err != nil {
+			return err
+		}
+	}
+	return s.serveForever()
+}
+
 func (s *Server) serveForever() error {
 	if err := s.ss.ServeForever(); err != nil && !errors.Is(err, server.ErrServerClosed) {
+		s.beginStop() // the StreamServer is stopping in a greenlet of its own
 		return err
 	}
 	return ErrServerClosed
+}
+
+// beginStop marks the server stopping and closes the idle connections; it
+// does not block.
+func (s *Server) beginStop() {
+	if s.stopping {
+		return
+	}
+	s.stopping = true
+	s.ss.Listener.Close()
+	for c := range s.conns {
+		if c.state == stateIdle {
+			c.nc.Close()
+		}
+	}
 }
 
 // Stop stops the server: it closes the listener and the idle keep-alive
@@ -248,15 +278,7 @@ func (s *Server) stop(d time.Duration, ctx context.Context) (graceful bool, err 
 	if s.ss == nil || s.ss.Closed() {
 		return true, nil
 	}
-	if !s.stopping {
-		s.stopping = true
-		s.ss.Listener.Close()
-		for c := range s.conns {
-			if c.state == stateIdle {
-				c.nc.Close()
-			}
-		}
-	}
+	s.beginStop()
 	if ctx != nil && ctx.Done() != nil {
 		hub := s.hub
 		defer context.AfterFunc(ctx, func() {

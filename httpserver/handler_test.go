@@ -323,13 +323,16 @@ func TestKillInterruptsBodyRead(t *testing.T) {
 	}
 }
 
-// A kill of the greenlet in ListenAndServe stops the server: idle
+// A kill of the greenlet in ServeForever stops the server: idle
 // connections are closed at once.
 func TestKillServeForever(t *testing.T) {
 	errc := make(chan error, 1)
 	addrc := make(chan string, 1)
+	var hub *gevent.Hub
+	var clientDone gevent.WaitList[struct{}]
 	go func() {
 		errc <- gevent.Run(func() error {
+			hub = gevent.GetHub()
 			s := &Server{Addr: "127.0.0.1:0", Handler: http.HandlerFunc(hello)}
 			if err := s.Start(); err != nil {
 				return err
@@ -338,10 +341,8 @@ func TestKillServeForever(t *testing.T) {
 			g := gevent.Spawn(func() (struct{}, error) { return struct{}{}, s.ServeForever() })
 			gevent.Sleep(100 * time.Millisecond)
 			g.Kill(gevent.ErrGreenletExit, true)
-			if !errors.Is(g.Err(), gevent.ErrGreenletExit) && g.Err() != nil {
-				return g.Err()
-			}
-			return gevent.Sleep(100 * time.Millisecond)
+			_, err := clientDone.Wait(5 * time.Second) // the hub runs until the client is done
+			return err
 		})
 	}()
 	c, err := net.Dial("tcp", <-addrc)
@@ -351,7 +352,9 @@ func TestKillServeForever(t *testing.T) {
 	defer c.Close()
 	// At once, not after the handlers' stop timeout (DefaultStopTimeout, 1 s).
 	c.SetReadDeadline(time.Now().Add(DefaultStopTimeout * 8 / 10))
-	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
+	_, err = c.Read(make([]byte, 1))
+	hub.Post(func() { clientDone.WakeOne(struct{}{}) })
+	if err != io.EOF {
 		t.Fatalf("idle connection: %v", err)
 	}
 	if err := <-errc; err != nil {

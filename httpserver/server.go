@@ -278,6 +278,9 @@ func (s *Server) stop(d time.Duration, ctx context.Context) (graceful bool, err 
 	if s.ss == nil || s.ss.Closed() {
 		return true, nil
 	}
+	if !s.hub.OnHub() {
+		panic("httpserver: Stop or Shutdown called from a goroutine that is not a greenlet of the server's hub; use Hub.Submit")
+	}
 	s.beginStop()
 	if ctx != nil && ctx.Done() != nil {
 		hub := s.hub

@@ -160,3 +160,13 @@ func TestRawResponseOneWrite(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestStopFromAnotherGoroutinePanics(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(hello)})
+	defer func() {
+		if r := recover(); r == nil || !strings.HasPrefix(fmt.Sprint(r), "httpserver: ") {
+			t.Fatalf("recovered %v", r)
+		}
+	}()
+	ts.s.Stop()
+}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,12 +53,49 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 	c := &conn{srv: s, nc: nc, g: gevent.GetCurrent(), remote: addr.String()}
 	c.r.c = c
 	c.br = bufio.NewReaderSize(&c.r, 4096)
-	c.bw = bufio.NewWriterSize(nc, 4096)
 	s.track(c, true)
 	defer s.track(c, false)
 	c.serve()
+	if c.state != stateHijacked {
+		c.releaseBuffers()
+	}
 	if c.state == stateHijacked && c.hijack != nil {
 		c.hijack.Wait() // until the handler's side closes it (or a kill)
+	}
+}
+
+// Writers and response buffers are pooled: an idle keep-alive connection
+// holds neither (its memory is its greenlet, its reader and the socket).
+var (
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+	bufPool    = sync.Pool{New: func() any { b := make([]byte, 0, bufferBeforeHeader); return &b }}
+)
+
+func (c *conn) acquireBuffers() {
+	if c.bw == nil {
+		c.bw = writerPool.Get().(*bufio.Writer)
+		c.bw.Reset(c.nc)
+	}
+	if c.wbuf == nil {
+		c.wbuf = (*bufPool.Get().(*[]byte))[:0]
+	}
+}
+
+// releaseBuffers returns the writer (flushed or abandoned) and the body
+// buffer to their pools.
+func (c *conn) releaseBuffers() {
+	if c.bw != nil {
+		c.bw.Reset(nil)
+		writerPool.Put(c.bw)
+		c.bw = nil
+	}
+	if c.wbuf != nil && cap(c.wbuf) <= 2*bufferBeforeHeader {
+		b := c.wbuf[:0]
+		bufPool.Put(&b)
+	}
+	c.wbuf = nil
+	if cap(c.r.rec) > 1024 {
+		c.r.rec = nil
 	}
 }
 
@@ -128,6 +166,7 @@ func (c *conn) serve() {
 			}
 		}
 		c.state = stateActive
+		c.acquireBuffers()
 		start := time.Now()
 		if !first || hdrDeadline.IsZero() {
 			c.nc.SetReadDeadline(deadline(c.headerTimeout()))
@@ -165,6 +204,9 @@ func (c *conn) serve() {
 		w.finish()
 		if w.closeAfter || c.closed || s.stopping {
 			return
+		}
+		if c.br.Buffered() == 0 {
+			c.releaseBuffers() // idle: keep only the reader
 		}
 	}
 }
@@ -338,6 +380,7 @@ func (c *conn) writeError(code int, msg string) {
 		msg = http.StatusText(code)
 	}
 	body := msg + "\n"
+	c.acquireBuffers()
 	c.bw.Reset(c.nc)
 	c.nc.SetWriteDeadline(deadline(time.Second))
 	c.bw.WriteString("HTTP/1.1 " + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")

@@ -361,3 +361,37 @@ func TestKillServeForever(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A ResponseWriter kept past its handler fails instead of writing into the
+// connection's next response (its buffers are pooled).
+func TestWriteAfterHandlerReturned(t *testing.T) {
+	kept := make(chan http.ResponseWriter, 1)
+	result := make(chan error, 1)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/keep", func(w http.ResponseWriter, r *http.Request) {
+		kept <- w
+		io.WriteString(w, "first")
+		w.(http.Flusher).Flush() // chunked: no length to stop a late write
+	})
+	mux.HandleFunc("/late", func(w http.ResponseWriter, r *http.Request) {
+		old := <-kept
+		_, err := io.WriteString(old, "INJECTED")
+		result <- err
+		io.WriteString(w, "second")
+	})
+	ts := start(t, &Server{Handler: mux})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET /keep HTTP/1.1\r\nHost: x\r\n\r\nGET /late HTTP/1.1\r\nHost: x\r\n\r\n")
+	got := readResponses(t, bufio.NewReader(c), "GET", 2)
+	if got[0] != "200 first" || got[1] != "200 second" {
+		t.Fatalf("got %q", got)
+	}
+	if err := <-result; err == nil {
+		t.Fatal("write after the handler returned succeeded")
+	}
+}

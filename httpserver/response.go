@@ -137,9 +137,16 @@ func (w *response) Write(p []byte) (int, error) { return writeBody(w, p) }
 // WriteString is Write for a string, without copying it.
 func (w *response) WriteString(s string) (int, error) { return writeBody(w, s) }
 
+// errAfterHandler is returned by a ResponseWriter used after its handler
+// returned (net/http forbids it too).
+var errAfterHandler = errors.New("httpserver: ResponseWriter used after the handler returned")
+
 func writeBody[B []byte | string](w *response, p B) (int, error) {
 	if w.hijacked {
 		return 0, http.ErrHijacked
+	}
+	if w.handlerDone {
+		return 0, errAfterHandler
 	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
@@ -355,6 +362,9 @@ func (w *response) Flush() { w.FlushError() }
 func (w *response) FlushError() error {
 	if w.hijacked {
 		return http.ErrHijacked
+	}
+	if w.handlerDone {
+		return errAfterHandler
 	}
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)

@@ -67,4 +67,3 @@ print(r.status, r.read().decode())
 		t.Fatalf("got %q", out)
 	}
 }
-

@@ -18,8 +18,8 @@ import (
 // loopback port and stops it at the end of the test. Clients run in the
 // test's goroutine.
 type testServer struct {
-	s    *Server
-	addr string
+	s        *Server
+	addr     string
 	hub      *gevent.Hub
 	finished chan struct{} // closed when the hub's Run returned
 	runErr   error

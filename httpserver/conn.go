@@ -486,6 +486,7 @@ func (r *connReader) startBackground() {
 	if r.bg != nil || r.hasByte || r.bgErr != nil || r.c.tls != nil || r.c.br.Buffered() > 0 {
 		if r.bgErr != nil && r.ctx != nil {
 			r.ctx.cancel(errClientGone)
+			r.ctx.gone.Set()
 		}
 		return
 	}
@@ -503,6 +504,7 @@ func (r *connReader) startBackground() {
 			r.bgErr = err
 			if ctx != nil {
 				ctx.cancel(errClientGone)
+				ctx.gone.Set()
 			}
 		}
 	})
@@ -533,6 +535,37 @@ type reqContext struct {
 	cancel  context.CancelCauseFunc
 	w       *response
 	watched atomic.Bool
+	gone    event.Event // set when the client goes away (ClientGone)
+}
+
+// reqContextKey finds a request's reqContext under the values middleware
+// may have added.
+type reqContextKey struct{}
+
+func (x *reqContext) Value(key any) any {
+	if key == (reqContextKey{}) {
+		return x
+	}
+	return x.Context.Value(key)
+}
+
+// ClientGone returns an event that is set when the client closes the
+// connection while r's handler runs, once the request body has been read
+// to its end (as r.Context() is cancelled then). A handler blocked on a
+// gevent primitive waits for it beside what it waits for, e.g. a long poll:
+//
+//	gevent.WaitN([]gevent.Waitable{newMessage, httpserver.ClientGone(r)}, 1, 30*time.Second)
+//
+// Calling it starts the watch (a greenlet and a one-byte read; not on TLS
+// connections, where the event is never set). It returns nil if r was not
+// read by this package's Server. Call it from the handler's greenlet.
+func ClientGone(r *http.Request) *event.Event {
+	x, _ := r.Context().Value(reqContextKey{}).(*reqContext)
+	if x == nil {
+		return nil
+	}
+	x.watch()
+	return &x.gone
 }
 
 func (x *reqContext) Done() <-chan struct{} {

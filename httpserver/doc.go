@@ -44,8 +44,8 @@
 // read (a long poll notices a closed browser tab). Watching for the client
 // costs a greenlet and a one-byte read, so it starts only once the handler
 // (or a library) asks the context for Done or Err; not on TLS connections.
-// A greenlet waiting on a gevent primitive does not see a context: link
-// the two where needed (context.AfterFunc with Hub.Post).
+// A greenlet waiting on a gevent primitive does not see a context: a long
+// poll waits for ClientGone(r), an event.Event, beside what it waits for.
 //
 // # Which goroutines may call what
 //

@@ -395,3 +395,40 @@ func TestWriteAfterHandlerReturned(t *testing.T) {
 		t.Fatal("write after the handler returned succeeded")
 	}
 }
+
+// A long poll blocked on a gevent primitive wakes when the client goes
+// away, through ClientGone.
+func TestClientGoneWakesLongPoll(t *testing.T) {
+	result := make(chan string, 1)
+	var never event.Event
+	ts := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gone := ClientGone(r)
+		ready, err := gevent.WaitN([]gevent.Waitable{&never, gone}, 1, 5*time.Second)
+		switch {
+		case err != nil:
+			result <- err.Error()
+		case len(ready) == 1 && ready[0] == gevent.Waitable(gone):
+			result <- "gone: " + context.Cause(r.Context()).Error()
+		default:
+			result <- "woken by something else"
+		}
+	})})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.WriteString(c, "GET /poll HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(50 * time.Millisecond)
+	c.Close()
+	if got := <-result; got != "gone: "+errClientGone.Error() {
+		t.Fatalf("got %q", got)
+	}
+	if ClientGone(httptestRequest()) != nil {
+		t.Fatal("ClientGone of a request not read by the server")
+	}
+}
+
+func httptestRequest() *http.Request {
+	r, _ := http.NewRequest("GET", "/", nil)
+	return r
+}

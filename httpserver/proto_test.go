@@ -232,3 +232,40 @@ func TestResponseFraming(t *testing.T) {
 		})
 	}
 }
+
+// gevent's test__pywsgi.py client-disconnect cases: the client goes away in
+// the middle of a body; the handler gets an error, nothing fails, and the
+// server goes on.
+func TestClientDisconnectMidBody(t *testing.T) {
+	results := make(chan error, 2)
+	ts := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, err := io.ReadAll(r.Body)
+		results <- err
+	})})
+	for _, req := range []string{
+		"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc",
+		"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc",
+	} {
+		c, err := net.Dial("tcp", ts.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(c, req)
+		time.Sleep(20 * time.Millisecond)
+		c.Close()
+		select {
+		case err := <-results:
+			if err != io.ErrUnexpectedEOF {
+				t.Fatalf("body read: %v", err)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("handler not woken by the disconnect")
+		}
+	}
+	if got := raw(t, ts.addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"); statusOf(got) != 200 {
+		t.Fatalf("got %q", got)
+	}
+	if errs := ts.hubErrors(); len(errs) != 0 {
+		t.Fatal(errs)
+	}
+}

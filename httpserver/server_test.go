@@ -170,3 +170,15 @@ func TestStopFromAnotherGoroutinePanics(t *testing.T) {
 	}()
 	ts.s.Stop()
 }
+
+func TestServeNeedsCooperativeListener(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	err = (&Server{}).Serve(l)
+	if err == nil || !strings.Contains(err.Error(), "socket.Listen") {
+		t.Fatalf("got %v", err)
+	}
+}

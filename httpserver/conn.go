@@ -44,7 +44,8 @@ type conn struct {
 	r      connReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	wbuf   []byte // the response body buffered before the header is sent
+	wbuf   []byte    // the response body buffered before the header is sent
+	small  [256]byte // an idle connection's first read, before it has a reader
 	closed bool
 	hijack *event.Event // set when a hijacked connection is closed
 }
@@ -52,12 +53,15 @@ type conn struct {
 func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 	c := &conn{srv: s, nc: nc, g: gevent.GetCurrent(), remote: addr.String()}
 	c.r.c = c
-	c.br = bufio.NewReaderSize(&c.r, 4096)
+	if _, ok := nc.(*tls.Conn); ok {
+		c.br = bufio.NewReaderSize(&c.r, 4096) // tls.Conn buffers: keep it simple
+	}
 	s.track(c, true)
 	defer s.track(c, false)
 	c.serve()
 	if c.state != stateHijacked {
 		c.releaseBuffers()
+		c.releaseReader()
 	}
 	if c.state == stateHijacked && c.hijack != nil {
 		c.hijack.Wait() // until the handler's side closes it (or a kill)
@@ -68,6 +72,7 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 // holds neither (its memory is its greenlet, its reader and the socket).
 var (
 	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 	bufPool    = sync.Pool{New: func() any { b := make([]byte, 0, bufferBeforeHeader); return &b }}
 )
 
@@ -79,6 +84,39 @@ func (c *conn) acquireBuffers() {
 	if c.wbuf == nil {
 		c.wbuf = (*bufPool.Get().(*[]byte))[:0]
 	}
+}
+
+// waitRequest waits for the first bytes of a request. A connection
+// without a reader reads them into c.small, then takes a reader from the
+// pool: an idle keep-alive connection holds no 4 KiB buffer, and a small
+// request still costs one read.
+func (c *conn) waitRequest() error {
+	if c.br != nil {
+		_, err := c.br.Peek(1)
+		return err
+	}
+	n, err := c.nc.Read(c.small[:])
+	if n == 0 {
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		return err
+	}
+	c.r.pending = c.small[:n]
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(&c.r)
+	return nil
+}
+
+// releaseReader returns the reader to the pool if it holds nothing (not on
+// TLS connections, whose reads go through tls.Conn's own buffer).
+func (c *conn) releaseReader() {
+	if c.br == nil || c.tls != nil || c.br.Buffered() > 0 || len(c.r.pending) > 0 || c.r.hasByte || c.r.bgErr != nil {
+		return
+	}
+	c.br.Reset(nil)
+	readerPool.Put(c.br)
+	c.br = nil
 }
 
 // releaseBuffers returns the writer (flushed or abandoned) and the body
@@ -154,14 +192,14 @@ func (c *conn) serve() {
 			return
 		}
 		var hdrDeadline time.Time
-		if c.br.Buffered() == 0 {
+		if c.br == nil || c.br.Buffered() == 0 {
 			if first {
 				hdrDeadline = deadline(c.headerTimeout())
 				c.nc.SetReadDeadline(hdrDeadline)
 			} else {
 				c.nc.SetReadDeadline(deadline(c.idleTimeout()))
 			}
-			if _, err := c.br.Peek(1); err != nil {
+			if err := c.waitRequest(); err != nil {
 				return // EOF, idle timeout, closed by Stop, or a kill
 			}
 		}
@@ -206,7 +244,8 @@ func (c *conn) serve() {
 			return
 		}
 		if c.br.Buffered() == 0 {
-			c.releaseBuffers() // idle: keep only the reader
+			c.releaseBuffers() // idle: no buffers but c.small
+			c.releaseReader()
 		}
 	}
 }
@@ -414,8 +453,9 @@ type connReader struct {
 	aborting bool
 	hasByte  bool
 	byteBuf  [1]byte
-	bgErr    error // the error the background read got (sticky)
-	lastErr  error // the error of the last read of the header phase
+	bgErr    error  // the error the background read got (sticky)
+	pending  []byte // bytes read by waitRequest, returned first
+	lastErr  error  // the error of the last read of the header phase
 }
 
 func (r *connReader) beginHeader(br *bufio.Reader, limit int64) {
@@ -455,6 +495,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 	switch {
 	case len(p) == 0:
 		return 0, nil
+	case len(r.pending) > 0:
+		n = copy(p, r.pending)
+		r.pending = r.pending[n:]
 	case r.hasByte:
 		p[0], r.hasByte, n = r.byteBuf[0], false, 1
 	case r.bgErr != nil:
@@ -483,7 +526,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 // next Read. Not on TLS connections: a tls.Conn read may need the write
 // lock the handler holds while blocked, which would block the hub's thread.
 func (r *connReader) startBackground() {
-	if r.bg != nil || r.hasByte || r.bgErr != nil || r.c.tls != nil || r.c.br.Buffered() > 0 {
+	if r.bg != nil || r.hasByte || r.bgErr != nil || r.c.tls != nil || r.c.br.Buffered() > 0 || len(r.pending) > 0 {
 		if r.bgErr != nil && r.ctx != nil {
 			r.ctx.cancel(errClientGone)
 			r.ctx.gone.Set()

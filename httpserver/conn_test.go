@@ -328,3 +328,41 @@ func TestManyClientsConcurrently(t *testing.T) {
 }
 
 var _ = context.Background
+
+// An idle keep-alive connection holds no reader, writer or body buffer
+// (they go back to their pools): 10,000 idle connections cost ~10 KiB each.
+func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(hello)})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	readResponses(t, bufio.NewReader(c), "GET", 1)
+	var held []string
+	for i := 0; i < 100; i++ { // until the connection greenlet is back to waiting
+		g := ts.hub.Submit(func() error {
+			held = held[:0]
+			for conn := range ts.s.conns {
+				if conn.state != stateIdle {
+					held = append(held, "not idle yet")
+					continue
+				}
+				if conn.br != nil || conn.bw != nil || conn.wbuf != nil {
+					held = append(held, "buffers")
+				}
+			}
+			return nil
+		})
+		<-g.Done()
+		if len(held) == 0 || held[0] != "not idle yet" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(held) != 0 {
+		t.Fatalf("idle connection: %v", held)
+	}
+}

@@ -1,0 +1,635 @@
+package httpserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/event"
+)
+
+// Connection states, for Stop (idle connections are closed at once).
+const (
+	stateIdle = iota // waiting for the first byte of a request
+	stateActive
+	stateHijacked
+)
+
+// aLongTimeAgo is a deadline in the past: it wakes a blocked read.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// errClientGone is the cause of a request context cancelled because the
+// peer closed the connection while the handler ran.
+var errClientGone = errors.New("httpserver: client closed the connection")
+
+// conn is one accepted connection, served by one greenlet.
+type conn struct {
+	srv    *Server
+	nc     net.Conn
+	g      gevent.AnyGreenlet
+	remote string
+	tls    *tls.ConnectionState
+	state  int
+	r      connReader
+	br     *bufio.Reader
+	bw     *bufio.Writer
+	wbuf   []byte    // the response body buffered before the header is sent
+	small  [256]byte // an idle connection's first read, before it has a reader
+	closed bool
+	hijack *event.Event // set when a hijacked connection is closed
+}
+
+func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
+	c := &conn{srv: s, nc: nc, g: gevent.GetCurrent(), remote: addr.String()}
+	c.r.c = c
+	if _, ok := nc.(*tls.Conn); ok {
+		c.br = bufio.NewReaderSize(&c.r, 4096) // tls.Conn buffers: keep it simple
+	}
+	s.track(c, true)
+	defer s.track(c, false)
+	c.serve()
+	if c.state != stateHijacked {
+		c.releaseBuffers()
+		c.releaseReader()
+	}
+	if c.state == stateHijacked && c.hijack != nil {
+		c.hijack.Wait() // until the handler's side closes it (or a kill)
+	}
+}
+
+// Writers and response buffers are pooled: an idle keep-alive connection
+// holds neither (its memory is its greenlet, its reader and the socket).
+var (
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	bufPool    = sync.Pool{New: func() any { b := make([]byte, 0, bufferBeforeHeader); return &b }}
+)
+
+func (c *conn) acquireBuffers() {
+	if c.bw == nil {
+		c.bw = writerPool.Get().(*bufio.Writer)
+		c.bw.Reset(c.nc)
+	}
+	if c.wbuf == nil {
+		c.wbuf = (*bufPool.Get().(*[]byte))[:0]
+	}
+}
+
+// waitRequest waits for the first bytes of a request. A connection
+// without a reader reads them into c.small, then takes a reader from the
+// pool: an idle keep-alive connection holds no 4 KiB buffer, and a small
+// request still costs one read.
+func (c *conn) waitRequest() error {
+	if c.br != nil {
+		_, err := c.br.Peek(1)
+		return err
+	}
+	n, err := c.nc.Read(c.small[:])
+	if n == 0 {
+		if err == nil {
+			err = io.ErrNoProgress
+		}
+		return err
+	}
+	c.r.pending = c.small[:n]
+	c.br = readerPool.Get().(*bufio.Reader)
+	c.br.Reset(&c.r)
+	return nil
+}
+
+// releaseReader returns the reader to the pool if it holds nothing (not on
+// TLS connections, whose reads go through tls.Conn's own buffer).
+func (c *conn) releaseReader() {
+	if c.br == nil || c.tls != nil || c.br.Buffered() > 0 || len(c.r.pending) > 0 || c.r.hasByte || c.r.bgErr != nil {
+		return
+	}
+	c.br.Reset(nil)
+	readerPool.Put(c.br)
+	c.br = nil
+}
+
+// releaseBuffers returns the writer (flushed or abandoned) and the body
+// buffer to their pools.
+func (c *conn) releaseBuffers() {
+	if c.bw != nil {
+		c.bw.Reset(nil)
+		writerPool.Put(c.bw)
+		c.bw = nil
+	}
+	if c.wbuf != nil && cap(c.wbuf) <= 2*bufferBeforeHeader {
+		b := c.wbuf[:0]
+		bufPool.Put(&b)
+	}
+	c.wbuf = nil
+	if cap(c.r.rec) > 1024 {
+		c.r.rec = nil
+	}
+}
+
+func deadline(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
+	}
+	return time.Now().Add(d)
+}
+
+func (c *conn) headerTimeout() time.Duration {
+	if c.srv.ReadHeaderTimeout > 0 {
+		return c.srv.ReadHeaderTimeout
+	}
+	return c.srv.ReadTimeout
+}
+
+func (c *conn) idleTimeout() time.Duration {
+	if c.srv.IdleTimeout > 0 {
+		return c.srv.IdleTimeout
+	}
+	if c.srv.ReadTimeout > 0 {
+		return c.srv.ReadTimeout
+	}
+	return c.srv.ReadHeaderTimeout
+}
+
+func (c *conn) maxHeaderBytes() int64 {
+	if c.srv.MaxHeaderBytes > 0 {
+		return int64(c.srv.MaxHeaderBytes)
+	}
+	return DefaultMaxHeaderBytes
+}
+
+// killed reports whether the connection's greenlet was killed (its
+// context is cancelled only then while it runs).
+func (c *conn) killed() bool { return c.g.Context().Err() != nil }
+
+func (c *conn) serve() {
+	s := c.srv
+	if tc, ok := c.nc.(*tls.Conn); ok {
+		c.nc.SetDeadline(deadline(c.headerTimeout()))
+		if err := tc.Handshake(); err != nil {
+			if s.ErrorLog != nil && !c.killed() {
+				s.ErrorLog.Info("httpserver: TLS handshake", "remote", c.remote, "err", err)
+			}
+			return
+		}
+		st := tc.ConnectionState()
+		c.tls = &st
+	}
+	first := true
+	for {
+		c.state = stateIdle
+		if s.stopping {
+			return
+		}
+		var hdrDeadline time.Time
+		if c.br == nil || c.br.Buffered() == 0 {
+			if first {
+				hdrDeadline = deadline(c.headerTimeout())
+				c.nc.SetReadDeadline(hdrDeadline)
+			} else {
+				c.nc.SetReadDeadline(deadline(c.idleTimeout()))
+			}
+			if err := c.waitRequest(); err != nil {
+				return // EOF, idle timeout, closed by Stop, or a kill
+			}
+		}
+		c.state = stateActive
+		c.acquireBuffers()
+		start := time.Now()
+		if !first || hdrDeadline.IsZero() {
+			c.nc.SetReadDeadline(deadline(c.headerTimeout()))
+		}
+		first = false
+		c.r.beginHeader(c.br, c.maxHeaderBytes())
+		req, err := http.ReadRequest(c.br)
+		raw := c.r.endHeader(c.br)
+		if err != nil {
+			c.r.hitLimit = c.r.hitLimit && c.r.remain <= 0
+			c.badRequest(err)
+			return
+		}
+		if code, msg := checkRequest(req, raw); code != 0 {
+			c.writeError(code, msg)
+			return
+		}
+		if s.ReadTimeout > 0 {
+			c.nc.SetReadDeadline(start.Add(s.ReadTimeout))
+		} else {
+			c.nc.SetReadDeadline(time.Time{})
+		}
+		if s.WriteTimeout > 0 {
+			c.nc.SetWriteDeadline(time.Now().Add(s.WriteTimeout))
+		} else {
+			c.nc.SetWriteDeadline(time.Time{})
+		}
+		w := c.newResponse(req, start)
+		if !c.runHandler(w) || c.killed() {
+			return
+		}
+		if w.hijacked {
+			return
+		}
+		w.finish()
+		if w.closeAfter || c.closed || s.stopping {
+			return
+		}
+		if c.br.Buffered() == 0 {
+			c.releaseBuffers() // idle: no buffers but c.small
+			c.releaseReader()
+		}
+	}
+}
+
+// runHandler calls the handler; it reports false if the handler panicked
+// with http.ErrAbortHandler (the connection is closed silently). Any other
+// panic answers 500 if nothing was sent yet, and goes on to the hub's
+// error handler (the greenlet fails, as in gevent) with its stack.
+func (c *conn) runHandler(w *response) (ok bool) {
+	normal := false
+	defer func() {
+		if normal {
+			return
+		}
+		r := recover()
+		w.handlerDone = true
+		if r == nil {
+			return // runtime.Goexit
+		}
+		c.r.abortBackground()
+		if r == http.ErrAbortHandler {
+			return
+		}
+		if !c.killed() && !w.hijacked && !w.headerSent {
+			w.discard()
+			c.writeError(http.StatusInternalServerError, "")
+		}
+		panic(r) // reported by the greenlet, with the handler's frames in its stack
+	}()
+	c.srv.handler().ServeHTTP(w, w.req)
+	normal = true
+	return true
+}
+
+// badRequest answers a request http.ReadRequest could not read.
+func (c *conn) badRequest(err error) {
+	if c.killed() {
+		return
+	}
+	if c.r.hitLimit {
+		if !c.r.sawNL {
+			c.writeError(http.StatusRequestURITooLong, "URI Too Long")
+		} else {
+			c.writeError(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large")
+		}
+		return
+	}
+	// The client went away or timed out: nothing to answer. textproto may
+	// report a line cut by the error as malformed, so the connection's own
+	// last error decides.
+	if r := c.r.lastErr; r != nil || err == io.EOF || err == io.ErrUnexpectedEOF {
+		return
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "unsupported transfer encoding") || strings.Contains(msg, "too many transfer encodings"):
+		c.writeError(http.StatusNotImplemented, "Unsupported transfer encoding")
+	case isHTTP09(msg):
+		c.writeError(http.StatusHTTPVersionNotSupported, "HTTP/0.9 is not supported")
+	case strings.HasPrefix(msg, "malformed HTTP version"):
+		c.writeError(http.StatusHTTPVersionNotSupported, "Unsupported HTTP version")
+	default:
+		c.writeError(http.StatusBadRequest, "")
+	}
+}
+
+// isHTTP09 recognises http.ReadRequest's error for a request line of two
+// words ("GET /"), an HTTP/0.9 request.
+func isHTTP09(msg string) bool {
+	const p = "malformed HTTP request "
+	if !strings.HasPrefix(msg, p) {
+		return false
+	}
+	line, err := strconv.Unquote(msg[len(p):])
+	return err == nil && len(strings.Fields(line)) == 2
+}
+
+// checkRequest applies the rules http.ReadRequest leaves to servers, and
+// the smuggling defences stricter than net/http's, on the request and its
+// raw header block. It returns 0 or the status to answer (and close).
+func checkRequest(req *http.Request, raw []byte) (int, string) {
+	if req.ProtoMajor != 1 {
+		return http.StatusHTTPVersionNotSupported, "Unsupported HTTP version"
+	}
+	var hosts, lens, tes int
+	lines := raw
+	if i := bytes.IndexByte(lines, '\n'); i >= 0 {
+		lines = lines[i+1:]
+	}
+	for len(lines) > 0 {
+		line := lines
+		if i := bytes.IndexByte(lines, '\n'); i >= 0 {
+			line, lines = lines[:i], lines[i+1:]
+		} else {
+			lines = nil
+		}
+		line = bytes.TrimSuffix(line, []byte{'\r'})
+		if len(line) == 0 {
+			break
+		}
+		if line[0] == ' ' || line[0] == '\t' {
+			return http.StatusBadRequest, "obsolete line folding"
+		}
+		colon := bytes.IndexByte(line, ':')
+		if colon < 0 {
+			continue
+		}
+		switch name := line[:colon]; {
+		case asciiEqualFold(name, "host"):
+			hosts++
+		case asciiEqualFold(name, "content-length"):
+			lens++
+		case asciiEqualFold(name, "transfer-encoding"):
+			tes++
+		}
+	}
+	if tes > 0 && lens > 0 {
+		return http.StatusBadRequest, "both Transfer-Encoding and Content-Length"
+	}
+	if tes > 0 && !req.ProtoAtLeast(1, 1) {
+		return http.StatusBadRequest, "Transfer-Encoding in an HTTP/1.0 request"
+	}
+	if req.ProtoAtLeast(1, 1) && req.Method != http.MethodConnect {
+		if hosts == 0 {
+			return http.StatusBadRequest, "missing required Host header"
+		}
+		if hosts > 1 {
+			return http.StatusBadRequest, "too many Host headers"
+		}
+	}
+	if !validHost(req.Host) {
+		return http.StatusBadRequest, "malformed Host header"
+	}
+	if ex := req.Header.Get("Expect"); ex != "" && !strings.EqualFold(ex, "100-continue") {
+		return http.StatusExpectationFailed, ""
+	}
+	return 0, ""
+}
+
+func asciiEqualFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// validHost rejects Host values with bytes no host can contain (as
+// net/http's httpguts.ValidHostHeader).
+func validHost(h string) bool {
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("\"<>\\^`{|}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// writeError answers with a short plain-text error and closes.
+func (c *conn) writeError(code int, msg string) {
+	if msg == "" {
+		msg = http.StatusText(code)
+	}
+	body := msg + "\n"
+	c.acquireBuffers()
+	c.bw.Reset(c.nc)
+	c.nc.SetWriteDeadline(deadline(time.Second))
+	c.bw.WriteString("HTTP/1.1 " + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
+	c.bw.WriteString("Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n")
+	c.bw.WriteString("Date: ")
+	c.bw.Write(httpDate())
+	c.bw.WriteString("\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n")
+	c.bw.WriteString(body)
+	c.bw.Flush()
+	c.closed = true
+	if c.srv.AccessLog != nil {
+		c.srv.logAccess(c.remote, "", code, int64(len(body)), time.Now())
+	}
+}
+
+// connReader sits between the connection and the bufio.Reader: it bounds
+// the header block, records it for checkRequest, and runs the background
+// read that notices a client going away while the handler runs.
+type connReader struct {
+	c         *conn
+	limited   bool
+	remain    int64
+	hitLimit  bool
+	sawNL     bool
+	rec       []byte
+	recording bool
+
+	// background read
+	ctx      *reqContext
+	bg       *gevent.Greenlet[struct{}]
+	aborting bool
+	hasByte  bool
+	byteBuf  [1]byte
+	bgErr    error  // the error the background read got (sticky)
+	pending  []byte // bytes read by waitRequest, returned first
+	lastErr  error  // the error of the last read of the header phase
+}
+
+func (r *connReader) beginHeader(br *bufio.Reader, limit int64) {
+	buffered, _ := br.Peek(br.Buffered())
+	r.limited, r.remain, r.hitLimit, r.recording = true, limit+4096-int64(len(buffered)), false, true
+	r.lastErr = nil
+	r.sawNL = bytes.IndexByte(buffered, '\n') >= 0
+	r.rec = append(r.rec[:0], buffered...)
+}
+
+// endHeader ends the header phase and returns the bytes ReadRequest
+// consumed: the request line and headers.
+func (r *connReader) endHeader(br *bufio.Reader) []byte {
+	r.limited, r.recording = false, false
+	n := len(r.rec) - br.Buffered()
+	if n < 0 {
+		n = 0
+	}
+	return r.rec[:n]
+}
+
+func (r *connReader) Read(p []byte) (int, error) {
+	if r.bg != nil {
+		r.abortBackground()
+	}
+	if r.limited {
+		if r.remain <= 0 {
+			r.hitLimit = true
+			return 0, io.EOF
+		}
+		if int64(len(p)) > r.remain {
+			p = p[:r.remain]
+		}
+	}
+	var n int
+	var err error
+	switch {
+	case len(p) == 0:
+		return 0, nil
+	case len(r.pending) > 0:
+		n = copy(p, r.pending)
+		r.pending = r.pending[n:]
+	case r.hasByte:
+		p[0], r.hasByte, n = r.byteBuf[0], false, 1
+	case r.bgErr != nil:
+		return 0, r.bgErr
+	default:
+		n, err = r.c.nc.Read(p)
+	}
+	if r.limited {
+		r.remain -= int64(n)
+		if err != nil {
+			r.lastErr = err
+		}
+	}
+	if r.recording && n > 0 {
+		if !r.sawNL && bytes.IndexByte(p[:n], '\n') >= 0 {
+			r.sawNL = true
+		}
+		r.rec = append(r.rec, p[:n]...)
+	}
+	return n, err
+}
+
+// startBackground starts a one-byte read in a new greenlet, once the
+// request body is fully read: EOF or an error cancels the request context
+// (the client went away); a byte (a pipelined request) is kept for the
+// next Read. Not on TLS connections: a tls.Conn read may need the write
+// lock the handler holds while blocked, which would block the hub's thread.
+func (r *connReader) startBackground() {
+	if r.bg != nil || r.hasByte || r.bgErr != nil || r.c.tls != nil || r.c.br.Buffered() > 0 || len(r.pending) > 0 {
+		if r.bgErr != nil && r.ctx != nil {
+			r.ctx.cancel(errClientGone)
+			r.ctx.gone.Set()
+		}
+		return
+	}
+	ctx := r.ctx
+	r.bg = gevent.Go(func() {
+		n, err := r.c.nc.Read(r.byteBuf[:])
+		if n == 1 {
+			r.hasByte = true
+		}
+		if err != nil && !r.aborting {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return // a deadline the handler set: stop watching
+			}
+			r.bgErr = err
+			if ctx != nil {
+				ctx.cancel(errClientGone)
+				ctx.gone.Set()
+			}
+		}
+	})
+}
+
+// abortBackground stops the background read and waits for it to end.
+func (r *connReader) abortBackground() {
+	bg := r.bg
+	if bg == nil {
+		return
+	}
+	if !bg.Dead() {
+		r.aborting = true
+		r.c.nc.SetReadDeadline(aLongTimeAgo)
+		bg.Join()
+		r.aborting = false
+		r.c.nc.SetReadDeadline(time.Time{})
+	}
+	r.bg = nil
+}
+
+// reqContext is a request's context: cancelled when the connection's
+// greenlet is killed (the server stops, a kill), or when the client closes
+// the connection while the handler runs. Watching for the latter costs a
+// greenlet and a read, so it starts only when someone asks for Done or Err.
+type reqContext struct {
+	context.Context
+	cancel  context.CancelCauseFunc
+	w       *response
+	watched atomic.Bool
+	gone    event.Event // set when the client goes away (ClientGone)
+}
+
+// reqContextKey finds a request's reqContext under the values middleware
+// may have added.
+type reqContextKey struct{}
+
+func (x *reqContext) Value(key any) any {
+	if key == (reqContextKey{}) {
+		return x
+	}
+	return x.Context.Value(key)
+}
+
+// ClientGone returns an event that is set when the client closes the
+// connection while r's handler runs, once the request body has been read
+// to its end (as r.Context() is cancelled then). A handler blocked on a
+// gevent primitive waits for it beside what it waits for, e.g. a long poll:
+//
+//	gevent.WaitN([]gevent.Waitable{newMessage, httpserver.ClientGone(r)}, 1, 30*time.Second)
+//
+// Calling it starts the watch (a greenlet and a one-byte read; not on TLS
+// connections, where the event is never set). It returns nil if r was not
+// read by this package's Server. Call it from the handler's greenlet.
+func ClientGone(r *http.Request) *event.Event {
+	x, _ := r.Context().Value(reqContextKey{}).(*reqContext)
+	if x == nil {
+		return nil
+	}
+	x.watch()
+	return &x.gone
+}
+
+func (x *reqContext) Done() <-chan struct{} {
+	x.watch()
+	return x.Context.Done()
+}
+
+func (x *reqContext) Err() error {
+	x.watch()
+	return x.Context.Err()
+}
+
+func (x *reqContext) watch() {
+	if x.watched.Load() {
+		return
+	}
+	hub := x.w.c.srv.hub
+	if !hub.OnHub() {
+		hub.Post(x.watch)
+		return
+	}
+	x.watched.Store(true)
+	x.w.maybeWatch()
+}

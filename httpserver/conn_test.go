@@ -1,0 +1,368 @@
+package httpserver
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+// The client-gone watch reads one byte; when that byte is the start of the
+// next pipelined request, the request is still served intact.
+func TestContextWatchKeepsPipelinedBytes(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Context().Done()
+		gevent.Sleep(100 * time.Millisecond)
+		if err := r.Context().Err(); err != nil {
+			io.WriteString(w, "cancelled "+err.Error())
+			return
+		}
+		io.WriteString(w, "ok "+r.URL.Path)
+	})})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+	time.Sleep(30 * time.Millisecond)
+	io.WriteString(c, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+	got := readResponses(t, bufio.NewReader(c), "GET", 2)
+	if got[0] != "200 ok /1" || got[1] != "200 ok /2" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestSlowlorisClosed(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(hello), ReadHeaderTimeout: 200 * time.Millisecond})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	closed := make(chan []byte, 1)
+	go func() {
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		b, _ := io.ReadAll(c)
+		closed <- b
+	}()
+	io.WriteString(c, "GET / HTTP/1.1\r\n")
+	// One header byte every 50 ms would never end the header: the
+	// header deadline is not extended by progress.
+	for i := 0; i < 100; i++ {
+		if _, err := io.WriteString(c, "X"); err != nil {
+			break
+		}
+		select {
+		case b := <-closed:
+			if len(b) != 0 {
+				t.Fatalf("got %q", b)
+			}
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatal("slowloris connection not closed")
+}
+
+func TestIdleTimeout(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(hello), IdleTimeout: 100 * time.Millisecond})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	br := bufio.NewReader(c)
+	readResponses(t, br, "GET", 1)
+	if _, err := br.ReadByte(); err != io.EOF {
+		t.Fatalf("idle connection: %v, want EOF", err)
+	}
+}
+
+func TestWriteTimeout(t *testing.T) {
+	result := make(chan error, 1)
+	ts := start(t, &Server{WriteTimeout: 100 * time.Millisecond, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := bytes.Repeat([]byte("w"), 64<<10)
+		for {
+			if _, err := w.Write(chunk); err != nil {
+				result <- err
+				return
+			}
+		}
+	})})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	select {
+	case err := <-result:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("write: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("write to a client that does not read was not bounded")
+	}
+}
+
+func TestBodyErrors(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(echoHandler)})
+	cases := []struct{ name, req, want string }{
+		{"bad chunk size", "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", "read error"},
+		{"short body", "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc", "read error: unexpected EOF"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := net.Dial("tcp", ts.addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(5 * time.Second))
+			io.WriteString(c, tc.req)
+			c.(*net.TCPConn).CloseWrite()
+			b, _ := io.ReadAll(c)
+			got := string(b)
+			if statusOf(got) != 400 || !strings.Contains(got, tc.want) || !strings.Contains(got, "Connection: close") {
+				t.Fatalf("got %q", got)
+			}
+		})
+	}
+}
+
+func TestHijack(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+		brw.Flush()
+		// The connection is served by another greenlet after the handler returns.
+		gevent.Go(func() {
+			defer conn.Close()
+			line, err := brw.ReadString('\n')
+			if err != nil {
+				return
+			}
+			io.WriteString(conn, "echo: "+line)
+		})
+	})})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello\n")
+	b, _ := io.ReadAll(c)
+	if got := string(b); !strings.HasPrefix(got, "HTTP/1.1 101 ") || !strings.HasSuffix(got, "\r\n\r\necho: hello\n") {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestResponseController(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rc := http.NewResponseController(w)
+		for _, err := range []error{
+			rc.EnableFullDuplex(),
+			rc.SetReadDeadline(time.Now().Add(time.Second)),
+			rc.SetWriteDeadline(time.Now().Add(time.Second)),
+		} {
+			if err != nil {
+				panic(err)
+			}
+		}
+		io.WriteString(w, "a")
+		if err := rc.Flush(); err != nil {
+			panic(err)
+		}
+		io.WriteString(w, "b")
+	})})
+	resp, err := http.Get(ts.url("/"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "ab" || len(resp.TransferEncoding) != 1 {
+		t.Fatalf("got %q %v", b, resp.TransferEncoding)
+	}
+}
+
+func TestTLS(t *testing.T) {
+	cert := httptest.NewUnstartedServer(nil)
+	cert.StartTLS() // only for its certificate and client
+	defer cert.Close()
+	cfg := &tls.Config{Certificates: cert.TLS.Certificates}
+	ts := start(t, &Server{TLSConfig: cfg, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS == nil || !r.TLS.HandshakeComplete {
+			panic("no TLS state")
+		}
+		io.WriteString(w, "secure "+r.Proto)
+	})})
+	client := cert.Client()
+	for i := 0; i < 2; i++ {
+		resp, err := client.Get("https://" + ts.addr + "/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "secure HTTP/1.1" {
+			t.Fatalf("got %q", b)
+		}
+	}
+}
+
+func TestMaxConns(t *testing.T) {
+	ts := start(t, &Server{MaxConns: 1, Handler: http.HandlerFunc(hello)})
+	first, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	io.WriteString(first, "GET /1 HTTP/1.1\r\nHost: x\r\n\r\n")
+	first.SetDeadline(time.Now().Add(5 * time.Second))
+	readResponses(t, bufio.NewReader(first), "GET", 1)
+	second, err := net.Dial("tcp", ts.addr) // queued by the kernel
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer second.Close()
+	io.WriteString(second, "GET /2 HTTP/1.1\r\nHost: x\r\n\r\n")
+	second.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if _, err := second.Read(make([]byte, 1)); err == nil {
+		t.Fatal("second connection served while the first is open")
+	}
+	first.Close()
+	second.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if got := readResponses(t, bufio.NewReader(second), "GET", 1)[0]; got != "200 Hello /2" {
+		t.Fatalf("got %q", got)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestAccessLog(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+		if a.Key != slog.MessageKey {
+			return slog.Attr{}
+		}
+		return slog.String("", a.Value.String())
+	}}))
+	ts := start(t, &Server{AccessLog: log, Handler: http.HandlerFunc(hello)})
+	raw(t, ts.addr, "GET /logged?q=1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	raw(t, ts.addr, "BAD\r\n\r\n")
+	ts.stop(time.Second)
+	re := regexp.MustCompile(`127\.0\.0\.1 - - \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\] \\"GET /logged\?q=1 HTTP/1\.1\\" 200 13 \d+\.\d{6}`)
+	if !re.MatchString(buf.String()) || !strings.Contains(buf.String(), `400`) {
+		t.Fatalf("log %q", buf.String())
+	}
+}
+
+func TestManyClientsConcurrently(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gevent.Sleep(20 * time.Millisecond) // cooperative: the others go on
+		io.WriteString(w, r.URL.Path)
+	})})
+	var wg sync.WaitGroup
+	errs := make(chan error, 50)
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := 0; j < 5; j++ {
+				resp, err := http.Get(ts.url("/p"))
+				if err != nil {
+					errs <- err
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if string(b) != "/p" {
+					errs <- errors.New("bad body " + string(b))
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+var _ = context.Background
+
+// An idle keep-alive connection holds no reader, writer or body buffer
+// (they go back to their pools): 10,000 idle connections cost ~10 KiB each.
+func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
+	ts := start(t, &Server{Handler: http.HandlerFunc(hello)})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+	readResponses(t, bufio.NewReader(c), "GET", 1)
+	var held []string
+	for i := 0; i < 100; i++ { // until the connection greenlet is back to waiting
+		g := ts.hub.Submit(func() error {
+			held = held[:0]
+			for conn := range ts.s.conns {
+				if conn.state != stateIdle {
+					held = append(held, "not idle yet")
+					continue
+				}
+				if conn.br != nil || conn.bw != nil || conn.wbuf != nil {
+					held = append(held, "buffers")
+				}
+			}
+			return nil
+		})
+		<-g.Done()
+		if len(held) == 0 || held[0] != "not idle yet" {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(held) != 0 {
+		t.Fatalf("idle connection: %v", held)
+	}
+}

@@ -1,0 +1,596 @@
+package httpserver
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gevent-go/gevent/event"
+)
+
+// bufferBeforeHeader is how much body a response buffers before its
+// header is sent: a body that fits (and ends with the handler) goes out
+// with a Content-Length, in the same write as the header.
+const bufferBeforeHeader = 4096
+
+// response is the http.ResponseWriter of one request. It implements
+// http.Flusher, http.Hijacker, io.StringWriter and the methods
+// http.ResponseController looks for (FlushError, SetReadDeadline,
+// SetWriteDeadline, EnableFullDuplex).
+type response struct {
+	c      *conn
+	req    *http.Request
+	ctx    *reqContext
+	body   *body
+	start  time.Time
+	header http.Header // the handler's map
+	hdr    http.Header // its copy taken by WriteHeader
+
+	status        int
+	wroteHeader   bool // WriteHeader called (status decided)
+	headerSent    bool // header bytes given to the connection's writer
+	handlerDone   bool
+	hijacked      bool
+	isHEAD        bool
+	chunked       bool
+	closeAfter    bool
+	bodyEOF       bool  // the request body was read to its end (or there is none)
+	contentLength int64 // declared or computed; -1 unknown
+	written       int64 // body bytes the handler wrote
+	buf           []byte
+	err           error // sticky write error
+}
+
+var (
+	_ http.ResponseWriter = (*response)(nil)
+	_ http.Flusher        = (*response)(nil)
+	_ http.Hijacker       = (*response)(nil)
+	_ io.StringWriter     = (*response)(nil)
+)
+
+func (c *conn) newResponse(req *http.Request, start time.Time) *response {
+	w := &response{c: c, header: make(http.Header), start: start, contentLength: -1, buf: c.wbuf[:0]}
+	req.RemoteAddr = c.remote
+	req.TLS = c.tls
+	ctx := &reqContext{w: w}
+	ctx.Context, ctx.cancel = context.WithCancelCause(c.g.Context())
+	req = req.WithContext(ctx)
+	w.req, w.ctx = req, ctx
+	c.r.ctx = ctx
+	w.isHEAD = req.Method == http.MethodHead
+	if req.Body == nil || req.Body == http.NoBody {
+		w.bodyEOF = true
+	} else {
+		w.body = &body{w: w, rc: req.Body}
+		w.body.needContinue = req.ProtoAtLeast(1, 1) && strings.EqualFold(req.Header.Get("Expect"), "100-continue")
+		req.Body = w.body
+	}
+	return w
+}
+
+// Header returns the response header map; changes after WriteHeader (or
+// the first Write) have no effect, except to trailers.
+func (w *response) Header() http.Header { return w.header }
+
+// WriteHeader sets the status. A 1xx status other than 101 is sent at
+// once with the current header (103 Early Hints; 100 only if the handler
+// wants it) and may be followed by others. A second final status is
+// ignored. It panics for codes outside 100-999, as net/http does.
+func (w *response) WriteHeader(code int) {
+	if w.hijacked || w.wroteHeader {
+		return
+	}
+	if code < 100 || code > 999 {
+		panic(fmt.Sprintf("httpserver: invalid WriteHeader code %v", code))
+	}
+	if code >= 100 && code <= 199 && code != http.StatusSwitchingProtocols {
+		if code == http.StatusContinue && w.body != nil {
+			if w.body.sentContinue {
+				return
+			}
+			w.body.sentContinue = true
+		}
+		bw := w.c.bw
+		writeStatusLine(bw, code)
+		w.header.Write(bw)
+		bw.WriteString("\r\n")
+		if err := bw.Flush(); err != nil {
+			w.fail(err)
+		}
+		return
+	}
+	w.wroteHeader = true
+	w.status = code
+	w.hdr = w.header.Clone()
+	if cl := w.hdr.Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+			w.contentLength = n
+		} else {
+			w.hdr.Del("Content-Length")
+		}
+	}
+}
+
+// Write writes body bytes, after WriteHeader(http.StatusOK) if no status
+// was set. Up to 4 KiB are buffered until the handler returns or flushes;
+// then the header is sent (with Content-Length if the handler is done,
+// else chunked for HTTP/1.1, close-delimited for HTTP/1.0) and later
+// writes go to the connection.
+//
+// It waits cooperatively while the client does not read, until the
+// WriteTimeout deadline (an error matching os.ErrDeadlineExceeded). A kill
+// or Timeout scope of the handler's greenlet returns that error unchanged.
+// After any error the connection is closed once the handler returns. It
+// returns http.ErrBodyNotAllowed for HEAD-less statuses without body (1xx,
+// 204, 304), http.ErrContentLength past a declared Content-Length, and
+// http.ErrHijacked after Hijack. For HEAD, bytes are counted, not sent.
+func (w *response) Write(p []byte) (int, error) { return writeBody(w, p) }
+
+// WriteString is Write for a string, without copying it.
+func (w *response) WriteString(s string) (int, error) { return writeBody(w, s) }
+
+// errAfterHandler is returned by a ResponseWriter used after its handler
+// returned (net/http forbids it too).
+var errAfterHandler = errors.New("httpserver: ResponseWriter used after the handler returned")
+
+func writeBody[B []byte | string](w *response, p B) (int, error) {
+	if w.hijacked {
+		return 0, http.ErrHijacked
+	}
+	if w.handlerDone {
+		return 0, errAfterHandler
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if !bodyAllowed(w.status) {
+		return 0, http.ErrBodyNotAllowed
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if w.contentLength >= 0 && w.written+int64(len(p)) > w.contentLength {
+		return 0, http.ErrContentLength
+	}
+	w.written += int64(len(p))
+	if !w.headerSent {
+		if len(w.buf)+len(p) <= bufferBeforeHeader {
+			w.buf = append(w.buf, p...)
+			return len(p), nil
+		}
+		w.sendHeader(false)
+	}
+	if w.isHEAD {
+		return len(p), nil
+	}
+	bw := w.c.bw
+	if w.chunked {
+		writeChunkHeader(bw, len(p))
+	}
+	switch v := any(p).(type) {
+	case []byte:
+		bw.Write(v)
+	case string:
+		bw.WriteString(v)
+	}
+	if w.chunked {
+		bw.WriteString("\r\n")
+	}
+	if err := bwErr(bw); err != nil {
+		w.fail(err)
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// bwErr returns the writer's sticky error (a Write of nothing reports it).
+func bwErr(bw *bufio.Writer) error {
+	_, err := bw.Write(nil)
+	return err
+}
+
+func (w *response) fail(err error) {
+	if w.err == nil {
+		w.err = err
+	}
+	w.closeAfter = true
+}
+
+func writeChunkHeader(bw *bufio.Writer, n int) {
+	var b [20]byte
+	bw.Write(strconv.AppendInt(b[:0], int64(n), 16))
+	bw.WriteString("\r\n")
+}
+
+func writeStatusLine(bw *bufio.Writer, code int) {
+	bw.WriteString("HTTP/1.1 ")
+	var b [8]byte
+	bw.Write(strconv.AppendInt(b[:0], int64(code), 10))
+	bw.WriteByte(' ')
+	text := http.StatusText(code)
+	if text == "" {
+		text = "status code " + strconv.Itoa(code)
+	}
+	bw.WriteString(text)
+	bw.WriteString("\r\n")
+}
+
+func bodyAllowed(code int) bool {
+	return !(code >= 100 && code <= 199) && code != http.StatusNoContent && code != http.StatusNotModified
+}
+
+func hasToken(vals []string, token string) bool {
+	for _, v := range vals {
+		for _, t := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(t), token) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sendHeader writes the status line and header, then the buffered body.
+// final: the handler has returned, so the body is w.buf entire.
+func (w *response) sendHeader(final bool) {
+	w.headerSent = true
+	h, req, bw := w.hdr, w.req, w.c.bw
+	code := w.status
+	var setLength bool
+	var ctype string
+	_, hasTrailers := h["Trailer"]
+	for k := range h {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			delete(h, k)
+		}
+	}
+	if !bodyAllowed(code) {
+		h.Del("Content-Length")
+		h.Del("Transfer-Encoding")
+		if code == http.StatusNotModified {
+			h.Del("Content-Type")
+		}
+		w.contentLength = -1
+	} else {
+		te := h.Get("Transfer-Encoding")
+		if strings.EqualFold(te, "chunked") {
+			h.Del("Transfer-Encoding")
+			te = ""
+			w.contentLength = -1
+			h.Del("Content-Length")
+			if req.ProtoAtLeast(1, 1) && !w.isHEAD {
+				w.chunked = true
+			} else if !w.isHEAD {
+				w.closeAfter = true
+			}
+		}
+		if w.contentLength < 0 && te == "" && !hasTrailers && final && (!w.isHEAD || w.written > 0) {
+			w.contentLength, setLength = w.written, true
+		}
+		if w.contentLength < 0 && !w.chunked && !w.isHEAD {
+			if te == "" && req.ProtoAtLeast(1, 1) {
+				w.chunked = true
+			} else {
+				w.closeAfter = true // the body ends when the connection does
+			}
+		}
+		if _, ok := h["Content-Type"]; !ok && te == "" && len(w.buf) > 0 && h.Get("Content-Encoding") == "" {
+			ctype = http.DetectContentType(w.buf)
+		}
+	}
+	conn := h["Connection"]
+	if hasToken(conn, "close") || req.Close || w.c.srv.stopping {
+		w.closeAfter = true
+	}
+	keepAlive10 := false
+	if !req.ProtoAtLeast(1, 1) && !w.closeAfter {
+		if w.contentLength >= 0 || !bodyAllowed(code) || w.isHEAD {
+			keepAlive10 = len(conn) == 0
+		} else {
+			w.closeAfter = true
+		}
+	}
+	if b := w.body; b != nil && !w.bodyEOF {
+		if b.needContinue && !b.sentContinue {
+			w.closeAfter = true // the client may not send the body at all
+		} else if req.ContentLength > 0 && req.ContentLength-b.n > maxDrainBytes {
+			w.closeAfter = true
+		}
+	}
+
+	writeStatusLine(bw, code)
+	if len(h) > 0 {
+		h.Write(bw)
+	}
+	if _, ok := h["Date"]; !ok {
+		bw.WriteString("Date: ")
+		bw.Write(httpDate())
+		bw.WriteString("\r\n")
+	}
+	if setLength {
+		var b [20]byte
+		bw.WriteString("Content-Length: ")
+		bw.Write(strconv.AppendInt(b[:0], w.contentLength, 10))
+		bw.WriteString("\r\n")
+	}
+	if ctype != "" {
+		bw.WriteString("Content-Type: " + ctype + "\r\n")
+	}
+	if w.chunked {
+		bw.WriteString("Transfer-Encoding: chunked\r\n")
+	}
+	if w.closeAfter && !hasToken(conn, "close") {
+		bw.WriteString("Connection: close\r\n")
+	} else if keepAlive10 {
+		bw.WriteString("Connection: keep-alive\r\n")
+	}
+	bw.WriteString("\r\n")
+	if len(w.buf) > 0 && !w.isHEAD && bodyAllowed(code) {
+		if w.chunked {
+			writeChunkHeader(bw, len(w.buf))
+			bw.Write(w.buf)
+			bw.WriteString("\r\n")
+		} else {
+			bw.Write(w.buf)
+		}
+	}
+	w.buf = w.buf[:0]
+	if err := bwErr(bw); err != nil {
+		w.fail(err)
+	}
+}
+
+// discard drops what the handler wrote but did not send (before a 500).
+func (w *response) discard() { w.buf = w.buf[:0] }
+
+// Flush sends the header (if not yet sent) and everything buffered.
+func (w *response) Flush() { w.FlushError() }
+
+// FlushError is Flush returning the write error (http.ResponseController).
+// It waits as Write does.
+func (w *response) FlushError() error {
+	if w.hijacked {
+		return http.ErrHijacked
+	}
+	if w.handlerDone {
+		return errAfterHandler
+	}
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.headerSent {
+		w.sendHeader(false)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.c.bw.Flush(); err != nil {
+		w.fail(err)
+		return err
+	}
+	return nil
+}
+
+// finish completes the response after the handler returned: header and
+// body if still buffered, the last chunk and trailers, then the drain of
+// an unread request body.
+func (w *response) finish() {
+	c := w.c
+	w.handlerDone = true
+	c.r.abortBackground()
+	if !w.wroteHeader {
+		w.WriteHeader(http.StatusOK)
+	}
+	if !w.headerSent {
+		w.sendHeader(true)
+	}
+	bw := c.bw
+	if w.chunked && w.err == nil {
+		bw.WriteString("0\r\n")
+		if tr := w.trailers(); len(tr) > 0 {
+			tr.Write(bw)
+		}
+		bw.WriteString("\r\n")
+	}
+	if w.contentLength >= 0 && w.written < w.contentLength && bodyAllowed(w.status) && !w.isHEAD {
+		w.closeAfter = true // the client would wait for the missing bytes
+	}
+	if err := bw.Flush(); err != nil {
+		w.fail(err)
+	}
+	w.ctx.cancel(context.Canceled)
+	if b := w.body; b != nil && !w.bodyEOF && !w.closeAfter {
+		if b.needContinue && !b.sentContinue {
+			w.closeAfter = true
+		} else if _, err := io.CopyN(io.Discard, b.rc, maxDrainBytes+1); err != io.EOF {
+			w.closeAfter = true
+		}
+	}
+	if c.srv.AccessLog != nil {
+		c.srv.logAccess(c.remote, w.req.Method+" "+w.req.RequestURI+" "+w.req.Proto, w.status, w.written, w.start)
+	}
+	c.wbuf = w.buf[:0]
+}
+
+// trailers collects the trailer values: the keys declared in the
+// "Trailer" header, and those set with http.TrailerPrefix.
+func (w *response) trailers() http.Header {
+	var tr http.Header
+	for _, v := range w.hdr["Trailer"] {
+		for _, k := range strings.Split(v, ",") {
+			k = http.CanonicalHeaderKey(strings.TrimSpace(k))
+			if vv, ok := w.header[k]; ok {
+				if tr == nil {
+					tr = make(http.Header)
+				}
+				tr[k] = vv
+			}
+		}
+	}
+	for k, vv := range w.header {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			if tr == nil {
+				tr = make(http.Header)
+			}
+			tr[http.CanonicalHeaderKey(k[len(http.TrailerPrefix):])] = vv
+		}
+	}
+	return tr
+}
+
+// Hijack hands the connection over to the handler (WebSocket libraries
+// use it): after it the server writes nothing more on it and, once the
+// handler returns, does not read it either. The returned ReadWriter holds
+// bytes the client already sent. The connection greenlet stays until the
+// returned net.Conn is closed (or the server stops and kills it, which
+// closes the connection); so close it when done, from any greenlet or
+// goroutine. A header set with WriteHeader but not sent is sent first.
+func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if w.hijacked {
+		return nil, nil, http.ErrHijacked
+	}
+	if w.handlerDone {
+		return nil, nil, errors.New("httpserver: Hijack after the handler returned")
+	}
+	c := w.c
+	if w.wroteHeader && !w.headerSent {
+		w.sendHeader(false)
+	}
+	if err := c.bw.Flush(); err != nil {
+		return nil, nil, err
+	}
+	c.r.abortBackground()
+	c.nc.SetDeadline(time.Time{})
+	w.hijacked = true
+	c.state = stateHijacked
+	c.hijack = new(event.Event)
+	return &hijackedConn{Conn: c.nc, c: c}, bufio.NewReadWriter(c.br, c.bw), nil
+}
+
+// hijackedConn lets the connection greenlet end when the handler's side
+// closes the connection.
+type hijackedConn struct {
+	net.Conn
+	c      *conn
+	closed atomic.Bool
+}
+
+func (h *hijackedConn) Close() error {
+	err := h.Conn.Close()
+	if h.closed.CompareAndSwap(false, true) {
+		if hub := h.c.srv.hub; hub.OnHub() {
+			h.c.hijack.Set()
+		} else {
+			hub.Post(h.c.hijack.Set)
+		}
+	}
+	return err
+}
+
+// SetReadDeadline sets the connection's read deadline (for request body
+// reads; http.ResponseController).
+func (w *response) SetReadDeadline(t time.Time) error {
+	if w.hijacked {
+		return http.ErrHijacked
+	}
+	return w.c.nc.SetReadDeadline(t)
+}
+
+// SetWriteDeadline sets the connection's write deadline
+// (http.ResponseController).
+func (w *response) SetWriteDeadline(t time.Time) error {
+	if w.hijacked {
+		return http.ErrHijacked
+	}
+	return w.c.nc.SetWriteDeadline(t)
+}
+
+// EnableFullDuplex is for http.ResponseController: reading the request
+// body while writing the response always works here, so it does nothing.
+func (w *response) EnableFullDuplex() error { return nil }
+
+// maybeWatch starts the client-gone watch if the request body is done.
+func (w *response) maybeWatch() {
+	if !w.handlerDone && !w.hijacked && w.bodyEOF {
+		w.c.r.startBackground()
+	}
+}
+
+// body is the request body seen by the handler: it sends 100 Continue at
+// the first Read, and notes the end of the body.
+type body struct {
+	w            *response
+	rc           io.ReadCloser
+	n            int64
+	needContinue bool
+	sentContinue bool
+}
+
+// Read reads the request body. It waits cooperatively for the client,
+// until the ReadTimeout deadline (an error matching
+// os.ErrDeadlineExceeded); a kill or Timeout scope returns that error
+// unchanged. A malformed chunked body returns an error. After any error
+// but io.EOF the connection is closed once the handler returns. After the
+// handler returned it returns http.ErrBodyReadAfterClose.
+func (b *body) Read(p []byte) (int, error) {
+	w := b.w
+	if w.handlerDone || w.hijacked {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	if b.needContinue && !b.sentContinue {
+		b.sentContinue = true
+		if !w.headerSent {
+			bw := w.c.bw
+			bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+			if err := bw.Flush(); err != nil {
+				w.fail(err)
+				return 0, err
+			}
+		}
+	}
+	n, err := b.rc.Read(p)
+	b.n += int64(n)
+	if err == io.EOF {
+		w.bodyEOF = true
+		if w.ctx.watched.Load() {
+			w.maybeWatch()
+		}
+	} else if err != nil {
+		w.closeAfter = true
+	}
+	return n, err
+}
+
+// Close does nothing: the server reads (up to 256 KiB) or discards what
+// the handler leaves when it returns.
+func (b *body) Close() error { return nil }
+
+type dateCache struct {
+	sec int64
+	b   []byte
+}
+
+var dateNow atomic.Pointer[dateCache]
+
+// httpDate returns the Date header value, formatted once a second.
+func httpDate() []byte {
+	now := time.Now()
+	s := now.Unix()
+	if d := dateNow.Load(); d != nil && d.sec == s {
+		return d.b
+	}
+	d := &dateCache{sec: s, b: now.UTC().AppendFormat(nil, http.TimeFormat)}
+	dateNow.Store(d)
+	return d.b
+}

@@ -50,11 +50,11 @@ type Hub struct {
 	errorH   ErrorHandler
 	rawFDs   map[int]*rawFD
 
-	closeHooks closeHooks // Hub.AfterClose
-	grace   time.Duration  // SetShutdownGrace
-	locked  bool           // the main goroutine was locked to its OS thread when bound
-	zombies []*greenlet    // greenlets that called runtime.Goexit, to reap
-	reapers sync.WaitGroup // goroutines reaping them
+	closeHooks closeHooks     // Hub.AfterClose
+	grace      time.Duration  // SetShutdownGrace
+	locked     bool           // the main goroutine was locked to its OS thread when bound
+	zombies    []*greenlet    // greenlets that called runtime.Goexit, to reap
+	reapers    sync.WaitGroup // goroutines reaping them
 }
 
 // defaultShutdownGrace is the default of SetShutdownGrace.
@@ -260,7 +260,12 @@ func (h *Hub) finishShutdown() {
 		h.hubStop()
 	}
 	h.closed = true
-	h.loop.Close()
+	left, _ := h.loop.CloseDrain()
+	for _, t := range left {
+		if s, ok := t.(*submitTask); ok {
+			s.hubClosed()
+		}
+	}
 	// The goroutine goes back to what it was (nothing, or a greenlet of
 	// the hub whose greenlet called Run).
 	identities.Set(m.gid, h.outer)
@@ -335,16 +340,27 @@ func (h *Hub) Submit(fn func() error) *Greenlet[struct{}] {
 	gl := New(func() (struct{}, error) { return struct{}{}, fn() })
 	gl.g.doneCh()
 	gl.g.hub = h
-	if !h.loop.Post(loop.Func(func() { gl.g.schedule(-1) })) {
-		g := &gl.g
-		g.err = ErrHubClosed
-		g.state = stateDead
-		g.finished.Store(true)
-		g.mu.Lock()
-		close(g.done)
-		g.mu.Unlock()
+	if !h.loop.Post((*submitTask)(&gl.g)) {
+		(*submitTask)(&gl.g).hubClosed()
 	}
 	return gl
+}
+
+// submitTask starts a greenlet handed in with Submit.
+type submitTask greenlet
+
+func (t *submitTask) RunTask() { (*greenlet)(t).schedule(-1) }
+
+// hubClosed finishes a submitted greenlet that never started because its
+// hub closed first (the post was refused, or came too late to be run).
+func (t *submitTask) hubClosed() {
+	g := (*greenlet)(t)
+	g.err = ErrHubClosed
+	g.state = stateDead
+	g.finished.Store(true)
+	g.mu.Lock()
+	close(g.done)
+	g.mu.Unlock()
 }
 
 // Post hands fn to h from any goroutine; fn runs in the hub's loop as a

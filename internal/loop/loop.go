@@ -92,14 +92,29 @@ func New() (*Loop, error) {
 // Close releases the loop's file descriptors. Registered FDs are
 // forgotten; later Posts are refused.
 func (l *Loop) Close() error {
+	_, err := l.CloseDrain()
+	return err
+}
+
+// CloseDrain is Close that also returns the tasks that will never run: those
+// still in the ready FIFO and those posted but not yet taken, in that order.
+// The owner may tell them that the loop is gone (a Submit's greenlet, say).
+func (l *Loop) CloseDrain() ([]Task, error) {
 	l.postMu.Lock()
 	defer l.postMu.Unlock()
 	if l.closed {
-		return nil
+		return nil, nil
 	}
 	l.closed = true
+	var left []Task
+	for l.ready.n > 0 {
+		left = append(left, l.ready.popFront())
+	}
+	left = append(left, l.posted...)
+	l.posted = nil
+	l.postN.Store(0)
 	unix.Close(l.evfd)
-	return unix.Close(l.epfd)
+	return left, unix.Close(l.epfd)
 }
 
 // Schedule appends t to the ready FIFO.

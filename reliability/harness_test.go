@@ -41,14 +41,14 @@ func TestMain(m *testing.M) {
 var full = os.Getenv(envFull) == "1"
 
 // count is n in the full suite, short in the quick slice of `go test`, and a
-// tenth of n (at least short) under the race detector, which is some ten
+// quarter of n (at least short) under the race detector, which is some ten
 // times slower.
 func count(n, short int) int {
 	switch {
 	case !full:
 		return short
 	case raceEnabled:
-		return max(short, n/10)
+		return max(short, n/4)
 	}
 	return n
 }

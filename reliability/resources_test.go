@@ -151,4 +151,3 @@ func TestCommunicateAbandoned(t *testing.T) {
 	c.fig("heap growth in 1.5 s after the abandoned Communicate: %.1f MB (bound 64)", grew)
 	c.expect(grew < 64, "the heap grew by %.0f MB: the output is buffered for nobody", grew)
 }
-

@@ -175,12 +175,12 @@ func init() {
 		g := gevent.Go(func() {
 			for {
 				P("cron")
-				if gevent.Sleep(500*ms) != nil {
+				if gevent.Sleep(time.Second) != nil {
 					return
 				}
 			}
 		})
-		sub, err := subprocess.Start([]string{"sleep 1.25; uname"}, subprocess.Options{Stdout: subprocess.PIPE, Shell: true})
+		sub, err := subprocess.Start([]string{"sleep 2.5; uname"}, subprocess.Options{Stdout: subprocess.PIPE, Shell: true})
 		if err != nil {
 			return err
 		}

@@ -93,8 +93,9 @@ func (s *served) stop(c *check) {
 	}
 }
 
-// lineHandler reads one line (within limit, if not 0) and answers "ok <line>".
-func lineHandler(limit time.Duration, running, maxRunning, errs *atomic.Int64) func(net.Conn, net.Addr) {
+// lineHandler holds its connection for hold, then reads one line (within
+// limit, if not 0) and answers "ok <line>".
+func lineHandler(hold, limit time.Duration, running, maxRunning, errs *atomic.Int64) func(net.Conn, net.Addr) {
 	return func(conn net.Conn, _ net.Addr) {
 		n := running.Add(1)
 		defer running.Add(-1)
@@ -103,6 +104,9 @@ func lineHandler(limit time.Duration, running, maxRunning, errs *atomic.Int64) f
 			if n <= m || maxRunning.CompareAndSwap(m, n) {
 				break
 			}
+		}
+		if hold > 0 && gevent.Sleep(hold) != nil {
+			return
 		}
 		var line string
 		read := func() error {
@@ -153,11 +157,7 @@ func TestServerFlood(t *testing.T) {
 	n, size := count(2000, 200), 100
 	c := begin(t, "server_flood", fmt.Sprintf("%d clients at once on a StreamServer with PoolSize %d (handlers hold 20 ms)", n, size), "", 3*time.Minute)
 	var running, maxRunning, errs atomic.Int64
-	handler := lineHandler(0, &running, &maxRunning, &errs)
-	s := serve(t, func(conn net.Conn, addr net.Addr) {
-		gevent.Sleep(20 * time.Millisecond) // hold the slot: the pool fills
-		handler(conn, addr)
-	}, func(srv *server.StreamServer) { srv.PoolSize = size })
+	s := serve(t, lineHandler(20*time.Millisecond, 0, &running, &maxRunning, &errs), func(srv *server.StreamServer) { srv.PoolSize = size })
 	start := time.Now()
 	var wg sync.WaitGroup
 	var ok atomic.Int64
@@ -338,7 +338,7 @@ func TestServerSlowloris(t *testing.T) {
 	slow, n := count(300, 30), count(1000, 100)
 	c := begin(t, "server_slowloris", fmt.Sprintf("%d slowloris connections (a byte every 100 ms) and %d normal clients; handlers read a line within 1 s", slow, n), "", 3*time.Minute)
 	var running, maxRunning, errs atomic.Int64
-	s := serve(t, lineHandler(time.Second, &running, &maxRunning, &errs), nil)
+	s := serve(t, lineHandler(0, time.Second, &running, &maxRunning, &errs), nil)
 	var wg sync.WaitGroup
 	var cut, slowBad atomic.Int64
 	for range slow {

@@ -1,7 +1,7 @@
 # The two commands of the README: `go run ./examples/tour` and `make test`.
 GO ?= go
 
-.PHONY: test deps unit race bench-smoke bench fmt vet
+.PHONY: test deps unit race bench-smoke bench reliability fmt vet
 
 test: deps unit race bench-smoke
 
@@ -24,6 +24,11 @@ bench-smoke:
 
 bench:
 	$(GO) run ./bench
+
+# The reliability suite (a few minutes, not part of test): kill storms, model
+# checks, fault injection, fuzzing; figures written to docs/RELIABILITY.md.
+reliability:
+	$(GO) run ./reliability/cmd/reliability
 
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt:"; echo "$$out"; exit 1; fi

@@ -168,7 +168,7 @@ func init() {
 	})
 
 	register("api_killing_dormant", func() error {
-		const delay = 20 * ms
+		const delay = 200 * ms
 		state := []string{}
 		g := gevent.Go(func() {
 			state = append(state, "start")
@@ -190,8 +190,8 @@ func init() {
 
 	register("api_nested_with_timeout", func() error {
 		fn := func() (int, error) {
-			return gevent.WithTimeoutValue(20*ms, 1, func() (int, error) {
-				return 0, gevent.Sleep(200 * ms)
+			return gevent.WithTimeoutValue(500*ms, 1, func() (int, error) {
+				return 0, gevent.Sleep(time.Second)
 			})
 		}
 		if _, err := gevent.WithTimeout(10*ms, fn); errors.Is(err, gevent.ErrTimeout) {
@@ -213,7 +213,7 @@ func init() {
 			return err
 		}
 		P(lst)
-		if err := gevent.Sleep(100 * ms); err != nil {
+		if err := gevent.Sleep(500 * ms); err != nil {
 			return err
 		}
 		P(lst)
@@ -302,16 +302,16 @@ func init() {
 		sleep := func(d time.Duration) func() (any, error) {
 			return func() (any, error) { return nil, gevent.Sleep(d) }
 		}
-		if _, err := gevent.WithTimeout(10*ms, sleep(20*ms)); errors.Is(err, gevent.ErrTimeout) {
+		if _, err := gevent.WithTimeout(50*ms, sleep(500*ms)); errors.Is(err, gevent.ErrTimeout) {
 			P("raised Timeout")
 		}
 		x := &struct{ int }{}
-		r, err := gevent.WithTimeoutValue[any](10*ms, x, sleep(20*ms))
+		r, err := gevent.WithTimeoutValue[any](50*ms, x, sleep(500*ms))
 		if err != nil {
 			return err
 		}
 		P(r == any(x))
-		r, err = gevent.WithTimeoutValue[any](20*ms, x, sleep(10*ms))
+		r, err = gevent.WithTimeoutValue[any](500*ms, x, sleep(50*ms))
 		if err != nil {
 			return err
 		}
@@ -448,7 +448,7 @@ func init() {
 		linkTest := []bool{}
 		var g *gevent.Greenlet[int]
 		g = gevent.New(func() (int, error) {
-			if err := gevent.Sleep(10 * ms); err != nil {
+			if err := gevent.Sleep(200 * ms); err != nil {
 				return 0, err
 			}
 			return 5, nil
@@ -462,7 +462,7 @@ func init() {
 		}
 		gstate(g)
 		P(pyBools(linkTest))
-		if err := gevent.Sleep(20 * ms); err != nil {
+		if err := gevent.Sleep(500 * ms); err != nil {
 			return err
 		}
 		gstate(g)
@@ -483,7 +483,7 @@ func init() {
 		if err := gevent.Sleep(0); err != nil {
 			return err
 		}
-		if err := gevent.Sleep(50 * ms); err != nil {
+		if err := gevent.Sleep(300 * ms); err != nil {
 			return err
 		}
 		gstate(g)
@@ -512,12 +512,12 @@ func init() {
 			}
 			return "NoneType"
 		}
-		g := gevent.GoErr(func() error { return gevent.Sleep(100 * ms) })
+		g := gevent.GoErr(func() error { return gevent.Sleep(time.Second) })
 		if err := g.Kill(nil, true); err != nil {
 			return err
 		}
 		P(g.Dead(), g.Successful(), exitName(g))
-		g = gevent.GoErr(func() error { return gevent.Sleep(100 * ms) })
+		g = gevent.GoErr(func() error { return gevent.Sleep(time.Second) })
 		if err := gevent.Sleep(time.Millisecond); err != nil {
 			return err
 		}

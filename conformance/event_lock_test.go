@@ -181,7 +181,7 @@ func init() {
 		gevent.Sleep(0)
 		rawlink(link("L2", func() { rawlink(link("L5 (added by L2)", nil)) }))
 		gs = append(gs, gevent.Go(waiter("T", ms)))
-		gevent.Sleep(10 * ms)
+		gevent.Sleep(200 * ms)
 		gs = append(gs, gevent.Go(waiter("B")))
 		gevent.Sleep(0)
 		rawlink(link("L3", nil))
@@ -278,7 +278,7 @@ func init() {
 		myException := &Exception{Name: "MyException"}
 		event1 := event.NewAsyncResult[string]()
 		timerExc := myException.New("interrupted")
-		g := gevent.SpawnLater(delay, func() (struct{}, error) { event1.Set("hello event1"); return struct{}{}, nil })
+		g := gevent.SpawnLater(500*ms, func() (struct{}, error) { event1.Set("hello event1"); return struct{}{}, nil })
 		err := gevent.NewTimeout(0, timerExc).Run(func() error { _, err := event1.Get(); return err })
 		if errors.Is(err, myException) {
 			P("interrupted:", errors.Is(err, timerExc))

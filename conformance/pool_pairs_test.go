@@ -53,7 +53,7 @@ func init() {
 		}
 		P(intList(res))
 		intensive := func(n int) (string, error) {
-			err := gevent.Sleep(time.Duration(300-100*n) * ms)
+			err := gevent.Sleep(time.Duration(600-200*n) * ms)
 			return fmt.Sprintf("('task', %d)", n), err
 		}
 		P("Ordered")
@@ -127,7 +127,7 @@ func init() {
 	register("pool_full_free_count", func() error {
 		p := pool.MustPool(2)
 		P(p.FreeCount(), p.Full(), p.Len())
-		sleeper := func() (struct{}, error) { return struct{}{}, gevent.Sleep(20 * ms) }
+		sleeper := func() (struct{}, error) { return struct{}{}, gevent.Sleep(300 * ms) }
 		pool.Spawn(p, sleeper)
 		pool.Spawn(p, sleeper)
 		P(p.FreeCount(), p.Full(), p.Len())
@@ -207,12 +207,12 @@ func init() {
 		g := gevent.Go(func() {
 			for {
 				P("cron")
-				if gevent.Sleep(200*ms) != nil {
+				if gevent.Sleep(time.Second) != nil {
 					return
 				}
 			}
 		})
-		sub, err := subprocess.Start([]string{"sleep 0.5; uname"}, subprocess.Options{Stdout: subprocess.PIPE, Shell: true})
+		sub, err := subprocess.Start([]string{"sleep 2.5; uname"}, subprocess.Options{Stdout: subprocess.PIPE, Shell: true})
 		if err != nil {
 			return err
 		}
@@ -238,7 +238,7 @@ func init() {
 			return func() (struct{}, error) { return struct{}{}, syscall.Kill(os.Getpid(), sig) }
 		}
 		gevent.SpawnLater(50*ms, kill(syscall.SIGUSR1))
-		gevent.SpawnLater(100*ms, kill(syscall.SIGQUIT))
+		gevent.SpawnLater(500*ms, kill(syscall.SIGQUIT))
 		if err := thread.Join(); err != nil {
 			return err
 		}

@@ -51,24 +51,24 @@ func init() {
 		tic := func() string { return fmt.Sprintf("at %1.1f seconds", time.Since(start).Seconds()) }
 		gr1 := func() {
 			Pf("Started Polling: %s", tic())
-			gevent.Sleep(200 * ms)
+			gevent.Sleep(500 * ms)
 			Pf("Ended Polling: %s", tic())
 		}
 		gr2 := func() {
 			Pf("Started Polling: %s", tic())
-			gevent.Sleep(400 * ms)
+			gevent.Sleep(time.Second)
 			Pf("Ended Polling: %s", tic())
 		}
 		gr3 := func() {
 			Pf("Hey lets do some stuff while the greenlets poll, %s", tic())
-			gevent.Sleep(200 * ms)
+			gevent.Sleep(500 * ms)
 		}
 		_, err := gevent.JoinAll([]G{gevent.Go(gr1), gevent.Go(gr2), gevent.Go(gr3)})
 		return err
 	})
 
 	register("seed_sync_async", func() error {
-		delays := []time.Duration{30 * ms, 0, 20 * ms, 10 * ms, 0}
+		delays := []time.Duration{450 * ms, 0, 300 * ms, 150 * ms, 0}
 		task := func(pid int) {
 			gevent.Sleep(delays[pid])
 			Pf("Task %d done", pid)
@@ -93,8 +93,8 @@ func init() {
 				P(message)
 			}
 		}
-		thread1 := gevent.Go(foo("Hello", 10*ms))
-		thread2 := gevent.Go(foo("I live!", 20*ms))
+		thread1 := gevent.Go(foo("Hello", 100*ms))
+		thread2 := gevent.Go(foo("I live!", 400*ms))
 		thread3 := gevent.Spawn(func() (int, error) { x := 2; return x + 1, nil })
 		_, err := gevent.JoinAll([]gevent.AnyGreenlet{thread1, thread2, thread3})
 		P(thread3.Value())
@@ -187,22 +187,22 @@ func init() {
 	})
 
 	register("seed_timeout_args", func() error {
-		wait := func() (struct{}, error) { return struct{}{}, gevent.Sleep(20 * ms) }
+		wait := func() (struct{}, error) { return struct{}{}, gevent.Sleep(500 * ms) }
 
-		timer := gevent.NewTimeout(10*ms, nil)
+		timer := gevent.NewTimeout(50*ms, nil)
 		timer.Start()
 		thread1 := gevent.Spawn(wait)
 		if err := thread1.Join(); errors.Is(err, gevent.ErrTimeout) {
 			P("Thread 1 timed out")
 		}
 
-		timer = gevent.StartNewTimeout(10*ms, nil)
+		timer = gevent.StartNewTimeout(50*ms, nil)
 		thread2 := gevent.Spawn(wait)
 		if _, err := thread2.Get(); errors.Is(err, gevent.ErrTimeout) {
 			P("Thread 2 timed out")
 		}
 
-		if _, err := gevent.WithTimeout(10*ms, wait); errors.Is(err, gevent.ErrTimeout) {
+		if _, err := gevent.WithTimeout(50*ms, wait); errors.Is(err, gevent.ErrTimeout) {
 			P("Thread 3 timed out")
 		}
 		return nil

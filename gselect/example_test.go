@@ -10,12 +10,13 @@ import (
 
 // Seeds 001 and 003: two greenlets wait in select with no descriptors while
 // a third works. The seed's 1 s and 2 s are 0.5 s and 1 s here; tic prints
-// the elapsed time in units of 0.5 s, so the output is gevent's.
+// the elapsed time in whole units of 0.5 s (rounded down: a loaded machine
+// wakes the greenlets tens of milliseconds late), so the output is gevent's.
 func ExampleSelect() {
 	const unit = 500 * time.Millisecond
 	start := time.Now()
 	tic := func() string {
-		return fmt.Sprintf("at %1.1f seconds", float64(time.Since(start))/float64(unit))
+		return fmt.Sprintf("at %1.1f seconds", float64(time.Since(start)/unit))
 	}
 	gr1 := func() {
 		fmt.Printf("Started Polling: %s\n", tic())

@@ -1,6 +1,7 @@
 # from: gevent src/gevent/tests/test__event.py TestAsyncResult.test_set, test_set_with_timeout,
 # test_nonblocking_get (a Timeout scope with its own exception interrupts get; with_timeout's
-# timeout_value; get without blocking)
+# timeout_value; get without blocking). The first setter runs after 0.5 s instead of DELAY (a margin
+# for a loaded machine; it is killed before).
 import gevent
 from gevent.event import AsyncResult
 
@@ -10,7 +11,7 @@ class MyException(Exception):
 DELAY = 0.02
 event1 = AsyncResult()
 timer_exc = MyException('interrupted')
-g = gevent.spawn_later(DELAY, event1.set, 'hello event1')
+g = gevent.spawn_later(0.5, event1.set, 'hello event1')
 try:
     with gevent.Timeout.start_new(0, timer_exc):
         event1.get()

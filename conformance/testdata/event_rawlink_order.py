@@ -1,7 +1,8 @@
 # from: gevent src/gevent/_abstract_linkable.py (_links, _notify_links, final_link, arrived_while_waiting):
 # raw links and waiting greenlets share one list and are notified in the order they were added;
 # a link added during a notification runs in the next one; a greenlet that waits on a ready
-# object while its notification is pending is woken after that notification's links
+# object while its notification is pending is woken after that notification's links. The main
+# greenlet sleeps 0.2 s while T's 1 ms wait times out (a margin for a loaded machine).
 import gevent
 from gevent.event import Event, AsyncResult
 
@@ -28,7 +29,7 @@ def run(obj, fire):
     gevent.sleep(0)
     obj.rawlink(link('L2', then=lambda: obj.rawlink(link('L5 (added by L2)'))))
     gs.append(gevent.spawn(waiter, 'T', 0.001))
-    gevent.sleep(0.01)
+    gevent.sleep(0.2)
     gs.append(gevent.spawn(waiter, 'B'))
     gevent.sleep(0)
     obj.rawlink(link('L3'))

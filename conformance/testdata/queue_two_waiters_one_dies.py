@@ -1,5 +1,5 @@
 # from: gevent src/gevent/tests/test__queue.py TestQueue.test_two_waiters_one_dies,
-# test_two_bogus_waiters. 0.1 s -> 20 ms.
+# test_two_bogus_waiters. 0.1 s -> 0.2 s.
 import gevent
 from gevent import queue
 from gevent.event import AsyncResult
@@ -20,7 +20,7 @@ dying_evt = AsyncResult()
 waiting_evt = AsyncResult()
 gevent.spawn(do_receive, q, dying_evt)
 gevent.spawn(waiter, q, waiting_evt)
-gevent.sleep(0.02)
+gevent.sleep(0.2)
 q.put('hi')
 print(dying_evt.get(), waiting_evt.get())
 
@@ -29,6 +29,6 @@ e1 = AsyncResult()
 e2 = AsyncResult()
 gevent.spawn(do_receive, q, e1)
 gevent.spawn(do_receive, q, e2)
-gevent.sleep(0.02)
+gevent.sleep(0.2)
 q.put('sent')
 print(e1.get(), e2.get(), q.get())

@@ -1,5 +1,5 @@
 # from: seeds 001, 002 and 004 (Group add/join, Group.map, imap, imap_unordered, Pool(2).map).
-# Shortened: intensive() sleeps 0.3 - n/10 s instead of 3 - n s.
+# Shortened: intensive() sleeps 0.6 - n/5 s instead of 3 - n s.
 import gevent
 from gevent.pool import Group, Pool
 def talk(msg):
@@ -13,7 +13,7 @@ def hello_from(n):
     return n
 print(group.map(hello_from, range(3)))
 def intensive(n):
-    gevent.sleep(0.3 - n/10)
+    gevent.sleep(0.6 - n/5)
     return 'task', n
 print('Ordered')
 for i in Group().imap(intensive, range(3)): print(i)

@@ -1,5 +1,6 @@
 # from: seed 001 (gevent.signal(SIGQUIT, shutdown) stops a long-running greenlet); the program
-# sends itself the signals. gevent.signal is gevent.signal_handler in gevent 22.10.
+# sends itself the signals, 0.45 s apart (gevent handles two signals that arrive in one loop
+# iteration SIGQUIT first). gevent.signal is gevent.signal_handler in gevent 22.10.
 import gevent, signal, os
 def handler():
     print("got SIGUSR1")
@@ -12,6 +13,6 @@ def shutdown():
     thread.kill()
 gevent.signal_handler(signal.SIGQUIT, shutdown)
 gevent.spawn_later(0.05, os.kill, os.getpid(), signal.SIGUSR1)
-gevent.spawn_later(0.1, os.kill, os.getpid(), signal.SIGQUIT)
+gevent.spawn_later(0.5, os.kill, os.getpid(), signal.SIGQUIT)
 thread.join()
 print("dead:", thread.dead)

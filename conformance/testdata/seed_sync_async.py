@@ -1,8 +1,9 @@
 # from: seed 001 (synchronous vs asynchronous task). random.randint(0,2)*0.001 replaced by a fixed
-# draw of distinct delays (30, 0, 20, 10, 0 ms) in both programs, so the output is checkable.
+# draw of distinct delays (0.45, 0, 0.3, 0.15, 0 s) in both programs, so the output is checkable
+# (0.15 s apart: a margin for a loaded machine).
 import gevent
 
-delays = [0.03, 0, 0.02, 0.01, 0]
+delays = [0.45, 0, 0.3, 0.15, 0]
 
 def task(pid):
     gevent.sleep(delays[pid])

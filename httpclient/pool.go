@@ -107,7 +107,14 @@ func (t *Transport) getConn(rs *reqState, cm connectMethod) (*persistConn, error
 		w := &waiter{}
 		hp.waiters = append(hp.waiters, w)
 		rs.w = w
+		release := func() {}
+		if rs.stop != nil {
+			// The context's end comes from outside the hub, by Post:
+			// the hub must not conclude that nothing can wake us.
+			release = t.hub.Hold()
+		}
 		g, err := w.wl.Wait(-1)
+		release()
 		rs.w = nil
 		for i, x := range hp.waiters {
 			if x == w {

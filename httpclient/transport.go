@@ -226,11 +226,11 @@ func proxyAuth(p *url.URL) string {
 type reqState struct {
 	t       *Transport
 	ctx     context.Context
-	stop    func() bool   // stops the context watcher
-	aborted error         // set by the context watcher
-	pc      *persistConn  // the connection in use
-	w       *waiter       // set while waiting for a connection
-	done    bool          // the request (and its body) has finished
+	stop    func() bool  // stops the context watcher
+	aborted error        // set by the context watcher
+	pc      *persistConn // the connection in use
+	w       *waiter      // set while waiting for a connection
+	done    bool         // the request (and its body) has finished
 }
 
 // watch arranges for the context's end to interrupt the request: its

@@ -163,7 +163,9 @@ func TestTLS(t *testing.T) {
 	})
 }
 
-type x509UnknownAuthority struct{ err *tls.CertificateVerificationError }
+type x509UnknownAuthority struct {
+	err *tls.CertificateVerificationError
+}
 
 // SNI: the ServerName sent is the URL's host.
 func TestTLSServerName(t *testing.T) {

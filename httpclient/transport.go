@@ -591,7 +591,11 @@ func (t *Transport) roundTripOn(rs *reqState, pc *persistConn, cm connectMethod,
 			resp, err = pc.readResponse(req)
 			if err != nil {
 				nothing := pc.nread == startRead && (err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) || isConnReset(err))
-				return fail("reading response headers", err, pc.reused && nothing && replayable(req))
+				what := "reading response headers"
+				if nothing {
+					what = "server closed the connection without answering"
+				}
+				return fail(what, err, pc.reused && nothing && replayable(req))
 			}
 			if resp.StatusCode >= 200 || resp.StatusCode == http.StatusSwitchingProtocols || i >= maxInterim {
 				break

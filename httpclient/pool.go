@@ -126,6 +126,7 @@ func (t *Transport) getConn(rs *reqState, cm connectMethod) (*persistConn, error
 			// Handed nothing (an error leaves the list with nothing
 			// handed): let the next waiter have what may be free.
 			t.wake(hp)
+			t.forget(hp)
 			if err == nil {
 				err = rs.aborted
 			}
@@ -167,14 +168,24 @@ func (t *Transport) takeIdle(hp *hostPool) *persistConn {
 }
 
 // alive reports whether an idle connection can be used: the server has not
-// closed it nor sent anything unasked (a non-blocking poll).
+// closed it and, on a plain connection, has not sent anything unasked (a
+// non-blocking MSG_PEEK). On a TLS connection bytes may be a TLS 1.3
+// session ticket, which crypto/tls reads with the next response: only the
+// close is checked there.
 func (pc *persistConn) alive() bool {
 	if pc.br.Buffered() > 0 {
 		return false
 	}
-	fds := []unix.PollFd{{Fd: int32(pc.raw.Fd()), Events: unix.POLLIN}}
-	n, err := unix.Poll(fds, 0)
-	return err == nil && n == 0
+	var b [1]byte
+	n, _, err := unix.Recvfrom(pc.raw.Fd(), b[:], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	switch {
+	case err == unix.EAGAIN:
+		return true
+	case err != nil || n == 0:
+		return false // reset, or closed by the server
+	}
+	_, isTLS := pc.conn.(*tls.Conn)
+	return isTLS
 }
 
 // dialSlot dials with a slot already counted in hp.total, giving it back on

@@ -132,10 +132,12 @@ func TestCloseDrainsSmallBody(t *testing.T) {
 }
 
 func TestTLS(t *testing.T) {
+	cc := &connCounter{}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "tls %v %s", r.TLS != nil, r.Proto)
 	}))
 	srv.EnableHTTP2 = true // the client must still speak HTTP/1.1
+	srv.Config.ConnState = cc.hook
 	srv.StartTLS()
 	defer srv.Close()
 	run(t, func() error {
@@ -143,7 +145,7 @@ func TestTLS(t *testing.T) {
 		pool := srv.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs
 		tr.TLSClientConfig = &tls.Config{RootCAs: pool}
 		c := &http.Client{Transport: tr}
-		for range 2 {
+		for range 3 {
 			body, resp, err := get(c, srv.URL)
 			if err != nil {
 				return err
@@ -151,6 +153,10 @@ func TestTLS(t *testing.T) {
 			if body != "tls true HTTP/1.1" || resp.TLS == nil || resp.TLS.NegotiatedProtocol == "h2" {
 				t.Errorf("got %q, TLS %+v", body, resp.TLS)
 			}
+			gevent.Sleep(10 * time.Millisecond) // session tickets arrive
+		}
+		if n := cc.n.Load(); n != 1 {
+			t.Errorf("TLS keep-alive: %d connections, want 1", n)
 		}
 		// Verification: without the test CA the handshake fails.
 		_, _, err := get(&http.Client{Transport: httpclient.NewTransport()}, srv.URL)

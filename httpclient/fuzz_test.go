@@ -2,6 +2,8 @@ package httpclient_test
 
 import (
 	"context"
+	"fmt"
+	"runtime"
 	"io"
 	"net"
 	"net/http"
@@ -65,6 +67,12 @@ func FuzzResponse(f *testing.F) {
 	u := "http://" + ln.Addr().String() + "/"
 	f.Fuzz(func(t *testing.T, mode byte, resp string) {
 		data.Store(&fuzzCase{resp: resp, hold: mode%2 == 1})
+		watchdog := time.AfterFunc(15*time.Second, func() {
+			buf := make([]byte, 1<<20)
+			n := runtime.Stack(buf, true)
+			panic(fmt.Sprintf("FuzzResponse hung on %q:\n%s", resp, buf[:n]))
+		})
+		defer watchdog.Stop()
 		gevent.Run(func() error {
 			tr := httpclient.NewTransport()
 			tr.MaxResponseHeaderBytes = 4096

@@ -3,10 +3,10 @@ package httpclient_test
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"

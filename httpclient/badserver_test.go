@@ -207,3 +207,38 @@ func TestServerClosedIdleConn(t *testing.T) {
 		return nil
 	})
 }
+
+// A server that closes a keep-alive connection while the next request is
+// on its way (after the client's idle check): an idempotent request is
+// sent again on a new connection; a POST without GetBody is not.
+func TestRetryOnReusedConn(t *testing.T) {
+	serve := func(c net.Conn, n int) {
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nfirst")
+		// Read the next request, then close without answering.
+		buf := make([]byte, 4096)
+		c.Read(buf)
+	}
+	u, conns := rawServer(t, serve)
+	run(t, func() error {
+		tr := httpclient.NewTransport()
+		c := &http.Client{Transport: tr}
+		for i := range 3 {
+			b, err := fetch(c, u)
+			if err != nil || b != "first" {
+				t.Errorf("GET %d: %q %v", i, b, err)
+			}
+		}
+		if n := conns.Load(); n != 3 {
+			t.Errorf("%d connections, want 3", n)
+		}
+		// A POST whose body cannot be replayed fails on the reused
+		// connection.
+		resp, err := c.Post(u, "text/plain", io.MultiReader(strings.NewReader("data")))
+		if err == nil {
+			resp.Body.Close()
+			t.Errorf("POST on a connection the server closes: no error")
+		}
+		tr.CloseIdleConnections()
+		return nil
+	})
+}

@@ -4,13 +4,18 @@
 // requests or urllib3 under gevent's monkey.patch_all, or grequests, give
 // Python programs).
 //
-// Transport dials through socket.Dialer (names resolved by
-// resolver.Default), handshakes with crypto/tls, writes the request with
+// Transport dials through socket.Dialer, handshakes with crypto/tls, writes
+// the request with
 // (*http.Request).Write and reads the response with http.ReadResponse: the
 // standard library does all the HTTP parsing. Plug it into a plain
 // *http.Client (NewClient does) and redirects, cookies (net/http/cookiejar),
 // Client.Timeout and every library that takes an *http.Client work
 // unchanged.
+//
+// Host names are resolved by resolver.Default: Go's resolver on the thread
+// pool unless GEVENT_RESOLVER=dns selects the cooperative DNS client (IP
+// literals and "localhost" are never looked up). Everything else runs on the
+// hub's own thread.
 //
 //	client := httpclient.NewClient()
 //	resp, err := client.Get("http://example.com/")
@@ -65,12 +70,18 @@
 // callback only Posts to the hub; the callback closes the connection in use
 // (or wakes the greenlet waiting for one), so the deadline interrupts any
 // phase. Request.Cancel (deprecated) is not watched: when Client.Timeout
-// sets it, the context deadline it comes with fires at the same time.
+// sets it, the context deadline it comes with fires at the same time. One
+// difference remains: net/http learns that its own timer fired from that
+// goroutine, which may not have run when this Transport returns, so an
+// error of Client.Timeout while waiting for headers can read "context
+// deadline exceeded" without "(Client.Timeout exceeded while awaiting
+// headers)"; it matches context.DeadlineExceeded and its Timeout method
+// reports true either way.
 //
 // # Not supported (use interop.HTTPClient)
 //
 // HTTP/2, HTTP/3, SOCKS proxies, Transport.DialTLSContext-style hooks,
 // httptrace callbacks other than the ones Request.Write calls, and protocol
-// upgrades (101 Switching Protocols responses are returned with a body that
-// cannot be written to).
+// upgrades (a 101 Switching Protocols response is returned with an empty
+// body and its connection is closed).
 package httpclient

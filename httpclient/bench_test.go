@@ -8,8 +8,11 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -21,6 +24,10 @@ import (
 // TestMain lets the test binary serve as the benchmark's hello-world
 // server in a process of its own (HTTPCLIENT_HELLO_SERVER=1).
 func TestMain(m *testing.M) {
+	if n, _ := strconv.Atoi(os.Getenv("HTTPCLIENT_HOLD_SERVER")); n > 0 {
+		holdServer(n)
+		return
+	}
 	if os.Getenv("HTTPCLIENT_HELLO_SERVER") == "1" {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
@@ -52,6 +59,83 @@ func helloServer(b *testing.B) string {
 }
 
 const workers = 50
+
+// holdServer answers nothing until n requests have arrived and a line is
+// read on stdin; it prints its address, then "arrived" once all are in.
+func holdServer(n int) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(ln.Addr())
+	var count atomic.Int64
+	release := make(chan struct{})
+	go func() {
+		bufio.NewReader(os.Stdin).ReadString('\n')
+		close(release)
+	}()
+	http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if count.Add(1) == int64(n) {
+			fmt.Println("arrived")
+		}
+		<-release
+		io.WriteString(w, "Hello, World!")
+	}))
+}
+
+// BenchmarkInFlight10k puts 10,000 requests in flight on one hub (the
+// server, another process, answers once all have arrived) and reports the
+// client's memory per request in flight: heap plus greenlet stacks.
+// Run with -benchtime 1x.
+func BenchmarkInFlight10k(b *testing.B) {
+	const n = 10000
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), "HTTPCLIENT_HOLD_SERVER="+strconv.Itoa(n))
+	out, _ := cmd.StdoutPipe()
+	in, _ := cmd.StdinPipe()
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	br := bufio.NewReader(out)
+	line, _ := br.ReadString('\n')
+	u := "http://" + strings.TrimSpace(line) + "/"
+	var arrived atomic.Bool
+	go func() {
+		if l, _ := br.ReadString('\n'); strings.TrimSpace(l) == "arrived" {
+			arrived.Store(true)
+		}
+	}()
+	for range b.N {
+		gevent.Run(func() error {
+			tr := httpclient.NewTransport()
+			c := &http.Client{Transport: tr}
+			runtime.GC()
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			gs := make([]*gevent.Greenlet[struct{}], n)
+			for i := range gs {
+				gs[i] = gevent.Go(func() {
+					if err := fetchOnce(c, u); err != nil {
+						b.Error(err)
+					}
+				})
+			}
+			for !arrived.Load() {
+				gevent.Sleep(10 * time.Millisecond)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&m1)
+			in.Write([]byte("go\n"))
+			gevent.JoinAll(gs)
+			per := float64(m1.HeapInuse+m1.StackInuse-m0.HeapInuse-m0.StackInuse) / n
+			b.ReportMetric(per, "B/request-in-flight")
+			b.ReportMetric(float64(m1.StackInuse-m0.StackInuse)/n, "stack-B/request")
+			tr.CloseIdleConnections()
+			return nil
+		})
+	}
+}
 
 // cpuTime returns the user+system CPU time of this process (the client:
 // the server is another process), a steadier figure than wall time on a

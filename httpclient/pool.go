@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 	"time"
 
 	"github.com/gevent-go/gevent"
@@ -342,7 +343,6 @@ func (t *Transport) dial(rs *reqState, cm connectMethod, hp *hostPool) (*persist
 	pc := &persistConn{t: t, key: hp.key, hp: hp, raw: c.(*socket.Conn), limit: -1}
 	pc.conn = rawConn{Conn: pc.raw, pc: pc}
 	pc.br = bufio.NewReaderSize(pc, 4096)
-	pc.bw = bufio.NewWriterSize(pc.conn, 4096)
 	rs.pc = pc
 	fail := func(what string, err error) (*persistConn, error) {
 		e := rs.err(pc, what, err)
@@ -402,7 +402,6 @@ func (t *Transport) handshake(pc *persistConn, serverName string) error {
 	}
 	pc.conn = tc
 	pc.br.Reset(pc)
-	pc.bw.Reset(tc)
 	return nil
 }
 
@@ -414,10 +413,13 @@ func (t *Transport) connect(pc *persistConn, cm connectMethod) error {
 		hdr.Set("Proxy-Authorization", a)
 	}
 	req := &http.Request{Method: "CONNECT", URL: &url.URL{Opaque: cm.addr}, Host: cm.addr, Header: hdr}
-	if err := req.Write(pc.bw); err != nil {
-		return err
+	pc.takeWriter()
+	err := req.Write(pc.bw)
+	if err == nil {
+		err = pc.bw.Flush()
 	}
-	if err := pc.bw.Flush(); err != nil {
+	pc.dropWriter()
+	if err != nil {
 		return err
 	}
 	if d := t.TLSHandshakeTimeout; d > 0 {
@@ -440,3 +442,23 @@ func (t *Transport) connect(pc *persistConn, cm connectMethod) error {
 }
 
 var _ net.Conn = rawConn{}
+
+// writers recycles the write buffers: a connection holds one only while it
+// writes a request, not while it waits for the response (4 KiB less per
+// request in flight).
+var writers sync.Pool
+
+func (pc *persistConn) takeWriter() {
+	if w, ok := writers.Get().(*bufio.Writer); ok {
+		w.Reset(pc.conn)
+		pc.bw = w
+		return
+	}
+	pc.bw = bufio.NewWriterSize(pc.conn, 4096)
+}
+
+func (pc *persistConn) dropWriter() {
+	pc.bw.Reset(nil)
+	writers.Put(pc.bw)
+	pc.bw = nil
+}

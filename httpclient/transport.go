@@ -565,6 +565,7 @@ func (t *Transport) roundTripOn(rs *reqState, pc *persistConn, cm connectMethod,
 		r2.Body = cb
 	}
 	startRead := pc.nread
+	pc.takeWriter()
 	if cm.httpProxy() {
 		err = r2.WriteProxy(pc.bw)
 	} else {
@@ -573,6 +574,7 @@ func (t *Transport) roundTripOn(rs *reqState, pc *persistConn, cm connectMethod,
 	if err == nil {
 		err = pc.bw.Flush()
 	}
+	pc.dropWriter()
 	var resp *http.Response
 	switch {
 	case cb != nil && cb.final != nil:
@@ -659,7 +661,7 @@ type persistConn struct {
 	conn   net.Conn     // the TLS conn, or raw
 	raw    *socket.Conn // the socket
 	br     *bufio.Reader
-	bw     *bufio.Writer
+	bw     *bufio.Writer // only while writing (takeWriter, dropWriter)
 	nread  int64 // bytes read from conn
 	limit  int64 // remaining bytes allowed while reading headers; <0: none
 	hitMax bool  // the header limit was hit

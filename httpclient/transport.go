@@ -662,10 +662,10 @@ type persistConn struct {
 	raw    *socket.Conn // the socket
 	br     *bufio.Reader
 	bw     *bufio.Writer // only while writing (takeWriter, dropWriter)
-	nread  int64 // bytes read from conn
-	limit  int64 // remaining bytes allowed while reading headers; <0: none
-	hitMax bool  // the header limit was hit
-	intr   error // a kill or Timeout the socket returned
+	nread  int64         // bytes read from conn
+	limit  int64         // remaining bytes allowed while reading headers; <0: none
+	hitMax bool          // the header limit was hit
+	intr   error         // a kill or Timeout the socket returned
 
 	reused     bool
 	closeAfter bool

@@ -21,6 +21,7 @@ import (
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/httpclient"
 	"github.com/gevent-go/gevent/internal/testcert"
+	"github.com/gevent-go/gevent/threadpool"
 )
 
 // run runs fn in a fresh hub and fails the test on its error.
@@ -428,6 +429,77 @@ func TestWrongHub(t *testing.T) {
 	run(t, func() error {
 		if _, err := c.Get(srv.URL); !errors.Is(err, httpclient.ErrWrongHub) {
 			t.Errorf("from another hub: %v, want ErrWrongHub", err)
+		}
+		return nil
+	})
+}
+
+// A body may be read off the hub (here on the thread pool): the connection
+// still goes back to the pool, through the hub.
+func TestBodyReadOffHub(t *testing.T) {
+	srv, cc := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, strings.Repeat("b", 100000))
+	})
+	run(t, func() error {
+		tr := httpclient.NewTransport()
+		c := &http.Client{Transport: tr}
+		for range 3 {
+			resp, err := c.Get(srv.URL)
+			if err != nil {
+				return err
+			}
+			n, err := threadpool.Apply(nil, func() (int, error) {
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				return len(b), err
+			})
+			if err != nil || n != 100000 {
+				t.Errorf("read off the hub: %d %v", n, err)
+			}
+			gevent.Sleep(0) // the posted release runs
+		}
+		if n := cc.n.Load(); n != 1 {
+			t.Errorf("%d connections, want 1", n)
+		}
+		tr.CloseIdleConnections()
+		return nil
+	})
+}
+
+// Expect: 100-continue against a server that says nothing: the body goes
+// after ExpectContinueTimeout; the wait itself is interruptible.
+func TestExpectContinueSilentServer(t *testing.T) {
+	u, _ := rawServer(t, func(c net.Conn, _ int) {
+		b := make([]byte, 7)
+		if _, err := io.ReadFull(c, b); err != nil {
+			return
+		}
+		io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n")
+		c.Write(b)
+	})
+	run(t, func() error {
+		tr := httpclient.NewTransport()
+		tr.ExpectContinueTimeout = 50 * time.Millisecond
+		c := &http.Client{Transport: tr}
+		req, _ := http.NewRequest("PUT", u, strings.NewReader("payload"))
+		req.Header.Set("Expect", "100-continue")
+		resp, err := c.Do(req)
+		if err != nil {
+			return err
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if string(b) != "payload" {
+			t.Errorf("echo: %q", b)
+		}
+		tr2 := httpclient.NewTransport()
+		tr2.ExpectContinueTimeout = time.Hour
+		req, _ = http.NewRequest("PUT", u, strings.NewReader("payload"))
+		req.Header.Set("Expect", "100-continue")
+		to := gevent.NewTimeout(30*time.Millisecond, nil)
+		err = to.Run(func() error { _, err := tr2.RoundTrip(req); return err })
+		if err != error(to) {
+			t.Errorf("waiting for 100 Continue under a Timeout: %v", err)
 		}
 		return nil
 	})

@@ -97,7 +97,7 @@ func (b *body) end(reuse bool) {
 	if t.hub.OnHub() {
 		fn()
 	} else if !t.hub.Post(fn) {
-		pc.conn.Close()
+		pc.raw.Close()
 	}
 }
 

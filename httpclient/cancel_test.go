@@ -22,9 +22,11 @@ import (
 // stallServer answers /ok normally and makes the client wait in one phase
 // for the other paths: /headers (never answers), /body (sends headers and
 // part of the body), /write (never reads a large request body).
-func stallServer(t *testing.T) *httptest.Server {
+func stallServer(t *testing.T) *httptest.Server { return stallServerTLS(t, false) }
+
+func stallServerTLS(t *testing.T, useTLS bool) *httptest.Server {
 	quit := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/ok":
 			io.WriteString(w, "ok")
@@ -39,6 +41,12 @@ func stallServer(t *testing.T) *httptest.Server {
 		case <-quit:
 		}
 	}))
+	if useTLS {
+		srv.TLS = testcert.Config()
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(quit) })
 	return srv
@@ -94,41 +102,41 @@ type phase struct {
 // it is interrupted after about 30 ms, and check the error.
 type interrupter struct {
 	name string
-	run  func(t *testing.T, c *http.Client, do func(ctx context.Context, c *http.Client) error) error
+	run  func(t *testing.T, d time.Duration, c *http.Client, do func(ctx context.Context, c *http.Client) error) error
 	want func(err error) bool
 }
 
 var interrupters = []interrupter{
-	{"kill", func(t *testing.T, c *http.Client, do func(context.Context, *http.Client) error) error {
+	{"kill", func(t *testing.T, d time.Duration, c *http.Client, do func(context.Context, *http.Client) error) error {
 		var got error
 		g := gevent.Go(func() { got = do(context.Background(), c) })
-		gevent.Sleep(30 * time.Millisecond)
+		gevent.Sleep(d)
 		if err := g.Kill(nil, true, 5*time.Second); err != nil {
 			t.Errorf("Kill: %v", err)
 		}
 		return got
 	}, func(err error) bool { return errors.Is(err, gevent.ErrGreenletExit) }},
-	{"timeout-scope", func(t *testing.T, c *http.Client, do func(context.Context, *http.Client) error) error {
-		to := gevent.NewTimeout(30*time.Millisecond, nil)
+	{"timeout-scope", func(t *testing.T, d time.Duration, c *http.Client, do func(context.Context, *http.Client) error) error {
+		to := gevent.NewTimeout(d, nil)
 		err := to.Run(func() error { return do(context.Background(), c) })
 		if !errors.Is(err, to) {
 			t.Errorf("want the Timeout itself, got %v", err)
 		}
 		return err
 	}, func(err error) bool { return errors.Is(err, gevent.ErrTimeout) }},
-	{"context-cancel", func(t *testing.T, c *http.Client, do func(context.Context, *http.Client) error) error {
+	{"context-cancel", func(t *testing.T, d time.Duration, c *http.Client, do func(context.Context, *http.Client) error) error {
 		ctx, cancel := context.WithCancel(context.Background())
-		gevent.GoLater(30*time.Millisecond, cancel)
+		gevent.GoLater(d, cancel)
 		return do(ctx, c)
 	}, func(err error) bool { return errors.Is(err, context.Canceled) }},
-	{"context-deadline", func(t *testing.T, c *http.Client, do func(context.Context, *http.Client) error) error {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	{"context-deadline", func(t *testing.T, d time.Duration, c *http.Client, do func(context.Context, *http.Client) error) error {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
 		defer cancel()
 		return do(ctx, c)
 	}, func(err error) bool { return errors.Is(err, context.DeadlineExceeded) }},
-	{"client-timeout", func(t *testing.T, c *http.Client, do func(context.Context, *http.Client) error) error {
+	{"client-timeout", func(t *testing.T, d time.Duration, c *http.Client, do func(context.Context, *http.Client) error) error {
 		c2 := *c
-		c2.Timeout = 30 * time.Millisecond
+		c2.Timeout = d
 		return do(context.Background(), &c2)
 	}, func(err error) bool {
 		var ne net.Error
@@ -141,6 +149,7 @@ var interrupters = []interrupter{
 // per host at most) serves the next request.
 func TestInterruptEveryPhase(t *testing.T) {
 	srv := stallServer(t)
+	tsrv := stallServerTLS(t, true)
 	hold := holdListener(t)
 	phases := []phase{
 		{name: "dial", url: "http://never.resolves.test/"},
@@ -148,6 +157,9 @@ func TestInterruptEveryPhase(t *testing.T) {
 		{name: "write", url: srv.URL + "/write", body: true},
 		{name: "headers", url: srv.URL + "/headers"},
 		{name: "body", url: srv.URL + "/body", readBody: true},
+		{name: "tls-write", url: tsrv.URL + "/write", body: true},
+		{name: "tls-headers", url: tsrv.URL + "/headers"},
+		{name: "tls-body", url: tsrv.URL + "/body", readBody: true},
 	}
 	for _, ph := range phases {
 		for _, in := range interrupters {
@@ -192,7 +204,13 @@ func TestInterruptEveryPhase(t *testing.T) {
 						return err
 					}
 					start := time.Now()
-					err := in.run(t, c, do)
+					// Long enough for the phases before the one
+					// tested (a TLS handshake on a loaded machine).
+					d := 30 * time.Millisecond
+					if strings.HasPrefix(ph.name, "tls-") {
+						d = 300 * time.Millisecond
+					}
+					err := in.run(t, d, c, do)
 					if !in.want(err) {
 						t.Errorf("error %v (%T)", err, err)
 					}
@@ -200,8 +218,11 @@ func TestInterruptEveryPhase(t *testing.T) {
 						t.Errorf("interrupted after %v", el)
 					}
 					// The pool is sound: the one slot per host is free.
-					if ph.url != "" && strings.HasPrefix(ph.url, srv.URL) {
-						b, _, err := get(c, srv.URL+"/ok")
+					for _, base := range []string{srv.URL, tsrv.URL} {
+						if !strings.HasPrefix(ph.url, base) {
+							continue
+						}
+						b, _, err := get(c, base+"/ok")
 						if err != nil || b != "ok" {
 							t.Errorf("next request on the same host: %q %v", b, err)
 						}

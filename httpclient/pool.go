@@ -290,7 +290,7 @@ func (t *Transport) putIdle(pc *persistConn) {
 			h := t.hub
 			pc.idleTimer = time.AfterFunc(d, func() {
 				if !h.Post(func() { t.expire(pc) }) {
-					pc.conn.Close() // the hub is gone
+					pc.raw.Close() // the hub is gone
 				}
 			})
 		} else {
@@ -306,14 +306,18 @@ func (t *Transport) expire(pc *persistConn) {
 	}
 }
 
-// closeConn closes pc and gives its slot to a waiter of its host.
+// closeConn closes pc and gives its slot to a waiter of its host. It
+// closes the socket, not the TLS connection: tls.Conn.Close would write a
+// close_notify alert, which can block (up to 5 s when the server does not
+// read, or for ever on the lock of a write parked in another greenlet), and
+// a greenlet that was just killed must not block again.
 func (t *Transport) closeConn(pc *persistConn) {
 	if pc.closed {
 		return
 	}
 	t.unidle(pc)
 	pc.closed = true
-	pc.conn.Close()
+	pc.raw.Close()
 	if pc.idleTimer != nil {
 		pc.idleTimer.Stop()
 	}
@@ -348,7 +352,7 @@ func (t *Transport) dial(rs *reqState, cm connectMethod, hp *hostPool) (*persist
 		e := rs.err(pc, what, err)
 		rs.pc = nil
 		pc.closed = true
-		pc.conn.Close()
+		pc.raw.Close()
 		return nil, e
 	}
 	if rs.aborted != nil {

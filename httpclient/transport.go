@@ -251,7 +251,7 @@ func (rs *reqState) abort() {
 	}
 	rs.aborted = context.Cause(rs.ctx)
 	if rs.pc != nil {
-		rs.pc.conn.Close()
+		rs.pc.raw.Close()
 	}
 	if rs.w != nil {
 		rs.w.wl.WakeOne(grant{})

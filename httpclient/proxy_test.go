@@ -8,6 +8,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"strings"
 	"sync"
 	"testing"
 
@@ -62,8 +65,22 @@ func TestProxy(t *testing.T) {
 	tlsTarget.TLS = testcert.Config()
 	tlsTarget.StartTLS()
 	defer tlsTarget.Close()
+	for _, proxyTLS := range []bool{false, true} {
+		t.Run(fmt.Sprint("proxy-tls=", proxyTLS), func(t *testing.T) {
+			testProxyKind(t, target, tlsTarget, proxyTLS)
+		})
+	}
+}
+
+func testProxyKind(t *testing.T, target, tlsTarget *httptest.Server, proxyTLS bool) {
 	p := &testProxy{}
-	proxy := httptest.NewServer(p)
+	proxy := httptest.NewUnstartedServer(p)
+	if proxyTLS {
+		proxy.TLS = testcert.Config()
+		proxy.StartTLS()
+	} else {
+		proxy.Start()
+	}
 	defer proxy.Close()
 	pu, _ := url.Parse(proxy.URL)
 	pu.User = url.UserPassword("user", "pw")
@@ -102,5 +119,32 @@ func TestProxy(t *testing.T) {
 	}
 	if fmt.Sprint(p.seen) != fmt.Sprint(want) {
 		t.Errorf("proxy saw\n%q\nwant\n%q", p.seen, want)
+	}
+}
+
+// NewTransport takes its proxy from the environment (HTTP_PROXY; read once
+// per process by net/http, hence a child process).
+func TestEnvironmentProxy(t *testing.T) {
+	if os.Getenv("HTTPCLIENT_ENV_PROXY_CHILD") == "1" {
+		run(t, func() error {
+			b, resp, err := get(httpclient.NewClient(), "http://fetch.test/x")
+			if err != nil {
+				return err
+			}
+			fmt.Printf("child got %q %s\n", b, resp.Header.Get("X-Proxied"))
+			return nil
+		})
+		return
+	}
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Proxied", "yes")
+		fmt.Fprintf(w, "proxied %s", r.RequestURI)
+	}))
+	defer proxy.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestEnvironmentProxy$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "HTTPCLIENT_ENV_PROXY_CHILD=1", "HTTP_PROXY="+proxy.URL, "http_proxy="+proxy.URL)
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), `child got "proxied http://fetch.test/x" yes`) {
+		t.Errorf("child: %v\n%s", err, out)
 	}
 }

@@ -342,7 +342,7 @@ func (t *Transport) dial(rs *reqState, cm connectMethod, hp *hostPool) (*persist
 	}
 	c, err := t.dialer().DialContext(rs.ctx, "tcp", addr)
 	if err != nil {
-		return nil, rs.err(nil, "dial", err)
+		return nil, rs.err(nil, "connecting", err)
 	}
 	pc := &persistConn{t: t, key: hp.key, hp: hp, raw: c.(*socket.Conn), limit: -1}
 	pc.conn = rawConn{Conn: pc.raw, pc: pc}

@@ -33,8 +33,8 @@ var ErrWrongHub = errors.New("httpclient: Transport used from a goroutine that i
 const DefaultMaxIdleConnsPerHost = 2
 
 // defaultMaxHeaderBytes bounds response headers when MaxResponseHeaderBytes
-// is 0 (net/http's Transport uses the same 10 MiB... less here: 1 MiB is
-// far above any real server's headers).
+// is 0 (net/http allows 10 MiB; 1 MiB is far above any real server's
+// headers and bounds an endless header stream sooner).
 const defaultMaxHeaderBytes = 1 << 20
 
 // Bounds on draining a body closed before its end, so that the connection
@@ -98,7 +98,9 @@ type Transport struct {
 	// 100-continue" waits for the server's first response before sending
 	// its body anyway (0: send the body at once).
 	ExpectContinueTimeout time.Duration
-	// MaxResponseHeaderBytes bounds the response headers (0: 1 MiB).
+	// MaxResponseHeaderBytes bounds the bytes read for the response
+	// headers (0: 1 MiB); past it the request fails with an error saying so
+	// and the connection is closed.
 	MaxResponseHeaderBytes int64
 
 	mu  sync.Mutex  // guards hub (set once)
@@ -303,10 +305,16 @@ func (rs *reqState) err(pc *persistConn, what string, err error) error {
 // written and the response headers. A kill of the caller returns the kill
 // error, a Timeout scope the *gevent.Timeout, the end of req's context
 // context.Cause of it; in each case the connection in use is closed and the
-// pool stays consistent. A request on a reused connection that the server
-// had closed is retried on a new one when it is idempotent and its body can
-// be replayed (as net/http does). Called from a goroutine that is not a
-// greenlet of t's hub it returns ErrWrongHub. req.Body is always closed.
+// pool stays consistent. TLSHandshakeTimeout, ResponseHeaderTimeout and the
+// Dialer's timeout end it with an error matching os.ErrDeadlineExceeded.
+// A request on a reused connection that the server had closed is retried
+// on a new one when it is idempotent and its body can be replayed (as
+// net/http does). Called from a goroutine that is not a greenlet of t's hub
+// it returns ErrWrongHub, from a hub callback gevent.ErrBlockingSwitchOut,
+// without sending anything. req.Body is always closed. Other errors (a
+// malformed response, a refused connection, a bad certificate) are wrapped
+// with what the Transport was doing ("httpclient: reading response
+// headers: ...").
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := t.bind(); err != nil {
 		closeReqBody(req)

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -295,6 +296,21 @@ func TestInterruptWaitingForConn(t *testing.T) {
 			t.Errorf("after: %q %v", b, err)
 		}
 		tr.CloseIdleConnections()
+		return nil
+	})
+}
+
+// TLSHandshakeTimeout ends a handshake the server never answers with an
+// error matching os.ErrDeadlineExceeded.
+func TestTLSHandshakeTimeout(t *testing.T) {
+	hold := holdListener(t)
+	run(t, func() error {
+		tr := httpclient.NewTransport()
+		tr.TLSHandshakeTimeout = 50 * time.Millisecond
+		_, _, err := get(&http.Client{Transport: tr}, "https://"+hold+"/")
+		if !errors.Is(err, os.ErrDeadlineExceeded) || !strings.Contains(err.Error(), "TLS handshake") {
+			t.Errorf("got %v", err)
+		}
 		return nil
 	})
 }

@@ -34,7 +34,14 @@ func (b *body) Read(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
+	normal := false
+	defer func() {
+		if !normal { // unwound (a greenlet that ignored a kill)
+			b.end(false)
+		}
+	}()
 	n, err := b.rc.Read(p)
+	normal = true
 	if err == io.EOF {
 		b.end(true)
 		return n, io.EOF
@@ -65,7 +72,14 @@ func (b *body) Close() error {
 		return nil
 	}
 	b.pc.conn.SetReadDeadline(time.Now().Add(drainTime))
+	normal := false
+	defer func() {
+		if !normal {
+			b.end(false)
+		}
+	}()
 	n, err := io.CopyN(io.Discard, b.rc, drainBytes+1)
+	normal = true
 	if err == io.EOF && n <= drainBytes && b.pc.intr == nil {
 		b.pc.conn.SetReadDeadline(time.Time{})
 		b.end(true)

@@ -314,3 +314,49 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 		return nil
 	})
 }
+
+// A greenlet that ignores its kill is unwound by its next blocking call
+// (deferred calls run): wherever that happens, in RoundTrip or in a body
+// read, the connection's slot comes back (MaxConnsPerHost 1).
+func TestUnwoundGreenletGivesSlotBack(t *testing.T) {
+	srv := stallServer(t)
+	for _, where := range []string{"request", "body"} {
+		t.Run(where, func(t *testing.T) {
+			run(t, func() error {
+				tr := httpclient.NewTransport()
+				tr.MaxConnsPerHost = 1
+				c := &http.Client{Transport: tr}
+				g := gevent.Go(func() {
+					if where == "body" {
+						resp, err := c.Get(srv.URL + "/body")
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						gevent.Sleep(time.Hour) // killed here; the kill is ignored
+						io.ReadAll(resp.Body)   // unwinds
+						return
+					}
+					gevent.Sleep(time.Hour)     // killed here; the kill is ignored
+					c.Get(srv.URL + "/headers") // unwinds
+				})
+				gevent.Sleep(50 * time.Millisecond)
+				g.Kill(nil, true, 5*time.Second)
+				if !g.Dead() {
+					t.Fatal("greenlet still alive")
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+				defer cancel()
+				req, _ := http.NewRequestWithContext(ctx, "GET", srv.URL+"/ok", nil)
+				resp, err := c.Do(req)
+				if err != nil {
+					t.Errorf("next request: %v (the slot was lost)", err)
+					return nil
+				}
+				resp.Body.Close()
+				tr.CloseIdleConnections()
+				return nil
+			})
+		})
+	}
+}

@@ -91,7 +91,19 @@ func (t *Transport) forget(hp *hostPool) {
 // getConn returns a connection for cm: the most recently used idle one that
 // is still sound, or a new one if the host is under MaxConnsPerHost, or,
 // waiting in FIFO order, one freed by another request.
-func (t *Transport) getConn(rs *reqState, cm connectMethod) (*persistConn, error) {
+func (t *Transport) getConn(rs *reqState, cm connectMethod) (pc *persistConn, err error) {
+	normal := false
+	defer func() {
+		if !normal { // unwound: stop watching the context
+			rs.finish()
+		}
+	}()
+	pc, err = t.getConn1(rs, cm)
+	normal = true
+	return pc, err
+}
+
+func (t *Transport) getConn1(rs *reqState, cm connectMethod) (*persistConn, error) {
 	key := cm.key()
 	for {
 		if rs.aborted != nil {
@@ -105,24 +117,7 @@ func (t *Transport) getConn(rs *reqState, cm connectMethod) (*persistConn, error
 			hp.total++
 			return t.dialSlot(rs, cm, hp)
 		}
-		w := &waiter{}
-		hp.waiters = append(hp.waiters, w)
-		rs.w = w
-		release := func() {}
-		if rs.stop != nil {
-			// The context's end comes from outside the hub, by Post:
-			// the hub must not conclude that nothing can wake us.
-			release = t.hub.Hold()
-		}
-		g, err := w.wl.Wait(-1)
-		release()
-		rs.w = nil
-		for i, x := range hp.waiters {
-			if x == w {
-				hp.waiters = append(hp.waiters[:i], hp.waiters[i+1:]...)
-				break
-			}
-		}
+		g, err := t.wait(rs, hp)
 		if err != nil || (g.pc == nil && !g.slot) {
 			// Handed nothing (an error leaves the list with nothing
 			// handed): let the next waiter have what may be free.
@@ -150,6 +145,29 @@ func (t *Transport) getConn(rs *reqState, cm connectMethod) (*persistConn, error
 		}
 		return t.dialSlot(rs, cm, hp)
 	}
+}
+
+// wait queues the caller for hp's next free connection or slot. Its
+// deferred clean-up also runs when the greenlet is unwound.
+func (t *Transport) wait(rs *reqState, hp *hostPool) (grant, error) {
+	w := &waiter{}
+	hp.waiters = append(hp.waiters, w)
+	rs.w = w
+	if rs.stop != nil {
+		// The context's end comes from outside the hub, by Post: the hub
+		// must not conclude that nothing can wake us.
+		defer t.hub.Hold()()
+	}
+	defer func() {
+		rs.w = nil
+		for i, x := range hp.waiters {
+			if x == w {
+				hp.waiters = append(hp.waiters[:i], hp.waiters[i+1:]...)
+				break
+			}
+		}
+	}()
+	return w.wl.Wait(-1)
 }
 
 // takeIdle returns the most recently used sound idle connection of hp,
@@ -191,15 +209,20 @@ func (pc *persistConn) alive() bool {
 
 // dialSlot dials with a slot already counted in hp.total, giving it back on
 // failure.
-func (t *Transport) dialSlot(rs *reqState, cm connectMethod, hp *hostPool) (*persistConn, error) {
-	pc, err := t.dial(rs, cm, hp)
-	if err != nil {
-		hp.total--
-		t.wake(hp)
-		t.forget(hp)
-		return nil, err
-	}
-	return pc, nil
+// A greenlet unwound while dialling (see roundTripOn) gives the slot back
+// too.
+func (t *Transport) dialSlot(rs *reqState, cm connectMethod, hp *hostPool) (pc *persistConn, err error) {
+	ok := false
+	defer func() {
+		if !ok {
+			hp.total--
+			t.wake(hp)
+			t.forget(hp)
+		}
+	}()
+	pc, err = t.dial(rs, cm, hp)
+	ok = err == nil
+	return pc, err
 }
 
 // wake hands what hp has free (an idle connection, or a slot) to its first
@@ -348,11 +371,20 @@ func (t *Transport) dial(rs *reqState, cm connectMethod, hp *hostPool) (*persist
 	pc.conn = rawConn{Conn: pc.raw, pc: pc}
 	pc.br = bufio.NewReaderSize(pc, 4096)
 	rs.pc = pc
+	done := false
+	defer func() {
+		if !done { // unwound in the handshake or CONNECT
+			rs.pc = nil
+			pc.closed = true
+			pc.raw.Close()
+		}
+	}()
 	fail := func(what string, err error) (*persistConn, error) {
 		e := rs.err(pc, what, err)
 		rs.pc = nil
 		pc.closed = true
 		pc.raw.Close()
+		done = true
 		return nil, e
 	}
 	if rs.aborted != nil {
@@ -374,6 +406,7 @@ func (t *Transport) dial(rs *reqState, cm connectMethod, hp *hostPool) (*persist
 		}
 	}
 	rs.pc = nil
+	done = true
 	return pc, nil
 }
 

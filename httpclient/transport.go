@@ -546,8 +546,23 @@ func (c *continueBody) await() error {
 
 // roundTripOn sends req on pc and reads the response headers. On error pc
 // is closed; retry reports whether req may be sent again on another
-// connection.
-func (t *Transport) roundTripOn(rs *reqState, pc *persistConn, cm connectMethod, req *http.Request) (*http.Response, error, bool) {
+// connection. A greenlet that ignored a kill is unwound (a panic) by its
+// next blocking call: pc is then closed, so that its slot comes back.
+func (t *Transport) roundTripOn(rs *reqState, pc *persistConn, cm connectMethod, req *http.Request) (resp *http.Response, err error, retry bool) {
+	normal := false
+	defer func() {
+		if !normal {
+			rs.pc = nil
+			t.closeConn(pc)
+			rs.finish()
+		}
+	}()
+	resp, err, retry = t.roundTripOn1(rs, pc, cm, req)
+	normal = true
+	return
+}
+
+func (t *Transport) roundTripOn1(rs *reqState, pc *persistConn, cm connectMethod, req *http.Request) (*http.Response, error, bool) {
 	rs.pc = pc
 	fail := func(what string, err error, retry bool) (*http.Response, error, bool) {
 		e := rs.err(pc, what, err)

@@ -281,7 +281,7 @@ func (t *Transport) putIdle(pc *persistConn) {
 	if pc.closed {
 		return
 	}
-	if pc.closeAfter || pc.intr != nil || pc.br.Buffered() > 0 || t.DisableKeepAlives {
+	if pc.closeAfter || pc.dead || pc.intr != nil || pc.br.Buffered() > 0 || t.DisableKeepAlives {
 		t.closeConn(pc)
 		return
 	}

@@ -253,6 +253,7 @@ func (rs *reqState) abort() {
 	}
 	rs.aborted = context.Cause(rs.ctx)
 	if rs.pc != nil {
+		rs.pc.dead = true // never back to the pool (a body read off the hub may end after this)
 		rs.pc.raw.Close()
 	}
 	if rs.w != nil {
@@ -691,6 +692,7 @@ type persistConn struct {
 	intr   error         // a kill or Timeout the socket returned
 
 	reused     bool
+	dead       bool // its socket was closed by a context's end
 	closeAfter bool
 	closed     bool
 	idleAt     time.Time

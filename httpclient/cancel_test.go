@@ -315,9 +315,10 @@ func TestTLSHandshakeTimeout(t *testing.T) {
 	})
 }
 
-// A greenlet that ignores its kill is unwound by its next blocking call
-// (deferred calls run): wherever that happens, in RoundTrip or in a body
-// read, the connection's slot comes back (MaxConnsPerHost 1).
+// A greenlet that ignores two kills is unwound by its next blocking call
+// (deferred calls run; see gevent.Greenlet.Kill): wherever that happens, in
+// RoundTrip or in a body read, the connection's slot comes back
+// (MaxConnsPerHost 1).
 func TestUnwoundGreenletGivesSlotBack(t *testing.T) {
 	srv := stallServer(t)
 	for _, where := range []string{"request", "body"} {
@@ -334,12 +335,16 @@ func TestUnwoundGreenletGivesSlotBack(t *testing.T) {
 							return
 						}
 						gevent.Sleep(time.Hour) // killed here; the kill is ignored
+						gevent.Sleep(time.Hour) // killed again; ignored too
 						io.ReadAll(resp.Body)   // unwinds
 						return
 					}
 					gevent.Sleep(time.Hour)     // killed here; the kill is ignored
+					gevent.Sleep(time.Hour)     // killed again; ignored too
 					c.Get(srv.URL + "/headers") // unwinds
 				})
+				gevent.Sleep(50 * time.Millisecond)
+				g.Kill(nil, false)
 				gevent.Sleep(50 * time.Millisecond)
 				g.Kill(nil, true, 5*time.Second)
 				if !g.Dead() {

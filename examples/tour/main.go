@@ -43,6 +43,7 @@ var sections []section
 func init() {
 	addCore()
 	addPackages()
+	addWeb()
 	addExtras()
 }
 

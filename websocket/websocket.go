@@ -278,13 +278,11 @@ func (c *Conn) readErr(err error) error {
 			return ErrReadTimeout
 		}
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+	var ce *CloseError
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		(errors.As(err, &ce) && ce.Code == CloseAbnormalClosure) {
 		c.closeSent = true // nobody to send it to
 		return fmt.Errorf("websocket: connection lost: %w", io.ErrUnexpectedEOF)
-	}
-	var ce *CloseError
-	if errors.As(err, &ce) {
-		return err
 	}
 	if errors.Is(err, gorilla.ErrReadLimit) {
 		c.closeSent = true // gorilla sent 1009

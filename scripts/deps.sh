@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs, if they are missing:
 # real gevent for the conformance tests, and the servers that the
-# integration tests start on loopback (redis-server, dnsmasq) and netcat.
+# integration tests start on loopback (redis-server, dnsmasq) and netcat;
+# chromium for the web examples' browser tests (driven by chromedp) and
+# python3-websockets as a non-browser WebSocket client.
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import gevent' 2>/dev/null || need+=(python3-gevent)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 command -v dnsmasq >/dev/null 2>&1 || [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq)
 command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+/usr/bin/python3 -c 'import websockets' 2>/dev/null || need+=(python3-websockets)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""

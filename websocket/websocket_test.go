@@ -510,3 +510,47 @@ func TestBroadcast200Clients(t *testing.T) {
 		t.FailNow()
 	}
 }
+
+// TestPingAnsweredWhileSendBlocked: one greenlet is blocked in Send (the
+// client does not read for 1.5 s) when a ping arrives. The pong waits its
+// turn cooperatively and reaches the client after the messages. (gorilla's
+// own ping handler waits on its channel lock instead, blocking the whole
+// hub, and drops the pong after 1 s.)
+func TestPingAnsweredWhileSendBlocked(t *testing.T) {
+	const msgs = 100
+	ts := serve(t, &websocket.Handler{WriteTimeout: -1, Serve: func(c *websocket.Conn) error {
+		gevent.Go(func() {
+			buf := make([]byte, 64<<10)
+			for i := 0; i < msgs; i++ {
+				if c.Send(websocket.BinaryMessage, buf) != nil {
+					return
+				}
+			}
+		})
+		return echo(c)
+	}})
+	c := dial(t, ts.url("/"))
+	pong := make(chan string, 1)
+	c.SetPongHandler(func(s string) error { pong <- s; return nil })
+	time.Sleep(200 * time.Millisecond) // the sender fills the buffers and blocks
+	c.WriteControl(gorilla.PingMessage, []byte("p"), time.Now().Add(time.Second))
+	time.Sleep(1500 * time.Millisecond)
+	c.SetReadDeadline(time.Now().Add(30 * time.Second))
+	for i := 0; i < msgs; i++ {
+		if _, _, err := c.ReadMessage(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.WriteMessage(gorilla.TextMessage, []byte("end"))
+	if _, b, err := c.ReadMessage(); err != nil || string(b) != "end" {
+		t.Fatal(err, b)
+	}
+	select {
+	case s := <-pong:
+		if s != "p" {
+			t.Fatalf("pong %q", s)
+		}
+	default:
+		t.Fatal("the ping was never answered")
+	}
+}

@@ -448,8 +448,18 @@ func TestCompression(t *testing.T) {
 // TestBroadcast200Clients: 200 clients on one hub; each sends 3 messages,
 // which the server broadcasts to every client; each client must receive
 // each of the 600 messages exactly once (120,000 deliveries).
-func TestBroadcast200Clients(t *testing.T) {
-	const clients, per = 200, 3
+func TestBroadcast200Clients(t *testing.T) { broadcast(t, 200, 200, 3) }
+
+// TestBroadcast1000Clients: 1,000 connections open at once on one hub;
+// 10 of them send 2 messages each; all 1,000 get the 20 exactly once.
+func TestBroadcast1000Clients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	broadcast(t, 1000, 10, 2)
+}
+
+func broadcast(t *testing.T, clients, senders, per int) {
 	members := map[*websocket.Conn]bool{}
 	allJoined := new(event.Event)
 	var joined int
@@ -480,7 +490,7 @@ func TestBroadcast200Clients(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			seen := map[string]int{}
-			for len(seen) < clients*per {
+			for len(seen) < senders*per {
 				c.SetReadDeadline(time.Now().Add(60 * time.Second))
 				_, b, err := c.ReadMessage()
 				if err != nil {
@@ -498,7 +508,7 @@ func TestBroadcast200Clients(t *testing.T) {
 	ok := make(chan struct{})
 	ts.hub.Submit(func() error { _, err := allJoined.Wait(); close(ok); return err })
 	<-ok
-	for i, c := range conns {
+	for i, c := range conns[:senders] {
 		for j := 0; j < per; j++ {
 			if err := c.WriteMessage(gorilla.TextMessage, []byte(fmt.Sprintf("%d-%d", i, j))); err != nil {
 				t.Fatal(err)
@@ -508,6 +518,13 @@ func TestBroadcast200Clients(t *testing.T) {
 	wg.Wait()
 	if bad.Load() > 0 {
 		t.FailNow()
+	}
+	// Nothing more arrives: no duplicate after the last expected message.
+	for _, c := range conns[:10] {
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		if _, b, err := c.ReadMessage(); err == nil {
+			t.Fatalf("extra message %q", b)
+		}
 	}
 }
 

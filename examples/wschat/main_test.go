@@ -7,10 +7,12 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/webtest"
 	gorilla "github.com/gorilla/websocket"
 )
@@ -187,4 +189,78 @@ func TestBrowserChat(t *testing.T) {
 	shot, err := chromedp.Run(ann, chromedp.FullScreenshot(100))
 	must(err)
 	webtest.Screenshot(t, "wschat", shot)
+}
+
+// TestLongPollFanOut: 1,000 long polls wait; a producer greenlet posts 50
+// messages at 1 kHz; every poller, polling again from its cursor, gets
+// each message exactly once and in order.
+func TestLongPollFanOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	const pollers, msgs = 1000, 50
+	var room *Room
+	ts := webtest.Start(t, func() (http.Handler, error) { room = NewRoom(10000); return routes(room), nil })
+	tr := &http.Transport{MaxIdleConnsPerHost: pollers, MaxConnsPerHost: pollers}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	errs := make(chan error, pollers)
+	var requests atomic.Int64
+	start := time.Now()
+	for i := 0; i < pollers; i++ {
+		go func() {
+			since, next := 0, 1
+			for next <= msgs {
+				requests.Add(1)
+				resp, err := client.Get(ts.URL(fmt.Sprintf("/poll?since=%d", since)))
+				if err != nil {
+					errs <- err
+					return
+				}
+				var d struct {
+					Last     int
+					Messages []Message
+				}
+				err = json.NewDecoder(resp.Body).Decode(&d)
+				resp.Body.Close()
+				if err != nil {
+					errs <- err
+					return
+				}
+				for _, m := range d.Messages {
+					if m.Seq != next || m.Text != fmt.Sprint(next) {
+						errs <- fmt.Errorf("got %+v, want message %d", m, next)
+						return
+					}
+					next++
+					since = m.Seq
+				}
+			}
+			errs <- nil
+		}()
+	}
+	waitFor(t, func() bool {
+		var n int
+		ts.Do(func() error { n = polling; return nil })
+		return n == pollers
+	}, "1,000 polls waiting")
+	began := time.Now()
+	t.Logf("waiting after %v", time.Since(start))
+	ts.Do(func() error {
+		gevent.Go(func() {
+			for i := 1; i <= msgs; i++ {
+				room.Post("text", "producer", fmt.Sprint(i))
+				if gevent.Sleep(time.Millisecond) != nil {
+					return
+				}
+			}
+		})
+		return nil
+	})
+	for i := 0; i < pollers; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("delivered in %v, %d requests", time.Since(began), requests.Load())
 }

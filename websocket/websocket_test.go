@@ -571,3 +571,24 @@ func TestPingAnsweredWhileSendBlocked(t *testing.T) {
 		t.Fatal("the ping was never answered")
 	}
 }
+
+// TestServerStopClosesWithGoingAway: Stop's deadline kills the handlers
+// of open WebSockets; each client gets a 1001 close frame.
+func TestServerStopClosesWithGoingAway(t *testing.T) {
+	ts := serve(t, websocket.New(echo))
+	var cs []*gorilla.Conn
+	for i := 0; i < 5; i++ {
+		c := dial(t, ts.url("/"))
+		c.WriteMessage(gorilla.TextMessage, []byte("hi"))
+		c.ReadMessage() // the handler runs
+		cs = append(cs, c)
+	}
+	ts.hub.Submit(func() error { return ts.s.Stop(100 * time.Millisecond) })
+	for i, c := range cs {
+		_, _, err := c.ReadMessage()
+		var ce *gorilla.CloseError
+		if !errors.As(err, &ce) || ce.Code != 1001 {
+			t.Errorf("client %d: %v, want close 1001", i, err)
+		}
+	}
+}

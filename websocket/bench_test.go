@@ -102,13 +102,16 @@ func benchEcho(b *testing.B, addr string) {
 func BenchmarkIdleConnMemory(b *testing.B) {
 	const n = 2000
 	ts := serve(b, websocket.New(echo))
+	var stackInUse uint64
 	inUse := func() uint64 {
 		runtime.GC()
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
+		stackInUse = m.StackInuse
 		return m.HeapInuse + m.StackInuse
 	}
 	before := inUse()
+	stackBefore := stackInUse
 	conns := make([]net.Conn, 0, n)
 	defer func() {
 		for _, c := range conns {
@@ -130,4 +133,5 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 	time.Sleep(200 * time.Millisecond) // the handlers reach Receive
 	after := inUse()
 	b.ReportMetric(float64(after-before)/n, "B/conn")
+	b.ReportMetric(float64(stackInUse-stackBefore)/n, "stackB/conn")
 }

@@ -22,9 +22,10 @@
 // message longer than ReadLimit closes the connection with 1009; a protocol
 // violation (bad opcode, unmasked client frame, bad UTF-8 in a text
 // message, a fragmented control frame) with 1002 (1007 for UTF-8); both
-// are reported by Receive. A read error is final (gorilla's rule): after a
-// Receive that failed, by timeout or kill too, the connection can only be
-// closed.
+// are reported by Receive. A Receive timeout, kill or Timeout scope that
+// interrupts the wait for a message's first byte leaves the connection
+// usable (nothing was consumed); any other read error is final (gorilla
+// keeps it): after it the connection can only be closed.
 //
 // # Which goroutines may call what
 //
@@ -34,6 +35,7 @@
 package websocket
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -142,11 +144,15 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprintf(w, "%d %s: %v\n", status, http.StatusText(status), reason)
 		},
 	}
-	ws, err := u.Upgrade(w, r, nil)
+	hw := &hijackWatch{ResponseWriter: w}
+	ws, err := u.Upgrade(hw, r, nil)
 	if err != nil {
 		return // answered by Error
 	}
 	c := &Conn{ws: ws, req: r, writeTimeout: DefaultWriteTimeout}
+	if hw.brw != nil && hw.brw.Reader.Size() > 256 {
+		c.br = hw.brw.Reader // gorilla reads frames through it (it reuses a reader > 256 B)
+	}
 	if h.WriteTimeout != 0 {
 		c.writeTimeout = h.WriteTimeout
 	}
@@ -167,6 +173,26 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	c.serve(h.Serve)
 }
+
+// hijackWatch keeps the bufio.Reader handed over by Hijack: gorilla reads
+// the frames through it, so Receive can wait for a frame's first byte
+// (Peek) without touching gorilla's state.
+type hijackWatch struct {
+	http.ResponseWriter
+	brw *bufio.ReadWriter
+}
+
+func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	hj, ok := h.ResponseWriter.(http.Hijacker)
+	if !ok {
+		return nil, nil, errors.New("websocket: the ResponseWriter cannot hijack (serve with httpserver)")
+	}
+	nc, brw, err := hj.Hijack()
+	h.brw = brw
+	return nc, brw, err
+}
+
+func (h *hijackWatch) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 // serve runs fn and closes the connection with the close code its result
 // gives. The close frame is written in the normal path; if the greenlet
@@ -201,6 +227,7 @@ func closeCodeFor(err error) (int, string) {
 // goroutines may call its methods.
 type Conn struct {
 	ws           *gorilla.Conn
+	br           *bufio.Reader // gorilla's frame reader (nil if unknown)
 	req          *http.Request
 	wmu, rmu     lock.Lock
 	writeTimeout time.Duration
@@ -225,12 +252,14 @@ func (c *Conn) RemoteAddr() net.Addr { return c.ws.RemoteAddr() }
 //
 // With a timeout, it returns an error matching ErrReadTimeout (and
 // os.ErrDeadlineExceeded) when none arrived in time. A kill or Timeout scope
-// of the greenlet returns that error unchanged. When the peer closes, it
+// of the greenlet returns that error unchanged. If none of these came
+// before the first byte of a frame arrived, nothing was consumed and the
+// connection may be read again (polling with a timeout works, as with
+// gevent-websocket); once a frame has begun, they are final, like every
+// other read error (gorilla keeps it). When the peer closes, Receive
 // returns a *CloseError (the close was answered); when the peer goes away
-// without a close frame, an error matching io.ErrUnexpectedEOF. Each of
-// these is final: the connection's reading side is unusable afterwards
-// (gorilla keeps the first read error), so a Timeout must not be used to
-// poll. Greenlets that Receive on one Conn take turns in FIFO order.
+// without a close frame, an error matching io.ErrUnexpectedEOF. Greenlets
+// that Receive on one Conn take turns in FIFO order.
 func (c *Conn) Receive(timeout ...time.Duration) (int, []byte, error) {
 	if c.closed {
 		return 0, nil, ErrClosed
@@ -244,6 +273,22 @@ func (c *Conn) Receive(timeout ...time.Duration) (int, []byte, error) {
 		dl = time.Now().Add(timeout[0])
 	}
 	c.ws.SetReadDeadline(dl)
+	if c.br != nil && c.br.Buffered() == 0 {
+		// Wait for the first byte of a frame outside gorilla: a timeout,
+		// kill or Timeout scope here leaves the connection as it was.
+		if _, err := c.br.Peek(1); err != nil {
+			var ne net.Error
+			switch {
+			case errors.As(err, &ne) && ne.Timeout() && !isScope(err):
+				c.ws.SetReadDeadline(time.Time{})
+				return 0, nil, ErrReadTimeout
+			case errors.Is(err, gevent.ErrGreenletExit) || isScope(err) || !isConnErr(err):
+				c.ws.SetReadDeadline(time.Time{})
+				return 0, nil, err
+			}
+			// EOF, reset, closed: let gorilla read it and report it.
+		}
+	}
 	typ, r, err := c.ws.NextReader()
 	if err != nil {
 		return 0, nil, c.readErr(err)
@@ -269,6 +314,15 @@ func (c *Conn) ReceiveJSON(v any, timeout ...time.Duration) error {
 		return err
 	}
 	return json.Unmarshal(b, v)
+}
+
+func isScope(err error) bool { _, ok := err.(*gevent.Timeout); return ok }
+
+// isConnErr reports whether err comes from the connection itself (EOF, a
+// socket error) rather than from the greenlet (a kill with any error).
+func isConnErr(err error) bool {
+	var oe *net.OpError
+	return errors.Is(err, io.EOF) || errors.As(err, &oe)
 }
 
 func (c *Conn) readErr(err error) error {

@@ -592,3 +592,47 @@ func TestServerStopClosesWithGoingAway(t *testing.T) {
 		}
 	}
 }
+
+// TestReceiveTimeoutLeavesConnUsable: Receive with a timeout, and
+// Receive under a Timeout scope, used to poll: each timeout before a
+// message began leaves the connection readable; the message that comes
+// later is received whole.
+func TestReceiveTimeoutLeavesConnUsable(t *testing.T) {
+	for _, scope := range []bool{false, true} {
+		timeouts := make(chan int, 1)
+		ts := serve(t, websocket.New(func(c *websocket.Conn) error {
+			n := 0
+			for {
+				var typ int
+				var b []byte
+				var err error
+				if scope {
+					err = gevent.NewTimeout(30*time.Millisecond, nil).Run(func() error {
+						typ, b, err = c.Receive()
+						return err
+					})
+				} else {
+					typ, b, err = c.Receive(30 * time.Millisecond)
+				}
+				if errors.Is(err, gevent.ErrTimeout) || errors.Is(err, websocket.ErrReadTimeout) {
+					n++
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				timeouts <- n
+				return c.Send(typ, b)
+			}
+		}))
+		c := dial(t, ts.url("/"))
+		time.Sleep(300 * time.Millisecond)
+		c.WriteMessage(gorilla.TextMessage, []byte("late"))
+		if _, b, err := c.ReadMessage(); err != nil || string(b) != "late" {
+			t.Fatalf("scope=%v: %v %q", scope, err, b)
+		}
+		if n := <-timeouts; n < 2 {
+			t.Fatalf("scope=%v: %d timeouts before the message", scope, n)
+		}
+	}
+}

@@ -149,7 +149,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // answered by Error
 	}
-	c := &Conn{ws: ws, req: r, writeTimeout: DefaultWriteTimeout}
+	c := &Conn{ws: ws, bc: hw.bc, req: r, writeTimeout: DefaultWriteTimeout}
+	if err := c.bc.flush(); err != nil { // the 101 response
+		ws.Close()
+		return
+	}
 	if hw.brw != nil && hw.brw.Reader.Size() > 256 {
 		c.br = hw.brw.Reader // gorilla reads frames through it (it reuses a reader > 256 B)
 	}
@@ -180,6 +184,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 type hijackWatch struct {
 	http.ResponseWriter
 	brw *bufio.ReadWriter
+	bc  *bufConn
 }
 
 func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
@@ -188,8 +193,60 @@ func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, errors.New("websocket: the ResponseWriter cannot hijack (serve with httpserver)")
 	}
 	nc, brw, err := hj.Hijack()
-	h.brw = brw
-	return nc, brw, err
+	if err != nil {
+		return nil, nil, err
+	}
+	h.brw, h.bc = brw, &bufConn{Conn: nc}
+	return h.bc, brw, nil
+}
+
+// bufConn is the net.Conn gorilla writes to: its writes only append to a
+// buffer, which the Conn's methods then flush to the socket under the
+// cooperative write lock. gorilla's write lock is a channel; a socket
+// write that waited while holding it would let gorilla's own writes (the
+// close frame it sends on a protocol violation, from the reading
+// greenlet) block the hub's thread on that channel.
+type bufConn struct {
+	net.Conn
+	pending, spare []byte
+	wdl            time.Time
+	err            error // sticky flush error
+}
+
+func (b *bufConn) Write(p []byte) (int, error) {
+	if b.err != nil {
+		return 0, b.err
+	}
+	b.pending = append(b.pending, p...)
+	return len(p), nil
+}
+
+func (b *bufConn) SetWriteDeadline(t time.Time) error { b.wdl = t; return nil }
+
+func (b *bufConn) SetDeadline(t time.Time) error {
+	b.wdl = t
+	return b.Conn.SetReadDeadline(t)
+}
+
+// flush writes what gorilla buffered, with the last write deadline it
+// set. Bytes buffered meanwhile (by another greenlet) are written too.
+// The caller holds the write lock.
+func (b *bufConn) flush() error {
+	for b.err == nil && len(b.pending) > 0 {
+		p := b.pending
+		b.pending = b.spare[:0]
+		b.Conn.SetWriteDeadline(b.wdl)
+		_, err := b.Conn.Write(p)
+		if cap(p) <= 64<<10 {
+			b.spare = p // keep a small buffer, drop a large one
+		} else {
+			b.spare = nil
+		}
+		if err != nil {
+			b.err = err
+		}
+	}
+	return b.err
 }
 
 func (h *hijackWatch) Unwrap() http.ResponseWriter { return h.ResponseWriter }
@@ -227,6 +284,7 @@ func closeCodeFor(err error) (int, string) {
 // goroutines may call its methods.
 type Conn struct {
 	ws           *gorilla.Conn
+	bc           *bufConn
 	br           *bufio.Reader // gorilla's frame reader (nil if unknown)
 	req          *http.Request
 	wmu, rmu     lock.Lock
@@ -338,10 +396,22 @@ func (c *Conn) readErr(err error) error {
 		c.closeSent = true // nobody to send it to
 		return fmt.Errorf("websocket: connection lost: %w", io.ErrUnexpectedEOF)
 	}
-	if errors.Is(err, gorilla.ErrReadLimit) {
-		c.closeSent = true // gorilla sent 1009
-	}
+	c.flushOwn()
 	return err
+}
+
+// flushOwn writes what gorilla buffered by itself while reading: the
+// close frame (1002, 1007, 1009) of a protocol violation or an oversized
+// message. It waits for the write lock for at most closeWait.
+func (c *Conn) flushOwn() {
+	if len(c.bc.pending) == 0 {
+		return
+	}
+	if _, err := c.wmu.Acquire(closeWait); err != nil {
+		return
+	}
+	defer c.wmu.Release()
+	c.bc.flush()
 }
 
 // Send sends one message of type TextMessage or BinaryMessage. It waits
@@ -401,6 +471,9 @@ func (c *Conn) write(fn func() error) error {
 	}
 	c.ws.SetWriteDeadline(c.deadline())
 	err := fn()
+	if err == nil {
+		err = c.bc.flush()
+	}
 	if err != nil {
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -483,6 +556,9 @@ func (c *Conn) sendClose(code int, reason string) error {
 	defer c.wmu.Release()
 	c.ws.SetWriteDeadline(time.Now().Add(closeWait))
 	err := c.ws.WriteControl(CloseMessage, msg, time.Now().Add(closeWait))
+	if err == nil || errors.Is(err, gorilla.ErrCloseSent) {
+		err = c.bc.flush() // gorilla's own close frame too, if it wrote one
+	}
 	c.closeSent = true
 	if errors.Is(err, gorilla.ErrCloseSent) {
 		err = nil

@@ -636,3 +636,50 @@ func TestReceiveTimeoutLeavesConnUsable(t *testing.T) {
 		}
 	}
 }
+
+// TestProtocolErrorWhileSendBlockedDoesNotStallHub: on 4 connections a
+// greenlet is blocked in Send (the client does not read) when the client
+// sends a broken frame. gorilla answers a protocol violation with a close
+// frame written by itself; its write lock is a channel, held by the
+// blocked Send, so without care the hub's thread waits on it (1 s each,
+// 4 s in all). The hub must stay responsive and the handlers end.
+func TestProtocolErrorWhileSendBlockedDoesNotStallHub(t *testing.T) {
+	const conns = 4
+	ended := make(chan error, conns)
+	ts := serve(t, &websocket.Handler{WriteTimeout: -1, Serve: func(c *websocket.Conn) error {
+		gevent.Go(func() {
+			buf := make([]byte, 64<<10)
+			for c.Send(websocket.BinaryMessage, buf) == nil {
+			}
+		})
+		_, _, err := c.Receive()
+		ended <- err
+		return err
+	}})
+	var ncs []net.Conn
+	for i := 0; i < conns; i++ {
+		nc, _ := rawUpgrade(t, ts.addr)
+		ncs = append(ncs, nc)
+	}
+	time.Sleep(300 * time.Millisecond) // the senders fill the buffers and block
+	began := time.Now()
+	for _, nc := range ncs {
+		nc.Write([]byte{0x81, 0x02, 'h', 'i'}) // unmasked client frame
+	}
+	for i := 0; i < conns; i++ {
+		select {
+		case err := <-ended:
+			if err == nil {
+				t.Fatal("Receive: no error")
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("handlers did not end")
+		}
+	}
+	done := make(chan struct{})
+	ts.hub.Submit(func() error { close(done); return nil })
+	<-done
+	if d := time.Since(began); d > 2500*time.Millisecond {
+		t.Fatalf("the hub was stalled: %v for %d protocol errors", d, conns)
+	}
+}

@@ -421,6 +421,11 @@ func (c *Conn) flushOwn() {
 // scope returns that error unchanged; a prefix of the frame may have been
 // written, so the connection should be closed. Greenlets that Send on one
 // Conn take turns in FIFO order; their messages never interleave.
+//
+// Send first yields to the hub once (gevent.Sleep(0)): a socket write
+// that does not have to wait is not a blocking call, so without it a
+// greenlet sending to a client that reads fast would never see its kill or
+// Timeout, and would keep the other greenlets waiting.
 func (c *Conn) Send(typ int, data []byte) error {
 	if typ != TextMessage && typ != BinaryMessage {
 		panic("websocket: Send of a control message type; use Ping or Close")
@@ -461,6 +466,9 @@ func (c *Conn) deadline() time.Time {
 func (c *Conn) write(fn func() error) error {
 	if c.closed || c.closeSent {
 		return ErrClosed
+	}
+	if err := gevent.Sleep(0); err != nil {
+		return err
 	}
 	if _, err := c.wmu.Acquire(); err != nil {
 		return err

@@ -683,3 +683,38 @@ func TestProtocolErrorWhileSendBlockedDoesNotStallHub(t *testing.T) {
 		t.Fatalf("the hub was stalled: %v for %d protocol errors", d, conns)
 	}
 }
+
+// TestTimeoutReachesSenderToFastClient: a greenlet that sends small
+// messages to a client that reads them at once never has to wait on the
+// socket; its Timeout scope must still reach it (Send yields).
+func TestTimeoutReachesSenderToFastClient(t *testing.T) {
+	got := make(chan error, 1)
+	ts := serve(t, websocket.New(func(c *websocket.Conn) error {
+		msg := []byte("0123456789abcdef")
+		err := gevent.NewTimeout(100*time.Millisecond, nil).Run(func() error {
+			for {
+				if err := c.Send(websocket.BinaryMessage, msg); err != nil {
+					return err
+				}
+			}
+		})
+		got <- err
+		return nil
+	}))
+	c := dial(t, ts.url("/"))
+	go func() {
+		for {
+			if _, _, err := c.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}()
+	select {
+	case err := <-got:
+		if !errors.Is(err, gevent.ErrTimeout) {
+			t.Fatalf("Send loop ended with %v, want the Timeout", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the Timeout never reached the sending greenlet")
+	}
+}

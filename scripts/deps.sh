@@ -4,6 +4,8 @@
 # integration tests start on loopback (redis-server, dnsmasq) and netcat;
 # for the zmq module (cgo over libzmq), libzmq's headers, pkg-config and
 # pyzmq (the peers of its tests and real zmq.green for its conformance pair).
+# chromium for the web examples' browser tests (driven by chromedp) and
+# python3-websockets as a non-browser WebSocket client.
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import gevent' 2>/dev/null || need+=(python3-gevent)
@@ -13,6 +15,8 @@ command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
 [ -f /usr/include/zmq.h ] || need+=(libzmq3-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 /usr/bin/python3 -c 'import zmq' 2>/dev/null || need+=(python3-zmq)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+/usr/bin/python3 -c 'import websockets' 2>/dev/null || need+=(python3-websockets)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""

@@ -3,7 +3,9 @@
 # real gevent for the conformance tests, and the servers that the
 # integration tests start on loopback (redis-server, dnsmasq) and netcat;
 # for the zmq module (cgo over libzmq), libzmq's headers, pkg-config and
-# pyzmq (the peers of its tests and real zmq.green for its conformance pair).
+# pyzmq (the peers of its tests and real zmq.green for its conformance pair);
+# for the bench harness's HTTP rows (go run ./bench), wrk (the load
+# generator) and requests (the Python client under gevent).
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import gevent' 2>/dev/null || need+=(python3-gevent)
@@ -13,6 +15,8 @@ command -v nc >/dev/null 2>&1 || need+=(netcat-openbsd)
 [ -f /usr/include/zmq.h ] || need+=(libzmq3-dev)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 /usr/bin/python3 -c 'import zmq' 2>/dev/null || need+=(python3-zmq)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+/usr/bin/python3 -c 'import requests' 2>/dev/null || need+=(python3-requests)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""

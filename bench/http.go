@@ -674,7 +674,9 @@ func clientRows(pyPath string, pyErr error, runs *httpRuns) []row {
 	}
 	if pyErr == nil {
 		clients = append(clients, client{"requests+gevent",
-			func(u string) []string { return []string{*python, pyPath, "fetch", u, strconv.Itoa(*conns), fmt.Sprint(d.Seconds())} },
+			func(u string) []string {
+				return []string{*python, pyPath, "fetch", u, strconv.Itoa(*conns), fmt.Sprint(d.Seconds())}
+			},
 			func(u string) []string { return []string{*python, pyPath, "inflight", u, strconv.Itoa(n)} }})
 	}
 	runJSON := func(argv []string) (pyResult, error) {

@@ -299,12 +299,35 @@ func procRSS(pid int) int64 {
 type httpLoad struct {
 	rate     float64
 	p50, p99 time.Duration
-	errors   string // wrk's socket errors and non-2xx counts, if any
+	reqs     int64   // requests answered
+	cpuUS    float64 // the server's CPU time (user + system) per request, µs
+	errors   string  // wrk's socket errors and non-2xx counts, if any
 	err      error
+}
+
+// procCPU returns the user + system CPU time of process pid (all its
+// threads), from /proc/pid/stat.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s) // f[0] is field 3 (state): utime is field 14, stime 15
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // USER_HZ
 }
 
 var (
 	wrkRate   = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkReqs   = regexp.MustCompile(`(\d+) requests in`)
 	wrkPct    = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
 	wrkErrors = regexp.MustCompile(`(?m)^\s*(Socket errors:.*|Non-2xx or 3xx responses:.*)$`)
 )
@@ -332,6 +355,9 @@ func parseWrk(out string) httpLoad {
 		return r
 	}
 	r.rate, _ = strconv.ParseFloat(m[1], 64)
+	if m := wrkReqs.FindStringSubmatch(out); m != nil {
+		r.reqs, _ = strconv.ParseInt(m[1], 10, 64)
+	}
 	for _, m := range wrkPct.FindAllStringSubmatch(out, -1) {
 		v, _ := strconv.ParseFloat(m[2], 64)
 		unit := map[string]float64{"us": 1e3, "ms": 1e6, "s": 1e9}[m[3]]
@@ -395,7 +421,7 @@ func goLoad(addr string, close bool, d time.Duration) httpLoad {
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
-	return httpLoad{rate: float64(len(all)) / d.Seconds(), p50: pct(0.5), p99: pct(0.99)}
+	return httpLoad{rate: float64(len(all)) / d.Seconds(), p50: pct(0.5), p99: pct(0.99), reqs: int64(len(all))}
 }
 
 // httpServerKind is one of the three hello-world servers.
@@ -456,7 +482,7 @@ func helloRows(pyPath string, pyErr error, runs *httpRuns) []row {
 	}
 	var rows []row
 	runs.printf("### HTTP hello world, every run (%s; server GOMAXPROCS=1 for the Go ones)\n\n", tool)
-	runs.printf("| connections | server | run | req/s | p50 | p99 | errors |\n|---|---|--:|--:|--:|--:|---|\n")
+	runs.printf("| connections | server | run | req/s | p50 | p99 | server CPU per request | errors |\n|---|---|--:|--:|--:|--:|--:|---|\n")
 	for _, close := range []bool{false, true} {
 		mode := "keep-alive"
 		if close {
@@ -467,8 +493,12 @@ func helloRows(pyPath string, pyErr error, runs *httpRuns) []row {
 			for _, k := range kinds {
 				fmt.Fprintf(os.Stderr, "bench: HTTP hello %s, %s, run %d\n", mode, k.label, rep+1)
 				var l httpLoad
-				err := withServer(k.argv, func(addr string, _ int) error {
+				err := withServer(k.argv, func(addr string, pid int) error {
+					cpu0 := procCPU(pid)
 					l = load(addr, close, d)
+					if l.reqs > 0 {
+						l.cpuUS = float64((procCPU(pid) - cpu0).Microseconds()) / float64(l.reqs)
+					}
 					return l.err
 				})
 				if err != nil {
@@ -477,9 +507,9 @@ func helloRows(pyPath string, pyErr error, runs *httpRuns) []row {
 				}
 				res[k.label] = append(res[k.label], l)
 				if l.err != nil {
-					runs.printf("| %s | %s | %d | failed: %v | | | |\n", mode, k.label, rep+1, oneLineErr(l.err))
+					runs.printf("| %s | %s | %d | failed: %v | | | | |\n", mode, k.label, rep+1, oneLineErr(l.err))
 				} else {
-					runs.printf("| %s | %s | %d | %s | %s | %s | %s |\n", mode, k.label, rep+1, num(l.rate), fmtDur(l.p50), fmtDur(l.p99), l.errors)
+					runs.printf("| %s | %s | %d | %s | %s | %s | %s µs | %s |\n", mode, k.label, rep+1, num(l.rate), fmtDur(l.p50), fmtDur(l.p99), num(l.cpuUS), l.errors)
 				}
 			}
 		}
@@ -515,6 +545,7 @@ func helloRows(pyPath string, pyErr error, runs *httpRuns) []row {
 			mk("throughput", "req/s", false, func(l httpLoad) float64 { return l.rate }),
 			mk("latency p50", "µs", true, func(l httpLoad) float64 { return us(l.p50) }),
 			mk("latency p99", "µs", true, func(l httpLoad) float64 { return us(l.p99) }),
+			mk("server CPU per request", "µs", true, func(l httpLoad) float64 { return l.cpuUS }),
 		)
 	}
 	runs.printf("\n")

@@ -188,21 +188,27 @@ func freePort() (int, error) {
 
 // startServer starts a server process and waits until it accepts.
 func startServer(argv []string, port int) (stop func(), err error) {
+	_, stop, err = startServerPid(argv, port)
+	return stop, err
+}
+
+// startServerPid is startServer that also returns the server's process id.
+func startServerPid(argv []string, port int) (pid int, stop func(), err error) {
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	stop = func() { cmd.Process.Kill(); cmd.Wait() }
 	addr := "127.0.0.1:" + strconv.Itoa(port)
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			return stop, nil
+			return cmd.Process.Pid, stop, nil
 		}
 	}
 	stop()
-	return nil, errors.New("server did not start listening on " + addr)
+	return 0, nil, errors.New("server did not start listening on " + addr)
 }
 
 // echoLoad is the anchors' echoload: conns connections, each doing 64-byte
@@ -338,7 +344,5 @@ func echoRows() []row {
 		rows = append(rows, row{name: "echo server.StreamServer", unit: "round trips/s", note: "not yet: package server has not landed",
 			geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()})
 	}
-	rows = append(rows, row{name: "HTTP hello world (pywsgi vs net/http)", unit: "req/s", note: "not yet: no HTTP server package",
-		geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()})
 	return rows
 }

@@ -4,9 +4,20 @@
 #   micro TARGET_SECONDS   -> one JSON object {workload: ns per op, ...}
 #   mem N                  -> bytes of RSS per idle greenlet (N blocked in sleep)
 #   echo PORT              -> a StreamServer echo server (gevent_echo.py)
-import json
+#   wsgi PORT              -> a pywsgi hello world (gevent_wsgi.py)
+#   fetch URL WORKERS SECS -> requests under monkey patching: WORKERS greenlets,
+#                             a Session each (keep-alive), fetching URL for SECS
+#   inflight URL N         -> N requests.get in flight at once against the hold
+#                             server (URL/hold, URL/arrived, URL/release)
 import sys
-import time
+
+if len(sys.argv) > 1 and sys.argv[1] in ('fetch', 'inflight'):
+    from gevent import monkey
+    monkey.patch_all()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import time  # noqa: E402
 
 import gevent
 from gevent.event import Event
@@ -120,6 +131,55 @@ def rss():
     return 0
 
 
+def cpu():
+    t = os.times()
+    return t.user + t.system
+
+
+def fetch(url, workers, secs):
+    import requests
+    requests.get(url).content
+    done = [0]
+    deadline = time.time() + secs
+
+    def w():
+        with requests.Session() as s:
+            while time.time() < deadline:
+                r = s.get(url)
+                r.content
+                if r.status_code != 200:
+                    raise RuntimeError(r.status_code)
+                done[0] += 1
+    c0, t0 = cpu(), time.perf_counter()
+    gs = [gevent.spawn(w) for _ in range(workers)]
+    gevent.joinall(gs, raise_error=True)
+    el, c = time.perf_counter() - t0, cpu() - c0
+    print(json.dumps({'rate': done[0] / el, 'cpu_us': c / done[0] * 1e6}))
+
+
+def inflight(base, n):
+    import requests
+    requests.get(base + 'arrived').content
+    gevent.sleep(0)
+    before = rss()
+
+    def w():
+        r = requests.get(base + 'hold')
+        r.content
+        if r.status_code != 200:
+            raise RuntimeError(r.status_code)
+    gs = [gevent.spawn(w) for _ in range(n)]
+    deadline = time.time() + 60
+    while int(requests.get(base + 'arrived').text) < n:
+        if time.time() > deadline:
+            sys.exit('not all requests arrived')
+        gevent.sleep(0.02)
+    after = rss()
+    requests.get(base + 'release').content
+    gevent.joinall(gs, raise_error=True)
+    print(json.dumps({'mem_inflight': (after - before) / n}))
+
+
 def main():
     mode = sys.argv[1]
     if mode == 'micro':
@@ -150,6 +210,17 @@ def main():
                     break
                 sock.sendall(d)
         StreamServer(('127.0.0.1', int(sys.argv[2])), handle).serve_forever()
+    elif mode == 'wsgi':
+        from gevent.pywsgi import WSGIServer
+
+        def app(env, start):
+            start('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '13')])
+            return [b'Hello, World!']
+        WSGIServer(('127.0.0.1', int(sys.argv[2])), app, log=None).serve_forever()
+    elif mode == 'fetch':
+        fetch(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
+    elif mode == 'inflight':
+        inflight(sys.argv[2], int(sys.argv[3]))
     else:
         sys.exit('unknown mode ' + mode)
 

@@ -32,7 +32,7 @@ var (
 	port    = flag.Int("port", 0, "internal: port for a child echo server")
 	python  = flag.String("python", "/usr/bin/python3", "python interpreter with gevent")
 	echoDur = flag.Duration("echo", 3*time.Second, "duration of each echo load run")
-	conns   = flag.Int("conns", 50, "echo load: connections")
+	conns   = flag.Int("conns", 50, "echo and HTTP load: connections (HTTP clients: workers)")
 )
 
 // row is one line of the table: a workload measured on the three runtimes.
@@ -107,7 +107,19 @@ func run() error {
 	fmt.Fprintln(os.Stderr, "bench: echo servers")
 	rows = append(rows, echoRows()...)
 
-	table := render(info, rows, time.Since(start))
+	var runs httpRuns
+	pyPath, err := scriptPath()
+	if err != nil {
+		return err
+	}
+	defer os.Remove(pyPath)
+	fmt.Fprintln(os.Stderr, "bench: HTTP servers")
+	rows = append(rows, helloRows(pyPath, pyErr, &runs)...)
+	rows = append(rows, idleRow(pyPath, pyErr))
+	fmt.Fprintln(os.Stderr, "bench: HTTP clients")
+	rows = append(rows, clientRows(pyPath, pyErr, &runs)...)
+
+	table := render(info, rows, time.Since(start)) + runs.b.String()
 	fmt.Print(table)
 	if *smoke {
 		return checkSmoke(rows)

@@ -6,6 +6,9 @@
 # pyzmq (the peers of its tests and real zmq.green for its conformance pair).
 # chromium for the web examples' browser tests (driven by chromedp) and
 # python3-websockets as a non-browser WebSocket client.
+# pyzmq (the peers of its tests and real zmq.green for its conformance pair);
+# for the bench harness's HTTP rows (go run ./bench), wrk (the load
+# generator) and requests (the Python client under gevent).
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import gevent' 2>/dev/null || need+=(python3-gevent)
@@ -17,6 +20,8 @@ command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 /usr/bin/python3 -c 'import zmq' 2>/dev/null || need+=(python3-zmq)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 /usr/bin/python3 -c 'import websockets' 2>/dev/null || need+=(python3-websockets)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+/usr/bin/python3 -c 'import requests' 2>/dev/null || need+=(python3-requests)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""

@@ -3,12 +3,11 @@
 # real gevent for the conformance tests, and the servers that the
 # integration tests start on loopback (redis-server, dnsmasq) and netcat;
 # for the zmq module (cgo over libzmq), libzmq's headers, pkg-config and
-# pyzmq (the peers of its tests and real zmq.green for its conformance pair).
-# chromium for the web examples' browser tests (driven by chromedp) and
-# python3-websockets as a non-browser WebSocket client.
 # pyzmq (the peers of its tests and real zmq.green for its conformance pair);
-# for the bench harness's HTTP rows (go run ./bench), wrk (the load
-# generator) and requests (the Python client under gevent).
+# chromium for the web examples' browser tests (driven by chromedp) and
+# python3-websockets as a non-browser WebSocket client; for the bench
+# harness's HTTP rows (go run ./bench), wrk (the load generator) and
+# requests (the Python client under gevent).
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import gevent' 2>/dev/null || need+=(python3-gevent)

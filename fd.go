@@ -108,7 +108,7 @@ type FD struct {
 // RegisterFD registers fd (which must be non-blocking) with the calling
 // greenlet's hub.
 func RegisterFD(fd int) (*FD, error) {
-	h := HubOf("RegisterFD")
+	h := self("RegisterFD").hub
 	f, err := h.loop.Register(fd)
 	if err != nil {
 		return nil, err

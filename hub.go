@@ -158,18 +158,26 @@ func mustGreenlet(op string) (*greenlet, error) {
 	return c, nil
 }
 
-// Default returns the default hub, creating it if needed: the hub used by
-// package-level functions called from a goroutine that is not a greenlet of
-// another hub. Its main greenlet is the first goroutine that used it.
-func Default() *Hub {
-	self("Default")
+// GetHub returns the hub of the calling goroutine (gevent's get_hub): the
+// hub of the calling greenlet, or the hub whose callback is running. The
+// program's main goroutine gets the default hub, created and bound to it on
+// first use (as any package-level call would bind it). Any other goroutine
+// that belongs to no hub gets nil: run a hub there with Run, or hand work
+// to a hub with Hub.Submit or Hub.Post. GetHub never panics, and is safe
+// from any goroutine; library code can use it to pick between a cooperative
+// path and a plain blocking one.
+func GetHub() *Hub {
+	if c := current(); c != nil {
+		return c.hub
+	}
 	hubsMu.Lock()
-	defer hubsMu.Unlock()
-	return defaultHub
+	bound := defaultHub != nil
+	hubsMu.Unlock()
+	if bound || !isMainGoroutine() {
+		return nil
+	}
+	return self("GetHub").hub
 }
-
-// GetHub returns the hub of the calling greenlet (gevent's get_hub).
-func GetHub() *Hub { return self("GetHub").hub }
 
 // Run runs fn as the main greenlet of a fresh hub on the calling goroutine
 // and returns fn's error. Package-level functions called by fn and by the

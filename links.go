@@ -100,7 +100,7 @@ func (l *Links) recycle(n *linkNode) {
 
 func (l *Links) bind(op string) {
 	if l.hub == nil {
-		l.hub = HubOf(op)
+		l.hub = self(op).hub
 	}
 }
 

@@ -10,41 +10,6 @@ import (
 // queue, lock, pool, socket...), exported so that users can build their own
 // primitives the same way (gevent exposes its Waiter for the same reason).
 
-// CurrentHub returns the hub of the calling greenlet for an operation that
-// blocks: ErrBlockingSwitchOut if called from a hub callback. A goroutine
-// that belongs to no hub becomes the default hub's main greenlet, or
-// panics (see Hub). op names the operation in that panic.
-func CurrentHub(op string) (*Hub, error) {
-	c, err := mustGreenlet(op)
-	if err != nil {
-		return nil, err
-	}
-	return c.hub, nil
-}
-
-// CallerHub returns the hub the calling goroutine belongs to (as a greenlet
-// or as its loop); the program's main goroutine is bound to the default hub
-// as any package-level call would bind it; any other goroutine of no hub
-// gets nil. It never panics: for code that must pick between the
-// cooperative path and a plain blocking one (sockets used by a library's
-// own goroutines, say).
-func CallerHub() *Hub {
-	if c := current(); c != nil {
-		return c.hub
-	}
-	hubsMu.Lock()
-	bound := defaultHub != nil
-	hubsMu.Unlock()
-	if bound || !isMainGoroutine() {
-		return nil
-	}
-	return self("CallerHub").hub
-}
-
-// HubOf returns the hub of the calling greenlet or hub callback, without
-// the blocking check (for non-blocking operations such as Set or Put).
-func HubOf(op string) *Hub { return self(op).hub }
-
 // OnHub reports whether the calling goroutine is a greenlet or a callback
 // of h (and so may use objects bound to h).
 func (h *Hub) OnHub() bool {

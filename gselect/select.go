@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 	"golang.org/x/sys/unix"
 )
 
@@ -98,7 +99,7 @@ func wait(fds []unix.PollFd, timeout []time.Duration) (int, error) {
 		}
 		return 0, gevent.Sleep(timeout[0])
 	}
-	h, err := gevent.CurrentHub("gselect.Select/Poll")
+	h, err := onhub.Blocking("gselect", "Select/Poll")
 	if err != nil {
 		return 0, err
 	}

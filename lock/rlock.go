@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // RLock is a reentrant lock owned by a greenlet (gevent.lock.RLock): the
@@ -26,7 +27,7 @@ type RLock struct {
 // get the lock in FIFO order, never overtaken. From a hub callback, which
 // is no greenlet, it returns (false, gevent.ErrBlockingSwitchOut).
 func (r *RLock) Acquire(timeout ...time.Duration) (bool, error) {
-	if _, err := gevent.CurrentHub("RLock.Acquire"); err != nil {
+	if _, err := onhub.Blocking("lock", "RLock.Acquire"); err != nil {
 		return false, err
 	}
 	me := gevent.GetCurrent()

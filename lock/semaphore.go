@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 var (
@@ -93,35 +94,24 @@ func (s *Semaphore) lazy() {
 	}
 }
 
-// useInstead ends the panic messages for a call from the wrong goroutine.
-const useInstead = "call it from a greenlet of that hub: hand work to it with Hub.Submit, or a callback with Hub.Post"
-
 // check binds s to the caller's hub (or checks the caller) for a call that
 // does not block.
 func (s *Semaphore) check(op string) {
 	if s.hub == nil {
-		s.setHub(gevent.HubOf(op))
-	} else if !s.hub.OnHub() {
-		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub; " + useInstead)
+		s.setHub(onhub.Get("lock", op))
+	} else {
+		onhub.Check(s.hub, "lock", op, "semaphore")
 	}
 }
 
 // bind binds s to the caller's hub for a blocking call or a link.
 func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
 	if s.hub == nil {
-		h, err := gevent.CurrentHub(op)
-		if err != nil {
-			if errors.Is(err, gevent.ErrBlockingSwitchOut) {
-				s.setHub(gevent.HubOf(op))
-			}
-			return s.hub, err
-		}
+		h, err := onhub.Blocking("lock", op)
 		s.setHub(h)
-		return h, nil
+		return h, err
 	}
-	if !s.hub.OnHub() {
-		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub; " + useInstead)
-	}
+	onhub.Check(s.hub, "lock", op, "semaphore")
 	if s.hub.InCallback() {
 		return s.hub, gevent.ErrBlockingSwitchOut
 	}
@@ -248,7 +238,7 @@ func (s *Semaphore) With(fn func() error) error {
 func (s *Semaphore) Rawlink(fn func()) gevent.LinkID {
 	s.lazy()
 	if s.hub == nil {
-		s.setHub(gevent.HubOf("Semaphore.Rawlink"))
+		s.setHub(onhub.Get("lock", "Semaphore.Rawlink"))
 	}
 	return s.links.Add(fn, s.counter > 0)
 }

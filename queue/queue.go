@@ -33,6 +33,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 var (
@@ -128,7 +129,7 @@ func NewLifoQueue[T any](maxsize int) *Queue[T] {
 // bind binds q to the caller's hub on first use and checks the caller.
 func (q *Queue[T]) bind(op string) *gevent.Hub {
 	if q.hub == nil {
-		q.hub = gevent.HubOf(op)
+		q.hub = onhub.Get("queue", op)
 		return q.hub
 	}
 	if !q.hub.OnHub() {

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // Redirect says what a child's standard stream is connected to.
@@ -124,7 +125,7 @@ func Start(args []string, o Options) (*Popen, error) {
 	if len(args) == 0 {
 		return nil, errors.New("subprocess: no command")
 	}
-	h := gevent.HubOf("subprocess.Start")
+	h := onhub.Get("subprocess", "Start")
 	var cmd *exec.Cmd
 	if o.Shell {
 		cmd = exec.Command("/bin/sh", "-c", strings.Join(args, " "))

@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // ErrCancelled is the error of a Result whose job was cancelled before it
@@ -206,7 +207,7 @@ type Result[T any] struct {
 // held until the result is set or the job cancelled.
 func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
 	p = orDefault(p)
-	h := gevent.HubOf("threadpool.Spawn")
+	h := onhub.Get("threadpool", "Spawn")
 	r := &Result[T]{hub: h}
 	j := &job{release: h.Hold()}
 	r.job = j

@@ -222,7 +222,7 @@ func (h *Hub) Run(fn func() error) (err error) {
 // 0: only until the greenlets' next blocking calls; negative is 0). It
 // bounds what Run waits for a greenlet that ignores its kill, and takes
 // effect at the next kill round. Call it before Run or from a greenlet of h.
-func (h *Hub) SetShutdownGrace(d time.Duration) { h.grace = max(d, 0) }
+func (h *Hub) SetShutdownGrace(d time.Duration) { h.mustSetup("Hub.SetShutdownGrace"); h.grace = max(d, 0) }
 
 // shutdown kills what is left, stops the loop coroutine and closes the hub.
 func (h *Hub) shutdown() {

@@ -19,12 +19,20 @@ func (h *Hub) OnHub() bool {
 
 // Schedule runs fn as a hub callback at the end of the ready queue (gevent's
 // loop.run_callback). fn must not block; a panic in it is reported. Call it
-// from a greenlet or callback of h; from other goroutines use Post.
-func (h *Hub) Schedule(fn func()) { h.loop.Schedule(loop.Func(fn)) }
+// from a greenlet or callback of h; from any other goroutine it panics: use
+// Post, which is safe from any goroutine.
+func (h *Hub) Schedule(fn func()) {
+	if c := current(); c == nil || c.hub != h {
+		panic("gevent: Hub.Schedule called from a goroutine that is not a greenlet or callback of the hub; " +
+			"use Hub.Post, which is safe from any goroutine")
+	}
+	h.loop.Schedule(loop.Func(fn))
+}
 
 // InCallback reports whether the caller is a hub callback of h rather than
 // a greenlet: wake-ups made there switch to the woken greenlet at once.
-func (h *Hub) InCallback() bool { return h.inHub }
+// Safe from any goroutine: false for one that is not h's loop.
+func (h *Hub) InCallback() bool { return current() == &h.hubGl }
 
 // WaitList is a FIFO of greenlets waiting for something, each to be handed
 // a value of type T: the building block of events, locks and queues. A
@@ -45,7 +53,12 @@ type waitNode[T any] struct {
 }
 
 // Len returns the number of greenlets waiting.
-func (l *WaitList[T]) Len() int { return l.n }
+func (l *WaitList[T]) Len() int {
+	if l.head != nil {
+		l.head.g.hub.mustOn("WaitList.Len", "wait list")
+	}
+	return l.n
+}
 
 func (l *WaitList[T]) push(n *waitNode[T]) {
 	n.list = l
@@ -88,6 +101,9 @@ func (l *WaitList[T]) remove(n *waitNode[T]) {
 func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	var zero T
 	c := self("WaitList.Wait")
+	if l.head != nil && l.head.g.hub != c.hub {
+		wrongHub("WaitList.Wait", "wait list")
+	}
 	if c.isHub {
 		return zero, ErrBlockingSwitchOut
 	}
@@ -230,6 +246,9 @@ func (c *greenlet) repend(err error) {
 // wakes it (at once from a hub callback, else at the end of the ready
 // queue). It reports false, handing nothing, if no greenlet is waiting.
 func (l *WaitList[T]) WakeOne(v T) bool {
+	if l.head != nil {
+		l.head.g.hub.mustOn("WaitList.WakeOne", "wait list")
+	}
 	for n := l.head; n != nil; n = l.head {
 		l.remove(n)
 		if n.g.state == stateParked {

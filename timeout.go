@@ -71,6 +71,9 @@ func (f *fireTask) RunTask() {
 // timeout is an error; a fired or cancelled one may be started again.
 func (t *Timeout) Start() error {
 	c := self("Timeout.Start")
+	if t.g != nil && t.g.hub != c.hub {
+		wrongHub("Timeout.Start", "timeout")
+	}
 	if c.isHub {
 		return ErrBlockingSwitchOut
 	}
@@ -86,7 +89,12 @@ func (t *Timeout) Start() error {
 }
 
 // Pending reports whether the timeout is started and has not fired.
-func (t *Timeout) Pending() bool { return t.timer.Active() }
+func (t *Timeout) Pending() bool {
+	if t.g != nil {
+		t.g.hub.mustOn("Timeout.Pending", "timeout")
+	}
+	return t.timer.Active()
+}
 
 // Cancel disarms the timeout; if it fired but was not yet delivered, it is
 // not delivered. Cancelling an idle timeout does nothing.
@@ -95,6 +103,7 @@ func (t *Timeout) Cancel() {
 	if g == nil {
 		return
 	}
+	g.hub.mustOn("Timeout.Cancel", "timeout")
 	g.hub.loop.Stop(&t.timer)
 	if g.pendingTimeout == t {
 		g.pendingTimeout = nil

@@ -155,10 +155,17 @@ func (e *Event) Clear() {
 }
 
 // IsSet reports whether the flag is set.
-func (e *Event) IsSet() bool { return e.flag }
+func (e *Event) IsSet() bool { e.read("Event.IsSet"); return e.flag }
 
 // Ready reports whether the flag is set (gevent.Waitable).
-func (e *Event) Ready() bool { return e.flag }
+func (e *Event) Ready() bool { e.read("Event.Ready"); return e.flag }
+
+// read panics if e is bound to a hub and the caller is not on it.
+func (e *Event) read(op string) {
+	if h := e.shared.Load(); h != nil {
+		onhub.Check(h, "event", op, "object")
+	}
+}
 
 // Wait waits until the flag is set.
 //

@@ -15,7 +15,7 @@
 // that finds it no longer ready when it runs (another greenlet read the
 // data first) waits on. Call them from greenlets; the program's main goroutine
 // becomes the default hub's main greenlet, as everywhere in this module,
-// and any other goroutine of no hub gets a panic starting with "gevent:".
+// and any other goroutine of no hub gets a panic starting with "gselect:".
 package gselect
 
 import (

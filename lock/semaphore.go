@@ -104,6 +104,13 @@ func (s *Semaphore) check(op string) {
 	}
 }
 
+// read panics if s is bound to a hub and the caller is not on it.
+func (s *Semaphore) read(op string) {
+	if s.hub != nil {
+		onhub.Check(s.hub, "lock", op, "semaphore")
+	}
+}
+
 // bind binds s to the caller's hub for a blocking call or a link.
 func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
 	if s.hub == nil {
@@ -125,14 +132,18 @@ func (s *Semaphore) setHub(h *gevent.Hub) {
 }
 
 // Value returns the number of permits free (gevent's counter).
-func (s *Semaphore) Value() int { s.lazy(); return s.counter }
+func (s *Semaphore) Value() int { s.read("Semaphore.Value"); s.lazy(); return s.counter }
 
 // Locked reports whether Acquire would block: no permit is free, or
 // greenlets are already waiting for one.
-func (s *Semaphore) Locked() bool { s.lazy(); return s.counter <= 0 || s.acquirers > 0 }
+func (s *Semaphore) Locked() bool {
+	s.read("Semaphore.Locked")
+	s.lazy()
+	return s.counter <= 0 || s.acquirers > 0
+}
 
 // Ready reports whether a permit is free (gevent.Waitable).
-func (s *Semaphore) Ready() bool { s.lazy(); return s.counter > 0 }
+func (s *Semaphore) Ready() bool { s.read("Semaphore.Ready"); s.lazy(); return s.counter > 0 }
 
 // Acquire takes a permit, waiting for one if none is free or if other
 // greenlets are already waiting.
@@ -206,6 +217,7 @@ func (s *Semaphore) Release() {
 // it returns the counter and that error. Nothing is consumed. Waiting
 // Acquire and Wait calls and raw links are notified in the order they came.
 func (s *Semaphore) Wait(timeout ...time.Duration) (int, error) {
+	s.read("Semaphore.Wait")
 	s.lazy()
 	if s.counter > 0 {
 		return s.counter, nil
@@ -239,12 +251,14 @@ func (s *Semaphore) Rawlink(fn func()) gevent.LinkID {
 	s.lazy()
 	if s.hub == nil {
 		s.setHub(onhub.Get("lock", "Semaphore.Rawlink"))
+	} else {
+		onhub.Check(s.hub, "lock", "Semaphore.Rawlink", "semaphore")
 	}
 	return s.links.Add(fn, s.counter > 0)
 }
 
 // Unlink removes a link that has not run yet.
-func (s *Semaphore) Unlink(id gevent.LinkID) { s.links.Remove(id) }
+func (s *Semaphore) Unlink(id gevent.LinkID) { s.read("Semaphore.Unlink"); s.links.Remove(id) }
 
 var _ gevent.Waitable = (*Semaphore)(nil)
 
@@ -266,6 +280,7 @@ func NewBoundedSemaphore(n int) *BoundedSemaphore {
 // raise the counter past the initial value it returns
 // ErrReleasedTooManyTimes and changes nothing.
 func (b *BoundedSemaphore) Release() error {
+	b.read("BoundedSemaphore.Release")
 	b.lazy()
 	if b.counter >= b.initial {
 		return ErrReleasedTooManyTimes

@@ -65,8 +65,8 @@ func (b *base) begin(kind string, hasHandler bool) error {
 }
 
 func (b *base) check(op string) {
-	if b.hub != nil && !b.hub.OnHub() {
-		panic("server: " + op + " called from a goroutine that is not a greenlet of the server's hub")
+	if b.hub != nil {
+		onhub.Check(b.hub, "server", op, "server")
 	}
 }
 

@@ -210,8 +210,9 @@ func Start(args []string, o Options) (*Popen, error) {
 	go func() {
 		err := cmd.Wait()
 		if !h.Post(func() { p.finish(err) }) {
-			// hub gone: record without waking anyone
-			p.finish(err)
+			// hub gone: record without waking anyone (nobody is left to
+			// wake, and its links belong to the closed hub)
+			p.record(err)
 		}
 		release()
 	}()
@@ -219,6 +220,12 @@ func Start(args []string, o Options) (*Popen, error) {
 }
 
 func (p *Popen) finish(err error) {
+	p.record(err)
+	p.links.Fire()
+}
+
+// record stores the child's exit.
+func (p *Popen) record(err error) {
 	p.done = true
 	p.waitErr = err
 	if st := p.cmd.ProcessState; st != nil {
@@ -228,18 +235,20 @@ func (p *Popen) finish(err error) {
 			p.returncode = st.ExitCode()
 		}
 	}
-	p.links.Fire()
 }
 
 // Pid returns the child's process id.
 func (p *Popen) Pid() int { return p.cmd.Process.Pid }
 
 // Poll returns the exit status and true if the child has exited.
-func (p *Popen) Poll() (int, bool) { return p.returncode, p.done }
+func (p *Popen) Poll() (int, bool) { p.check("Poll"); return p.returncode, p.done }
+
+// check panics unless the caller is a greenlet or callback of p's hub.
+func (p *Popen) check(op string) { onhub.Check(p.hub, "subprocess", "Popen."+op, "process") }
 
 // Returncode is the exit status of an exited child (negative: killed by
 // that signal), as Python's returncode; 0 while it runs.
-func (p *Popen) Returncode() int { return p.returncode }
+func (p *Popen) Returncode() int { p.check("Returncode"); return p.returncode }
 
 // Wait waits for the child to exit and returns its exit status.
 //
@@ -251,6 +260,7 @@ func (p *Popen) Returncode() int { return p.returncode }
 // Wait after the exit returns at once unless that notification is still
 // under way.
 func (p *Popen) Wait(timeout ...time.Duration) (int, error) {
+	p.check("Wait")
 	if p.done {
 		// Behind a notification still under way (gevent waits on its
 		// AsyncResult).
@@ -292,6 +302,7 @@ func isScope(err error) bool {
 // Communicate buffers a bounded amount (gevent's readers go on reading
 // without limit). Input not yet written goes on being written.
 func (p *Popen) Communicate(input []byte, timeout ...time.Duration) (stdout, stderr []byte, err error) {
+	p.check("Communicate")
 	if p.readers == nil {
 		p.readers = []*gevent.Greenlet[[]byte]{
 			gevent.Spawn(func() ([]byte, error) { return p.readAll(p.Stdout) }),
@@ -400,6 +411,7 @@ func (p *Popen) killAndWait() {
 
 // SendSignal sends sig to the child (a no-op once it exited).
 func (p *Popen) SendSignal(sig os.Signal) error {
+	p.check("SendSignal")
 	if p.done {
 		return nil
 	}
@@ -414,13 +426,13 @@ func (p *Popen) Kill() error { return p.SendSignal(syscall.SIGKILL) }
 
 // Ready reports whether the child has exited (so gevent.Wait can wait for
 // children).
-func (p *Popen) Ready() bool { return p.done }
+func (p *Popen) Ready() bool { p.check("Ready"); return p.done }
 
 // Rawlink runs fn in the hub once the child has exited.
-func (p *Popen) Rawlink(fn func()) gevent.LinkID { return p.links.Add(fn, p.done) }
+func (p *Popen) Rawlink(fn func()) gevent.LinkID { p.check("Rawlink"); return p.links.Add(fn, p.done) }
 
 // Unlink removes a link that has not run.
-func (p *Popen) Unlink(id gevent.LinkID) { p.links.Remove(id) }
+func (p *Popen) Unlink(id gevent.LinkID) { p.check("Unlink"); p.links.Remove(id) }
 
 // Call runs args and waits for it; it returns the exit status.
 //

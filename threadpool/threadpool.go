@@ -254,7 +254,7 @@ func (r *Result[T]) set(v T, err error) {
 
 func (r *Result[T]) check(op string) {
 	if !r.hub.OnHub() {
-		panic("threadpool: Result." + op + " called from a goroutine that is not a greenlet of the result's hub")
+		onhub.Wrong("threadpool", "Result."+op, "result")
 	}
 }
 
@@ -316,6 +316,7 @@ func (r *Result[T]) Wait(timeout ...time.Duration) error {
 // On timeout, kill or a Timeout scope it returns the zero T and that error,
 // and the job is left running (see Wait).
 func (r *Result[T]) Get(timeout ...time.Duration) (T, error) {
+	r.check("Get")
 	if r.ready {
 		return r.value, r.err // gevent's get does not wait when ready
 	}

@@ -87,6 +87,7 @@ func wait(fds []unix.PollFd, timeout []time.Duration) (int, error) {
 	if err != nil || n > 0 {
 		return n, err
 	}
+	onhub.Get("gselect", "Select/Poll") // a goroutine of no hub panics here
 	if len(timeout) > 0 && timeout[0] <= 0 {
 		// A cooperative check, as every blocking call of the module makes.
 		return 0, gevent.Sleep(0)

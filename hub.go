@@ -26,10 +26,11 @@ import (
 // Which goroutine may call what: the methods of greenlets, timeouts and the
 // sibling packages' objects (events, queues, locks...) belong to the hub that
 // runs them and must be called from its greenlets. A call from any other
-// goroutine panics with a message starting with "gevent:", except where a
-// method says it is safe from any goroutine (Hub.Submit, Hub.Post, Hub.Hold,
-// Greenlet.Done, and Get/Join on a finished greenlet, which fall back to
-// waiting on Done).
+// goroutine panics with a message starting with "gevent:" (or the sibling
+// package's name), except where a method says it is safe from any goroutine
+// (Hub.Submit, Hub.Post, Hub.Hold, Greenlet.Done, Get and Join, which fall
+// back to waiting on Done). docs/THREADS.md lists the rule of every entry
+// point.
 type Hub struct {
 	loop *loop.Loop
 

@@ -120,7 +120,9 @@ func (a *AsyncResult[T]) Ready() bool { a.read("AsyncResult.Ready"); return a.do
 // read panics if a is bound to a hub and the caller is not on it.
 func (a *AsyncResult[T]) read(op string) {
 	if h := a.shared.Load(); h != nil {
-		onhub.Check(h, "event", op, "object")
+		if !h.OnHub() {
+			onhub.Wrong("event", op, "object")
+		}
 	}
 }
 

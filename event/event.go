@@ -163,7 +163,9 @@ func (e *Event) Ready() bool { e.read("Event.Ready"); return e.flag }
 // read panics if e is bound to a hub and the caller is not on it.
 func (e *Event) read(op string) {
 	if h := e.shared.Load(); h != nil {
-		onhub.Check(h, "event", op, "object")
+		if !h.OnHub() {
+			onhub.Wrong("event", op, "object")
+		}
 	}
 }
 

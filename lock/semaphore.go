@@ -99,15 +99,15 @@ func (s *Semaphore) lazy() {
 func (s *Semaphore) check(op string) {
 	if s.hub == nil {
 		s.setHub(onhub.Get("lock", op))
-	} else {
-		onhub.Check(s.hub, "lock", op, "semaphore")
+	} else if !s.hub.OnHub() {
+		onhub.Wrong("lock", op, "semaphore")
 	}
 }
 
 // read panics if s is bound to a hub and the caller is not on it.
 func (s *Semaphore) read(op string) {
-	if s.hub != nil {
-		onhub.Check(s.hub, "lock", op, "semaphore")
+	if s.hub != nil && !s.hub.OnHub() {
+		onhub.Wrong("lock", op, "semaphore")
 	}
 }
 
@@ -118,7 +118,9 @@ func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
 		s.setHub(h)
 		return h, err
 	}
-	onhub.Check(s.hub, "lock", op, "semaphore")
+	if !s.hub.OnHub() {
+		onhub.Wrong("lock", op, "semaphore")
+	}
 	if s.hub.InCallback() {
 		return s.hub, gevent.ErrBlockingSwitchOut
 	}
@@ -251,8 +253,8 @@ func (s *Semaphore) Rawlink(fn func()) gevent.LinkID {
 	s.lazy()
 	if s.hub == nil {
 		s.setHub(onhub.Get("lock", "Semaphore.Rawlink"))
-	} else {
-		onhub.Check(s.hub, "lock", "Semaphore.Rawlink", "semaphore")
+	} else if !s.hub.OnHub() {
+		onhub.Wrong("lock", "Semaphore.Rawlink", "semaphore")
 	}
 	return s.links.Add(fn, s.counter > 0)
 }

@@ -141,8 +141,8 @@ func (q *Queue[T]) bind(op string) *gevent.Hub {
 
 // read panics if q is bound to a hub and the caller is not on it.
 func (q *Queue[T]) read(op string) {
-	if q.hub != nil {
-		onhub.Check(q.hub, "queue", op, "queue")
+	if q.hub != nil && !q.hub.OnHub() {
+		onhub.Wrong("queue", op, "queue")
 	}
 }
 

@@ -65,8 +65,8 @@ func (b *base) begin(kind string, hasHandler bool) error {
 }
 
 func (b *base) check(op string) {
-	if b.hub != nil {
-		onhub.Check(b.hub, "server", op, "server")
+	if b.hub != nil && !b.hub.OnHub() {
+		onhub.Wrong("server", op, "server")
 	}
 }
 

@@ -244,7 +244,11 @@ func (p *Popen) Pid() int { return p.cmd.Process.Pid }
 func (p *Popen) Poll() (int, bool) { p.check("Poll"); return p.returncode, p.done }
 
 // check panics unless the caller is a greenlet or callback of p's hub.
-func (p *Popen) check(op string) { onhub.Check(p.hub, "subprocess", "Popen."+op, "process") }
+func (p *Popen) check(op string) {
+	if !p.hub.OnHub() {
+		onhub.Wrong("subprocess", "Popen."+op, "process")
+	}
+}
 
 // Returncode is the exit status of an exited child (negative: killed by
 // that signal), as Python's returncode; 0 while it runs.

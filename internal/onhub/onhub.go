@@ -36,16 +36,16 @@ func Blocking(pkg, op string) (*gevent.Hub, error) {
 	return h, nil
 }
 
-// Check panics with "pkg: op called from a goroutine that is not a
-// greenlet of the <obj>'s hub; ..." unless the caller is a greenlet or a
-// callback of h.
-func Check(h *gevent.Hub, pkg, op, obj string) {
-	if !h.OnHub() {
-		Wrong(pkg, op, obj)
-	}
-}
-
-// Wrong panics as Check does.
+// Wrong panics with "pkg: op called from a goroutine that is not a
+// greenlet of the <obj>'s hub; ..." for a caller that is not on the hub obj
+// belongs to. Callers check with Hub.OnHub first, inline (the check costs an
+// identity lookup; keeping the panic out of line keeps callers small):
+//
+//	if !h.OnHub() {
+//		onhub.Wrong("queue", "Queue.Put", "queue")
+//	}
+//
+//go:noinline
 func Wrong(pkg, op, obj string) {
 	panic(pkg + ": " + op + " called from a goroutine that is not a greenlet of the " + obj + "'s hub; " + UseInstead)
 }

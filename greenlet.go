@@ -628,9 +628,11 @@ func GetCurrent() AnyGreenlet {
 // one with Spawn, Go, SpawnLater or New; embed one (and call Init) to give a
 // type of your own a Run method, as gevent's subclasses override _run.
 //
-// A zero Greenlet is valid only after Init. Its methods must be called from
-// greenlets of its hub, except Done, and Get, Join, Value and Err once Done
-// is closed, which are safe from any goroutine.
+// A zero Greenlet is valid only after Init. Once started, its methods must
+// be called from greenlets (or callbacks) of its hub, and panic elsewhere
+// (docs/THREADS.md), except Done, Context, Join, Get, Ready, Dead,
+// Successful, Value, Err, ExitErr, Name and String, which are safe from any
+// goroutine (Value and Err are meaningful once Done is closed).
 type Greenlet[T any] struct {
 	g     greenlet
 	fn    func() (T, error)

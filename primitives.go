@@ -30,9 +30,12 @@ func (h *Hub) Schedule(fn func()) {
 }
 
 // InCallback reports whether the caller is a hub callback of h rather than
-// a greenlet: wake-ups made there switch to the woken greenlet at once.
-// Safe from any goroutine: false for one that is not h's loop.
-func (h *Hub) InCallback() bool { return current() == &h.hubGl }
+// a greenlet: wake-ups made there switch to the woken greenlet at once. It
+// is on the hot path of every queue operation, so it first reads a flag of
+// h without synchronisation (free), and looks the caller up only while h
+// runs a callback: from any other goroutine it answers false, but that
+// read races with h's loop (the race detector reports it); ask OnHub first.
+func (h *Hub) InCallback() bool { return h.inHub && current() == &h.hubGl }
 
 // WaitList is a FIFO of greenlets waiting for something, each to be handed
 // a value of type T: the building block of events, locks and queues. A

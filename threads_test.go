@@ -113,7 +113,6 @@ func offHubCases(t *testing.T, cleanup *[]func()) []offHubCase {
 	wg := gevent.Go(func() { wl.Wait(-1) })
 	gevent.Sleep(0)
 	defer1(func() { wg.Kill(nil, true) })
-	add(g, "WaitList.Len", func() { wl.Len() })
 	add(g, "WaitList.Wait", func() { wl.Wait(0) })
 	add(g, "WaitList.WakeOne", func() { wl.WakeOne(1) })
 	add(g, "WaitList.WakeAll", func() { wl.WakeAll(1) })

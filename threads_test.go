@@ -438,3 +438,32 @@ func TestOffHubPanics(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// docs/THREADS.md has a row for every exported function and method of
+// testdata/api.txt, so that a new entry point gets a rule.
+func TestThreadsDocComplete(t *testing.T) {
+	api, err := os.ReadFile("testdata/api.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("docs/THREADS.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]bool{} // "pkg Name"
+	pkg := ""
+	for _, line := range strings.Split(string(doc), "\n") {
+		if p, ok := strings.CutPrefix(line, "### "); ok {
+			pkg = p
+		} else if rest, ok := strings.CutPrefix(line, "| `"); ok && pkg != "" {
+			name, _, _ := strings.Cut(rest, "`")
+			rows[pkg+" "+name] = true
+		}
+	}
+	for _, line := range strings.Split(string(api), "\n") {
+		p, name, ok := strings.Cut(line, ": func ")
+		if ok && !rows[p+" "+name] {
+			t.Errorf("docs/THREADS.md has no row for %s.%s: add its rule (which goroutine may call it, and how that is checked)", p, name)
+		}
+	}
+}

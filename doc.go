@@ -30,6 +30,11 @@
 // touched); to hand work to a hub from another goroutine use
 // Hub.Submit, Hub.Post and Hub.Hold, and to wait for a greenlet from
 // anywhere use Greenlet.Done (Join and Get also work from anywhere).
+// GetHub returns the calling goroutine's hub (nil for a goroutine that
+// belongs to none). Which goroutine may call each function and method of
+// the module, and how it is checked, is listed in docs/THREADS.md: a call
+// from the wrong goroutine panics with a message that starts with the
+// package's name and says what to use instead.
 //
 // Goroutines are identified cheaply (the runtime's g pointer, read in
 // assembly on amd64 and arm64; elsewhere the goroutine id from

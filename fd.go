@@ -108,7 +108,7 @@ type FD struct {
 // RegisterFD registers fd (which must be non-blocking) with the calling
 // greenlet's hub.
 func RegisterFD(fd int) (*FD, error) {
-	h := HubOf("RegisterFD")
+	h := self("RegisterFD").hub
 	f, err := h.loop.Register(fd)
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (f *FD) wait(write bool, timeout time.Duration) error {
 		return err
 	}
 	if c.hub != f.h {
-		panic("gevent: FD used from a goroutine that is not a greenlet of its hub")
+		wrongHub("FD.WaitRead/WaitWrite", "FD")
 	}
 	if timeout == Forever {
 		timeout = -1
@@ -207,6 +207,7 @@ var errWake = errors.New("gevent: fd wait woken")
 // which returns err; the fd stays registered (for deadline changes). It
 // reports whether a greenlet was waiting.
 func (f *FD) Wake(read bool, err error) bool {
+	f.h.mustOn("FD.Wake", "FD")
 	g := f.w
 	if read {
 		g = f.r
@@ -221,6 +222,7 @@ func (f *FD) Wake(read bool, err error) bool {
 // Close unregisters the fd (it does not close it) and wakes its waiters,
 // whose waits return err (use net.ErrClosed for sockets).
 func (f *FD) Close(err error) {
+	f.h.mustOn("FD.Close", "FD")
 	if f.closed != nil {
 		return
 	}

@@ -628,9 +628,11 @@ func GetCurrent() AnyGreenlet {
 // one with Spawn, Go, SpawnLater or New; embed one (and call Init) to give a
 // type of your own a Run method, as gevent's subclasses override _run.
 //
-// A zero Greenlet is valid only after Init. Its methods must be called from
-// greenlets of its hub, except Done, and Get, Join, Value and Err once Done
-// is closed, which are safe from any goroutine.
+// A zero Greenlet is valid only after Init. Once started, its methods must
+// be called from greenlets (or callbacks) of its hub, and panic elsewhere
+// (docs/THREADS.md), except Done, Context, Join, Get, Ready, Dead,
+// Successful, Value, Err, ExitErr, Name and String, which are safe from any
+// goroutine (Value and Err are meaningful once Done is closed).
 type Greenlet[T any] struct {
 	g     greenlet
 	fn    func() (T, error)
@@ -695,6 +697,7 @@ func SpawnLater[T any](d time.Duration, fn func() (T, error)) *Greenlet[T] {
 // Start schedules the greenlet to run in the calling greenlet's hub.
 // Starting a started greenlet does nothing.
 func (gl *Greenlet[T]) Start() {
+	gl.g.own("Greenlet.Start")
 	if gl.g.started || gl.g.state == stateDead {
 		return
 	}
@@ -706,6 +709,7 @@ func (gl *Greenlet[T]) Start() {
 // StartLater schedules the greenlet to run after d.
 func (gl *Greenlet[T]) StartLater(d time.Duration) {
 	g := &gl.g
+	g.own("Greenlet.StartLater")
 	if g.started || g.state == stateDead {
 		return
 	}
@@ -746,7 +750,10 @@ func (gl *Greenlet[T]) Name() string {
 }
 
 // SetName names the greenlet (for reports and String).
-func (gl *Greenlet[T]) SetName(name string) { gl.g.name = name }
+func (gl *Greenlet[T]) SetName(name string) {
+	gl.g.own("Greenlet.SetName")
+	gl.g.name = name
+}
 
 // String describes the greenlet as gevent's repr does: `<Greenlet "name">`
 // once it has a name (set with SetName, or a default name already read
@@ -765,7 +772,10 @@ func (gl *Greenlet[T]) String() string {
 // Started reports whether the greenlet was started (Spawn, Start,
 // StartLater) and has not finished yet: as gevent's started (bool(g)), it
 // is false again once the greenlet is dead.
-func (gl *Greenlet[T]) Started() bool { return gl.g.started && !gl.g.finished.Load() }
+func (gl *Greenlet[T]) Started() bool {
+	gl.g.own("Greenlet.Started")
+	return gl.g.started && !gl.g.finished.Load()
+}
 
 // Ready reports whether the greenlet has finished (gevent's ready()).
 func (gl *Greenlet[T]) Ready() bool { return gl.g.finished.Load() }
@@ -909,7 +919,9 @@ func (gl *Greenlet[T]) Kill(err error, block bool, timeout ...time.Duration) err
 // the order they were added; a link that panics is reported and the others
 // still run.
 func (gl *Greenlet[T]) Rawlink(fn func()) LinkID {
-	gl.g.caller("Rawlink")
+	if gl.g.caller("Greenlet.Rawlink") == nil {
+		wrongHub("Greenlet.Rawlink", "greenlet")
+	}
 	return gl.g.addLink(link{fn: fn})
 }
 
@@ -957,7 +969,10 @@ func (h *Hub) spawnNow(fn func()) {
 }
 
 // Unlink removes a link that has not run yet.
-func (gl *Greenlet[T]) Unlink(id LinkID) { gl.g.unlink(id) }
+func (gl *Greenlet[T]) Unlink(id LinkID) {
+	gl.g.own("Greenlet.Unlink")
+	gl.g.unlink(id)
+}
 
 // Done returns a channel that is closed when the greenlet finishes. Safe
 // from any goroutine; after it is closed, Value, Err and Get are too.

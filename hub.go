@@ -26,10 +26,11 @@ import (
 // Which goroutine may call what: the methods of greenlets, timeouts and the
 // sibling packages' objects (events, queues, locks...) belong to the hub that
 // runs them and must be called from its greenlets. A call from any other
-// goroutine panics with a message starting with "gevent:", except where a
-// method says it is safe from any goroutine (Hub.Submit, Hub.Post, Hub.Hold,
-// Greenlet.Done, and Get/Join on a finished greenlet, which fall back to
-// waiting on Done).
+// goroutine panics with a message starting with "gevent:" (or the sibling
+// package's name), except where a method says it is safe from any goroutine
+// (Hub.Submit, Hub.Post, Hub.Hold, Greenlet.Done, Get and Join, which fall
+// back to waiting on Done). docs/THREADS.md lists the rule of every entry
+// point.
 type Hub struct {
 	loop *loop.Loop
 
@@ -158,18 +159,26 @@ func mustGreenlet(op string) (*greenlet, error) {
 	return c, nil
 }
 
-// Default returns the default hub, creating it if needed: the hub used by
-// package-level functions called from a goroutine that is not a greenlet of
-// another hub. Its main greenlet is the first goroutine that used it.
-func Default() *Hub {
-	self("Default")
+// GetHub returns the hub of the calling goroutine (gevent's get_hub): the
+// hub of the calling greenlet, or the hub whose callback is running. The
+// program's main goroutine gets the default hub, created and bound to it on
+// first use (as any package-level call would bind it). Any other goroutine
+// that belongs to no hub gets nil: run a hub there with Run, or hand work
+// to a hub with Hub.Submit or Hub.Post. GetHub never panics, and is safe
+// from any goroutine; library code can use it to pick between a cooperative
+// path and a plain blocking one.
+func GetHub() *Hub {
+	if c := current(); c != nil {
+		return c.hub
+	}
 	hubsMu.Lock()
-	defer hubsMu.Unlock()
-	return defaultHub
+	bound := defaultHub != nil
+	hubsMu.Unlock()
+	if bound || !isMainGoroutine() {
+		return nil
+	}
+	return self("GetHub").hub
 }
-
-// GetHub returns the hub of the calling greenlet (gevent's get_hub).
-func GetHub() *Hub { return self("GetHub").hub }
 
 // Run runs fn as the main greenlet of a fresh hub on the calling goroutine
 // and returns fn's error. Package-level functions called by fn and by the
@@ -214,7 +223,7 @@ func (h *Hub) Run(fn func() error) (err error) {
 // 0: only until the greenlets' next blocking calls; negative is 0). It
 // bounds what Run waits for a greenlet that ignores its kill, and takes
 // effect at the next kill round. Call it before Run or from a greenlet of h.
-func (h *Hub) SetShutdownGrace(d time.Duration) { h.grace = max(d, 0) }
+func (h *Hub) SetShutdownGrace(d time.Duration) { h.mustSetup("Hub.SetShutdownGrace"); h.grace = max(d, 0) }
 
 // shutdown kills what is left, stops the loop coroutine and closes the hub.
 func (h *Hub) shutdown() {

@@ -141,7 +141,7 @@ func TestForeignGoroutinePanics(t *testing.T) {
 	if m := <-msg; !strings.Contains(m, "gevent: Sleep called from a goroutine that is not a greenlet") {
 		t.Fatalf("panic: %s", m)
 	}
-	if gevent.CallerHub() != nil {
+	if gevent.GetHub() != nil {
 		t.Fatal("a test goroutine was bound to a hub")
 	}
 }

@@ -100,7 +100,16 @@ func (l *Links) recycle(n *linkNode) {
 
 func (l *Links) bind(op string) {
 	if l.hub == nil {
-		l.hub = HubOf(op)
+		l.hub = self(op).hub
+	} else {
+		l.hub.mustOn(op, "links")
+	}
+}
+
+// check panics if l is bound to a hub and the caller is not on it.
+func (l *Links) check(op string) {
+	if l.hub != nil {
+		l.hub.mustOn(op, "links")
 	}
 }
 
@@ -121,6 +130,7 @@ func (l *Links) Add(fn func(), ready bool) LinkID {
 // Remove removes a callback that has not run (gevent's unlink). An unknown
 // or already run id does nothing.
 func (l *Links) Remove(id LinkID) {
+	l.check("Links.Remove")
 	for n := l.main.head; n != nil; n = n.next {
 		if n.id == id && n.fn != nil {
 			l.main.remove(n)
@@ -132,10 +142,16 @@ func (l *Links) Remove(id LinkID) {
 
 // Len returns the number of callbacks and greenlets waiting to be run or
 // resumed.
-func (l *Links) Len() int { return l.main.n + l.arrived.n }
+func (l *Links) Len() int {
+	l.check("Links.Len")
+	return l.main.n + l.arrived.n
+}
 
 // Pending reports whether a run is scheduled or under way.
-func (l *Links) Pending() bool { return l.scheduled }
+func (l *Links) Pending() bool {
+	l.check("Links.Pending")
+	return l.scheduled
+}
 
 // SetReady gives l its owner's readiness (gevent's ready()): after each
 // run, another is scheduled if ready reports true and entries remain, the
@@ -145,6 +161,7 @@ func (l *Links) Pending() bool { return l.scheduled }
 // false, which a semaphore uses: each entry may take the permit). Without
 // SetReady, l runs again only if Fire was called while a run was pending.
 func (l *Links) SetReady(ready func() bool, whileReady bool) {
+	l.check("Links.SetReady")
 	l.ready, l.whileRdy = ready, whileReady
 }
 
@@ -167,6 +184,7 @@ func (l *Links) Wait(timeout time.Duration) error {
 // kill or a Timeout scope returns that error, the caller having left l;
 // from a hub callback it returns ErrBlockingSwitchOut.
 func (l *Links) WaitPending() error {
+	l.check("Links.WaitPending")
 	if !l.scheduled {
 		return nil
 	}
@@ -180,6 +198,8 @@ func (l *Links) wait(q *linkList, timeout time.Duration, op string) error {
 	}
 	if l.hub == nil {
 		l.hub = c.hub
+	} else if l.hub != c.hub {
+		wrongHub(op, "links")
 	}
 	n := l.node()
 	l.seq++
@@ -197,11 +217,12 @@ func (l *Links) wait(q *linkList, timeout time.Duration, op string) error {
 // is pending, another follows it when entries remain (see SetReady). Fire
 // with no entries does nothing.
 func (l *Links) Fire() {
+	l.check("Links.Fire")
 	if l.scheduled {
 		l.again = true
 		return
 	}
-	if l.Len() == 0 {
+	if l.main.n+l.arrived.n == 0 {
 		return
 	}
 	l.bind("Links.Fire")

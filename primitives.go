@@ -10,41 +10,6 @@ import (
 // queue, lock, pool, socket...), exported so that users can build their own
 // primitives the same way (gevent exposes its Waiter for the same reason).
 
-// CurrentHub returns the hub of the calling greenlet for an operation that
-// blocks: ErrBlockingSwitchOut if called from a hub callback. A goroutine
-// that belongs to no hub becomes the default hub's main greenlet, or
-// panics (see Hub). op names the operation in that panic.
-func CurrentHub(op string) (*Hub, error) {
-	c, err := mustGreenlet(op)
-	if err != nil {
-		return nil, err
-	}
-	return c.hub, nil
-}
-
-// CallerHub returns the hub the calling goroutine belongs to (as a greenlet
-// or as its loop); the program's main goroutine is bound to the default hub
-// as any package-level call would bind it; any other goroutine of no hub
-// gets nil. It never panics: for code that must pick between the
-// cooperative path and a plain blocking one (sockets used by a library's
-// own goroutines, say).
-func CallerHub() *Hub {
-	if c := current(); c != nil {
-		return c.hub
-	}
-	hubsMu.Lock()
-	bound := defaultHub != nil
-	hubsMu.Unlock()
-	if bound || !isMainGoroutine() {
-		return nil
-	}
-	return self("CallerHub").hub
-}
-
-// HubOf returns the hub of the calling greenlet or hub callback, without
-// the blocking check (for non-blocking operations such as Set or Put).
-func HubOf(op string) *Hub { return self(op).hub }
-
 // OnHub reports whether the calling goroutine is a greenlet or a callback
 // of h (and so may use objects bound to h).
 func (h *Hub) OnHub() bool {
@@ -54,12 +19,23 @@ func (h *Hub) OnHub() bool {
 
 // Schedule runs fn as a hub callback at the end of the ready queue (gevent's
 // loop.run_callback). fn must not block; a panic in it is reported. Call it
-// from a greenlet or callback of h; from other goroutines use Post.
-func (h *Hub) Schedule(fn func()) { h.loop.Schedule(loop.Func(fn)) }
+// from a greenlet or callback of h; from any other goroutine it panics: use
+// Post, which is safe from any goroutine.
+func (h *Hub) Schedule(fn func()) {
+	if c := current(); c == nil || c.hub != h {
+		panic("gevent: Hub.Schedule called from a goroutine that is not a greenlet or callback of the hub; " +
+			"use Hub.Post, which is safe from any goroutine")
+	}
+	h.loop.Schedule(loop.Func(fn))
+}
 
 // InCallback reports whether the caller is a hub callback of h rather than
-// a greenlet: wake-ups made there switch to the woken greenlet at once.
-func (h *Hub) InCallback() bool { return h.inHub }
+// a greenlet: wake-ups made there switch to the woken greenlet at once. It
+// is on the hot path of every queue operation, so it first reads a flag of
+// h without synchronisation (free), and looks the caller up only while h
+// runs a callback: from any other goroutine it answers false, but that
+// read races with h's loop (the race detector reports it); ask OnHub first.
+func (h *Hub) InCallback() bool { return h.inHub && current() == &h.hubGl }
 
 // ScheduleFront runs fn as a hub callback at the head of the ready queue,
 // before the tasks already there: for a callback that stopped because
@@ -99,7 +75,9 @@ type waitNode[T any] struct {
 	list       *WaitList[T]
 }
 
-// Len returns the number of greenlets waiting.
+// Len returns the number of greenlets waiting. Like every method of l it
+// belongs to the hub of the waiters, but it is not checked: it only reads a
+// counter, and queues call it several times per hand-off.
 func (l *WaitList[T]) Len() int { return l.n }
 
 func (l *WaitList[T]) push(n *waitNode[T]) {
@@ -143,6 +121,9 @@ func (l *WaitList[T]) remove(n *waitNode[T]) {
 func (l *WaitList[T]) Wait(timeout time.Duration) (T, error) {
 	var zero T
 	c := self("WaitList.Wait")
+	if l.head != nil && l.head.g.hub != c.hub {
+		wrongHub("WaitList.Wait", "wait list")
+	}
 	if c.isHub {
 		return zero, ErrBlockingSwitchOut
 	}
@@ -287,6 +268,9 @@ func (c *greenlet) repend(err error) {
 // wakes it (at once from a hub callback, else at the end of the ready
 // queue). It reports false, handing nothing, if no greenlet is waiting.
 func (l *WaitList[T]) WakeOne(v T) bool {
+	if l.head != nil {
+		l.head.g.hub.mustOn("WaitList.WakeOne", "wait list")
+	}
 	for n := l.head; n != nil; n = l.head {
 		l.remove(n)
 		if n.g.state == stateParked {

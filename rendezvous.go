@@ -158,7 +158,12 @@ func (r *Rendezvous[T]) TakeNowait() (T, bool) {
 
 // Balance returns the number of blocked givers minus the number of blocked
 // takers (gevent's Channel.balance).
-func (r *Rendezvous[T]) Balance() int { return r.givers.n - r.takers.Len() }
+func (r *Rendezvous[T]) Balance() int {
+	if r.hub != nil {
+		r.hub.mustOn("Rendezvous.Balance", "rendezvous")
+	}
+	return r.givers.n - r.takers.n
+}
 
 // bind ties r to c's hub on first use and panics for a caller of another.
 func (r *Rendezvous[T]) bind(c *greenlet) {

@@ -78,8 +78,9 @@ func SlogErrorHandler(l *slog.Logger) ErrorHandler {
 
 // SetErrorHandler replaces how h reports failures (nil: DefaultErrorHandler).
 // Failures are reported and the program goes on; they never reach JoinAll
-// unless asked.
-func (h *Hub) SetErrorHandler(fn ErrorHandler) { h.errorH = fn }
+// unless asked. Call it before h runs or from a greenlet or callback of h;
+// from any other goroutine it panics.
+func (h *Hub) SetErrorHandler(fn ErrorHandler) { h.mustSetup("Hub.SetErrorHandler"); h.errorH = fn }
 
 func (h *Hub) reportError(g AnyGreenlet, err error) {
 	if h.errorH != nil {

@@ -121,6 +121,9 @@ func (t *Timeout) queued() bool {
 // started again.
 func (t *Timeout) Start() error {
 	c := self("Timeout.Start")
+	if t.g != nil && t.g.hub != c.hub {
+		wrongHub("Timeout.Start", "timeout")
+	}
 	if c.isHub {
 		return ErrBlockingSwitchOut
 	}
@@ -139,7 +142,12 @@ func (t *Timeout) Start() error {
 // cancelled: it is true while it waits to fire, and also once it fired
 // while its greenlet was busy, until a blocking call delivers it (gevent's
 // pending, which stays true until the timer's callback has thrown).
-func (t *Timeout) Pending() bool { return t.timer.Active() || t.queued() }
+func (t *Timeout) Pending() bool {
+	if t.g != nil {
+		t.g.hub.mustOn("Timeout.Pending", "timeout")
+	}
+	return t.timer.Active() || t.queued()
+}
 
 // Cancel disarms the timeout; if it fired but was not yet delivered, it is
 // not delivered (other timeouts that fired are delivered as before).
@@ -149,6 +157,7 @@ func (t *Timeout) Cancel() {
 	if g == nil {
 		return
 	}
+	g.hub.mustOn("Timeout.Cancel", "timeout")
 	g.hub.loop.Stop(&t.timer)
 	g.unqueueTimeout(t)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // errGetTimeout is returned by AsyncResult.Get when its own timeout elapses.
@@ -114,16 +115,29 @@ func (a *AsyncResult[T]) SetFrom(g *gevent.Greenlet[T]) {
 }
 
 // Ready reports whether a value or an error is stored.
-func (a *AsyncResult[T]) Ready() bool { return a.done }
+func (a *AsyncResult[T]) Ready() bool { a.read("AsyncResult.Ready"); return a.done }
+
+// read panics if a is bound to a hub and the caller is not on it.
+func (a *AsyncResult[T]) read(op string) {
+	if h := a.shared.Load(); h != nil {
+		if !h.OnHub() {
+			onhub.Wrong("event", op, "object")
+		}
+	}
+}
 
 // Successful reports whether a value (and no error) is stored.
-func (a *AsyncResult[T]) Successful() bool { return a.done && a.err == nil }
+func (a *AsyncResult[T]) Successful() bool {
+	a.read("AsyncResult.Successful")
+	return a.done && a.err == nil
+}
 
 // Err returns the stored error, or nil (also while unset).
-func (a *AsyncResult[T]) Err() error { return a.err }
+func (a *AsyncResult[T]) Err() error { a.read("AsyncResult.Err"); return a.err }
 
 // Value returns the stored value, or the zero T while unset or on error.
 func (a *AsyncResult[T]) Value() T {
+	a.read("AsyncResult.Value")
 	if a.done && a.err == nil {
 		return a.value
 	}
@@ -142,6 +156,7 @@ func (a *AsyncResult[T]) Value() T {
 // before the next. From a hub callback it returns
 // gevent.ErrBlockingSwitchOut unless the result is set.
 func (a *AsyncResult[T]) Get(timeout ...time.Duration) (T, error) {
+	a.read("AsyncResult.Get")
 	if a.done {
 		return a.value, a.err
 	}

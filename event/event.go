@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // duration turns the variadic timeout convention into a WaitList timeout:
@@ -55,7 +56,7 @@ type notifier struct {
 // bind binds n to the caller's hub on first use and checks the caller.
 func (n *notifier) bind(op string) *gevent.Hub {
 	if n.hub == nil {
-		n.hub = gevent.HubOf(op)
+		n.hub = onhub.Get("event", op)
 		return n.hub
 	}
 	if !n.hub.OnHub() {
@@ -115,7 +116,7 @@ func NewEvent() *Event {
 func (e *Event) Set() {
 	h := e.shared.Load()
 	if h == nil {
-		if gevent.CallerHub() == nil {
+		if gevent.GetHub() == nil {
 			panic("event: Event.Set called from a goroutine of no hub on an Event bound to no hub; " +
 				"create it with NewEvent in a greenlet of the hub that waits for it, " +
 				"or let a greenlet use it first, then Set works from any goroutine")
@@ -154,10 +155,19 @@ func (e *Event) Clear() {
 }
 
 // IsSet reports whether the flag is set.
-func (e *Event) IsSet() bool { return e.flag }
+func (e *Event) IsSet() bool { e.read("Event.IsSet"); return e.flag }
 
 // Ready reports whether the flag is set (gevent.Waitable).
-func (e *Event) Ready() bool { return e.flag }
+func (e *Event) Ready() bool { e.read("Event.Ready"); return e.flag }
+
+// read panics if e is bound to a hub and the caller is not on it.
+func (e *Event) read(op string) {
+	if h := e.shared.Load(); h != nil {
+		if !h.OnHub() {
+			onhub.Wrong("event", op, "object")
+		}
+	}
+}
 
 // Wait waits until the flag is set.
 //

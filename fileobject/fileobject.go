@@ -124,7 +124,7 @@ func Open(name string, flag int, perm os.FileMode) (*File, error) {
 	open := func() (*os.File, error) { return os.OpenFile(name, flag, perm) }
 	var f *os.File
 	var err error
-	if gevent.CallerHub() != nil && !inCallback() {
+	if gevent.GetHub() != nil && !inCallback() {
 		res := threadpool.Spawn(nil, open)
 		if err = res.Wait(); err != nil {
 			res.Rawlink(func() {
@@ -149,7 +149,7 @@ func Open(name string, flag int, perm os.FileMode) (*File, error) {
 }
 
 func inCallback() bool {
-	h := gevent.CallerHub()
+	h := gevent.GetHub()
 	return h != nil && h.InCallback()
 }
 
@@ -361,7 +361,7 @@ func (f *File) unregister(h *gevent.Hub, live bool) {
 // coop returns the hub registration to wait on for the calling greenlet,
 // or nil for a goroutine of no hub.
 func (f *File) coop() (*gevent.FD, error) {
-	h := gevent.CallerHub()
+	h := gevent.GetHub()
 	if h == nil {
 		return nil, nil
 	}
@@ -505,7 +505,7 @@ func (f *File) Write(b []byte) (int, error) {
 func (f *File) WriteString(s string) (int, error) { return f.Write([]byte(s)) }
 
 func onGreenlet() bool {
-	h := gevent.CallerHub()
+	h := gevent.GetHub()
 	return h != nil && !h.InCallback()
 }
 

@@ -67,7 +67,7 @@ type seqLock struct {
 }
 
 func (l *seqLock) Acquire() (func(), error) {
-	if gevent.CallerHub() == nil {
+	if gevent.GetHub() == nil {
 		l.mu.Lock()
 		return l.mu.Unlock, nil
 	}

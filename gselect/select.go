@@ -15,7 +15,7 @@
 // that finds it no longer ready when it runs (another greenlet read the
 // data first) waits on. Call them from greenlets; the program's main goroutine
 // becomes the default hub's main greenlet, as everywhere in this module,
-// and any other goroutine of no hub gets a panic starting with "gevent:".
+// and any other goroutine of no hub gets a panic starting with "gselect:".
 package gselect
 
 import (
@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 	"golang.org/x/sys/unix"
 )
 
@@ -86,6 +87,7 @@ func wait(fds []unix.PollFd, timeout []time.Duration) (int, error) {
 	if err != nil || n > 0 {
 		return n, err
 	}
+	onhub.Get("gselect", "Select/Poll") // a goroutine of no hub panics here
 	if len(timeout) > 0 && timeout[0] <= 0 {
 		// A cooperative check, as every blocking call of the module makes.
 		return 0, gevent.Sleep(0)
@@ -98,7 +100,7 @@ func wait(fds []unix.PollFd, timeout []time.Duration) (int, error) {
 		}
 		return 0, gevent.Sleep(timeout[0])
 	}
-	h, err := gevent.CurrentHub("gselect.Select/Poll")
+	h, err := onhub.Blocking("gselect", "Select/Poll")
 	if err != nil {
 		return 0, err
 	}

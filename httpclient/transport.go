@@ -144,7 +144,7 @@ func (t *Transport) dialer() *socket.Dialer {
 // bind checks that the caller may use t: a greenlet of t's hub (binding t
 // to the caller's hub on first use).
 func (t *Transport) bind() error {
-	h := gevent.CallerHub()
+	h := gevent.GetHub()
 	if h == nil {
 		return ErrWrongHub
 	}

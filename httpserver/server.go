@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 	"github.com/gevent-go/gevent/server"
 	"github.com/gevent-go/gevent/socket"
 )
@@ -186,7 +187,7 @@ func (s *Server) StartListener(l net.Listener) error {
 		s.ss = nil
 		return err
 	}
-	s.hub = gevent.HubOf("httpserver.Start")
+	s.hub = onhub.Get("httpserver", "Server.Start")
 	return nil
 }
 

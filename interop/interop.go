@@ -75,8 +75,8 @@ func DialContext(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // callerHub returns the hub of the calling greenlet, or nil for a
-// goroutine that is not one (see gevent.CallerHub).
-func callerHub() *gevent.Hub { return gevent.CallerHub() }
+// goroutine that is not one (see gevent.GetHub).
+func callerHub() *gevent.Hub { return gevent.GetHub() }
 
 // Call runs fn on the default thread pool and waits for it cooperatively:
 // the bridge for a library call that blocks in ways the hub cannot see

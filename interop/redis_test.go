@@ -81,7 +81,7 @@ func startRedis(t *testing.T) string {
 }
 
 func TestMain(m *testing.M) {
-	gevent.Default() // bind the default hub here, not on a library goroutine (see the report)
+	gevent.GetHub() // bind the default hub here, not on a library goroutine (see the report)
 	code := m.Run()
 	if redisCmd != nil {
 		redisCmd.Process.Kill()

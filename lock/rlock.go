@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // RLock is a reentrant lock owned by a greenlet (gevent.lock.RLock): the
@@ -26,7 +27,8 @@ type RLock struct {
 // get the lock in FIFO order, never overtaken. From a hub callback, which
 // is no greenlet, it returns (false, gevent.ErrBlockingSwitchOut).
 func (r *RLock) Acquire(timeout ...time.Duration) (bool, error) {
-	if _, err := gevent.CurrentHub("RLock.Acquire"); err != nil {
+	r.block.read("RLock.Acquire")
+	if _, err := onhub.Blocking("lock", "RLock.Acquire"); err != nil {
 		return false, err
 	}
 	me := gevent.GetCurrent()
@@ -48,6 +50,7 @@ func (r *RLock) Acquire(timeout ...time.Duration) (bool, error) {
 // changed. From a hub callback, which is no greenlet and cannot own the
 // lock, it returns false.
 func (r *RLock) TryAcquire() bool {
+	r.block.read("RLock.TryAcquire")
 	me := gevent.GetCurrent()
 	if me == nil {
 		return false
@@ -67,6 +70,7 @@ func (r *RLock) TryAcquire() bool {
 // and hands it to the first waiter. A caller that does not own the lock
 // gets ErrNotOwner and nothing changes.
 func (r *RLock) Release() error {
+	r.block.read("RLock.Release")
 	if r.count == 0 || r.owner != gevent.GetCurrent() {
 		return ErrNotOwner
 	}
@@ -79,10 +83,10 @@ func (r *RLock) Release() error {
 }
 
 // Locked reports whether some greenlet owns the lock.
-func (r *RLock) Locked() bool { return r.count > 0 }
+func (r *RLock) Locked() bool { r.block.read("RLock.Locked"); return r.count > 0 }
 
 // Owner returns the greenlet that owns the lock, or nil.
-func (r *RLock) Owner() gevent.AnyGreenlet { return r.owner }
+func (r *RLock) Owner() gevent.AnyGreenlet { r.block.read("RLock.Owner"); return r.owner }
 
 // With acquires the lock, runs fn and releases it (gevent's `with rlock:`).
 // If Acquire fails, fn does not run and the error is returned.

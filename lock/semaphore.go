@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 var (
@@ -93,34 +94,32 @@ func (s *Semaphore) lazy() {
 	}
 }
 
-// useInstead ends the panic messages for a call from the wrong goroutine.
-const useInstead = "call it from a greenlet of that hub: hand work to it with Hub.Submit, or a callback with Hub.Post"
-
 // check binds s to the caller's hub (or checks the caller) for a call that
 // does not block.
 func (s *Semaphore) check(op string) {
 	if s.hub == nil {
-		s.setHub(gevent.HubOf(op))
+		s.setHub(onhub.Get("lock", op))
 	} else if !s.hub.OnHub() {
-		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub; " + useInstead)
+		onhub.Wrong("lock", op, "semaphore")
+	}
+}
+
+// read panics if s is bound to a hub and the caller is not on it.
+func (s *Semaphore) read(op string) {
+	if s.hub != nil && !s.hub.OnHub() {
+		onhub.Wrong("lock", op, "semaphore")
 	}
 }
 
 // bind binds s to the caller's hub for a blocking call or a link.
 func (s *Semaphore) bind(op string) (*gevent.Hub, error) {
 	if s.hub == nil {
-		h, err := gevent.CurrentHub(op)
-		if err != nil {
-			if errors.Is(err, gevent.ErrBlockingSwitchOut) {
-				s.setHub(gevent.HubOf(op))
-			}
-			return s.hub, err
-		}
+		h, err := onhub.Blocking("lock", op)
 		s.setHub(h)
-		return h, nil
+		return h, err
 	}
 	if !s.hub.OnHub() {
-		panic("lock: " + op + " called from a goroutine that is not a greenlet of the semaphore's hub; " + useInstead)
+		onhub.Wrong("lock", op, "semaphore")
 	}
 	if s.hub.InCallback() {
 		return s.hub, gevent.ErrBlockingSwitchOut
@@ -135,14 +134,18 @@ func (s *Semaphore) setHub(h *gevent.Hub) {
 }
 
 // Value returns the number of permits free (gevent's counter).
-func (s *Semaphore) Value() int { s.lazy(); return s.counter }
+func (s *Semaphore) Value() int { s.read("Semaphore.Value"); s.lazy(); return s.counter }
 
 // Locked reports whether Acquire would block: no permit is free, or
 // greenlets are already waiting for one.
-func (s *Semaphore) Locked() bool { s.lazy(); return s.counter <= 0 || s.acquirers > 0 }
+func (s *Semaphore) Locked() bool {
+	s.read("Semaphore.Locked")
+	s.lazy()
+	return s.counter <= 0 || s.acquirers > 0
+}
 
 // Ready reports whether a permit is free (gevent.Waitable).
-func (s *Semaphore) Ready() bool { s.lazy(); return s.counter > 0 }
+func (s *Semaphore) Ready() bool { s.read("Semaphore.Ready"); s.lazy(); return s.counter > 0 }
 
 // Acquire takes a permit, waiting for one if none is free or if other
 // greenlets are already waiting.
@@ -216,6 +219,7 @@ func (s *Semaphore) Release() {
 // it returns the counter and that error. Nothing is consumed. Waiting
 // Acquire and Wait calls and raw links are notified in the order they came.
 func (s *Semaphore) Wait(timeout ...time.Duration) (int, error) {
+	s.read("Semaphore.Wait")
 	s.lazy()
 	if s.counter > 0 {
 		return s.counter, nil
@@ -248,13 +252,15 @@ func (s *Semaphore) With(fn func() error) error {
 func (s *Semaphore) Rawlink(fn func()) gevent.LinkID {
 	s.lazy()
 	if s.hub == nil {
-		s.setHub(gevent.HubOf("Semaphore.Rawlink"))
+		s.setHub(onhub.Get("lock", "Semaphore.Rawlink"))
+	} else if !s.hub.OnHub() {
+		onhub.Wrong("lock", "Semaphore.Rawlink", "semaphore")
 	}
 	return s.links.Add(fn, s.counter > 0)
 }
 
 // Unlink removes a link that has not run yet.
-func (s *Semaphore) Unlink(id gevent.LinkID) { s.links.Remove(id) }
+func (s *Semaphore) Unlink(id gevent.LinkID) { s.read("Semaphore.Unlink"); s.links.Remove(id) }
 
 var _ gevent.Waitable = (*Semaphore)(nil)
 
@@ -276,6 +282,7 @@ func NewBoundedSemaphore(n int) *BoundedSemaphore {
 // raise the counter past the initial value it returns
 // ErrReleasedTooManyTimes and changes nothing.
 func (b *BoundedSemaphore) Release() error {
+	b.read("BoundedSemaphore.Release")
 	b.lazy()
 	if b.counter >= b.initial {
 		return ErrReleasedTooManyTimes

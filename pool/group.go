@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // Runner is what the mapping functions and Spawn run work in: a *Group or
@@ -83,7 +84,7 @@ const useInstead = "call it from a greenlet of that hub: hand work to it with Hu
 // greenlet (or callback) of the hub g is bound to.
 func (g *Group) check(op string) {
 	if g.hub == nil {
-		g.hub = gevent.HubOf("pool." + op)
+		g.hub = onhub.Get("pool", op)
 		return
 	}
 	if !g.hub.OnHub() {

@@ -37,6 +37,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 var (
@@ -132,7 +133,7 @@ func NewLifoQueue[T any](maxsize int) *Queue[T] {
 // bind binds q to the caller's hub on first use and checks the caller.
 func (q *Queue[T]) bind(op string) *gevent.Hub {
 	if q.hub == nil {
-		q.hub = gevent.HubOf(op)
+		q.hub = onhub.Get("queue", op)
 		return q.hub
 	}
 	if !q.hub.OnHub() {
@@ -142,24 +143,34 @@ func (q *Queue[T]) bind(op string) *gevent.Hub {
 	return q.hub
 }
 
+// read panics if q is bound to a hub and the caller is not on it.
+func (q *Queue[T]) read(op string) {
+	if q.hub != nil && !q.hub.OnHub() {
+		onhub.Wrong("queue", op, "queue")
+	}
+}
+
 // MaxSize returns the maximum size, or 0 for an unbounded queue.
 func (q *Queue[T]) MaxSize() int { return q.maxsize }
 
 // Len returns the number of items in the queue (gevent's qsize).
-func (q *Queue[T]) Len() int { return q.buf.len() }
+func (q *Queue[T]) Len() int { q.read("Queue.Len"); return q.buf.len() }
 
 // Empty reports whether the queue holds no item.
-func (q *Queue[T]) Empty() bool { return q.buf.len() == 0 }
+func (q *Queue[T]) Empty() bool { q.read("Queue.Empty"); return q.buf.len() == 0 }
 
 // Full reports whether a bounded queue holds maxsize items.
-func (q *Queue[T]) Full() bool { return q.maxsize > 0 && q.buf.len() >= q.maxsize }
+func (q *Queue[T]) Full() bool {
+	q.read("Queue.Full")
+	return q.maxsize > 0 && q.buf.len() >= q.maxsize
+}
 
 // Getters and Putters return how many greenlets are blocked in Get/Peek
 // and in Put.
-func (q *Queue[T]) Getters() int { return q.getters.Len() }
+func (q *Queue[T]) Getters() int { q.read("Queue.Getters"); return q.getters.Len() }
 
 // Putters returns how many greenlets are blocked in Put.
-func (q *Queue[T]) Putters() int { return q.putters.Len() }
+func (q *Queue[T]) Putters() int { q.read("Queue.Putters"); return q.putters.Len() }
 
 func (q *Queue[T]) room() bool { return q.maxsize <= 0 || q.buf.len() < q.maxsize }
 
@@ -477,10 +488,11 @@ func (q *Queue[T]) Shutdown(immediate bool) {
 }
 
 // IsShutDown reports whether Shutdown was called.
-func (q *Queue[T]) IsShutDown() bool { return q.shut }
+func (q *Queue[T]) IsShutDown() bool { q.read("Queue.IsShutDown"); return q.shut }
 
 // String describes the queue as gevent's str() does.
 func (q *Queue[T]) String() string {
+	q.read("Queue.String")
 	s := "<Queue"
 	if q.maxsize > 0 {
 		s += fmt.Sprintf(" maxsize=%d", q.maxsize)
@@ -540,7 +552,10 @@ func (j *JoinableQueue[T]) PutNowait(v T) error {
 }
 
 // Unfinished returns the number of tasks put and not yet marked done.
-func (j *JoinableQueue[T]) Unfinished() int { return j.t.unfinished }
+func (j *JoinableQueue[T]) Unfinished() int {
+	j.read("JoinableQueue.Unfinished")
+	return j.t.unfinished
+}
 
 // TaskDone marks one task done; when none is left, Join returns. Called
 // more times than items were put, it returns ErrTaskDone and changes

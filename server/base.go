@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // ErrServerClosed is returned by ServeForever after Stop, and by Start on a
@@ -56,7 +57,7 @@ func (b *base) begin(kind string, hasHandler bool) error {
 	if b.started {
 		return ErrAlreadyStarted
 	}
-	b.hub = gevent.HubOf("server.Start")
+	b.hub = onhub.Get("server", "Start")
 	if !hasHandler {
 		return errors.New("server: " + kind + " has no Handler")
 	}
@@ -65,7 +66,7 @@ func (b *base) begin(kind string, hasHandler bool) error {
 
 func (b *base) check(op string) {
 	if b.hub != nil && !b.hub.OnHub() {
-		panic("server: " + op + " called from a goroutine that is not a greenlet of the server's hub")
+		onhub.Wrong("server", op, "server")
 	}
 }
 

@@ -68,6 +68,7 @@ func (s *DatagramServer) Start() error {
 
 // ListenAddr returns the bound address (nil before Start).
 func (s *DatagramServer) ListenAddr() net.Addr {
+	s.check("ListenAddr")
 	if s.pc == nil {
 		return nil
 	}
@@ -77,6 +78,7 @@ func (s *DatagramServer) ListenAddr() net.Addr {
 // SendTo sends data to addr from the server's socket (gevent's sendto).
 // It waits while the send buffer is full; errors as socket's WriteTo.
 func (s *DatagramServer) SendTo(data []byte, addr net.Addr) (int, error) {
+	s.check("SendTo")
 	if s.pc == nil {
 		return 0, errors.New("server: DatagramServer not started")
 	}

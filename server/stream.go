@@ -77,6 +77,7 @@ func (s *StreamServer) Start() error {
 
 // ListenAddr returns the address the server listens on (nil before Start).
 func (s *StreamServer) ListenAddr() net.Addr {
+	s.check("ListenAddr")
 	if s.l == nil {
 		return nil
 	}
@@ -85,13 +86,13 @@ func (s *StreamServer) ListenAddr() net.Addr {
 
 // Started reports whether the server is accepting (Start was called and
 // Stop was not).
-func (s *StreamServer) Started() bool { return s.started && !s.stopped }
+func (s *StreamServer) Started() bool { s.check("Started"); return s.started && !s.stopped }
 
 // Closed reports whether Stop was called.
-func (s *StreamServer) Closed() bool { return s.stopped }
+func (s *StreamServer) Closed() bool { s.check("Closed"); return s.stopped }
 
 // Running returns the number of handlers running.
-func (s *StreamServer) Running() int { return len(s.handlers) }
+func (s *StreamServer) Running() int { s.check("Running"); return len(s.handlers) }
 
 // ServeForever starts the server if needed and waits until it is stopped.
 //

@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // Handler is an installed signal handler.
@@ -33,7 +34,7 @@ type Handler struct {
 // signals nor the os/signal registration (the signal gets its previous
 // disposition back if no other handler wants it).
 func Handle(sig os.Signal, fn func()) *Handler {
-	h := gevent.HubOf("signal.Handle")
+	h := onhub.Get("signal", "Handle")
 	hd := &Handler{ch: make(chan os.Signal, 8), done: make(chan struct{})}
 	hd.unhook = h.AfterClose(hd.Cancel)
 	ossignal.Notify(hd.ch, sig)

@@ -30,7 +30,7 @@
 // it too: such a call blocks its own goroutine in poll(2), honouring the
 // deadlines and Close (noticed within 50 ms), and never touches the hub's
 // state except through Hub.Post. Sockets created by a goroutine that is not
-// a greenlet of any hub (see gevent.CallerHub: only the program's main
+// a greenlet of any hub (see gevent.GetHub: only the program's main
 // goroutine becomes one, of the default hub) work entirely in that
 // blocking mode. Calls from
 // several greenlets and goroutines at once are safe: each direction (read,

@@ -146,7 +146,7 @@ func (s *hubFDs) closeAll() {
 
 // callerHub returns the hub of the calling greenlet, or nil for a goroutine
 // that is not a greenlet of any hub (a library's own goroutine, say).
-func callerHub() *gevent.Hub { return gevent.CallerHub() }
+func callerHub() *gevent.Hub { return gevent.GetHub() }
 
 // onHub reports whether the caller may use the hub-only state.
 func (fd *netFD) onHub() bool { return fd.hub != nil && fd.hub.OnHub() }

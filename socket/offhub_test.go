@@ -14,7 +14,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	gevent.Default() // the examples' hub, on the main goroutine
+	gevent.GetHub() // the examples' hub, on the main goroutine
 	os.Exit(m.Run())
 }
 

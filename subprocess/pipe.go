@@ -34,7 +34,7 @@ func (p *pipeEnd) coop() (*gevent.FD, bool) {
 	if p.fd < 0 {
 		return nil, false
 	}
-	h := gevent.CallerHub()
+	h := gevent.GetHub()
 	if h == nil { // not a greenlet of any hub: block this goroutine instead
 		return nil, false
 	}

@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // Redirect says what a child's standard stream is connected to.
@@ -131,7 +132,7 @@ func Start(args []string, o Options) (*Popen, error) {
 	if len(args) == 0 {
 		return nil, errors.New("subprocess: no command")
 	}
-	h := gevent.HubOf("subprocess.Start")
+	h := onhub.Get("subprocess", "Start")
 	var cmd *exec.Cmd
 	if o.Shell {
 		cmd = exec.Command("/bin/sh", "-c", strings.Join(args, " "))
@@ -216,8 +217,9 @@ func Start(args []string, o Options) (*Popen, error) {
 	go func() {
 		err := cmd.Wait()
 		if !h.Post(func() { p.finish(err) }) {
-			// hub gone: record without waking anyone
-			p.finish(err)
+			// hub gone: record without waking anyone (nobody is left to
+			// wake, and its links belong to the closed hub)
+			p.record(err)
 		}
 		release()
 	}()
@@ -225,6 +227,12 @@ func Start(args []string, o Options) (*Popen, error) {
 }
 
 func (p *Popen) finish(err error) {
+	p.record(err)
+	p.links.Fire()
+}
+
+// record stores the child's exit.
+func (p *Popen) record(err error) {
 	p.done = true
 	p.waitErr = err
 	if st := p.cmd.ProcessState; st != nil {
@@ -234,18 +242,24 @@ func (p *Popen) finish(err error) {
 			p.returncode = st.ExitCode()
 		}
 	}
-	p.links.Fire()
 }
 
 // Pid returns the child's process id.
 func (p *Popen) Pid() int { return p.cmd.Process.Pid }
 
 // Poll returns the exit status and true if the child has exited.
-func (p *Popen) Poll() (int, bool) { return p.returncode, p.done }
+func (p *Popen) Poll() (int, bool) { p.check("Poll"); return p.returncode, p.done }
+
+// check panics unless the caller is a greenlet or callback of p's hub.
+func (p *Popen) check(op string) {
+	if !p.hub.OnHub() {
+		onhub.Wrong("subprocess", "Popen."+op, "process")
+	}
+}
 
 // Returncode is the exit status of an exited child (negative: killed by
 // that signal), as Python's returncode; 0 while it runs.
-func (p *Popen) Returncode() int { return p.returncode }
+func (p *Popen) Returncode() int { p.check("Returncode"); return p.returncode }
 
 // Wait waits for the child to exit and returns its exit status.
 //
@@ -257,6 +271,7 @@ func (p *Popen) Returncode() int { return p.returncode }
 // Wait after the exit returns at once unless that notification is still
 // under way.
 func (p *Popen) Wait(timeout ...time.Duration) (int, error) {
+	p.check("Wait")
 	if p.done {
 		// Behind a notification still under way (gevent waits on its
 		// AsyncResult).
@@ -298,6 +313,7 @@ func isScope(err error) bool {
 // Communicate buffers a bounded amount (gevent's readers go on reading
 // without limit). Input not yet written goes on being written.
 func (p *Popen) Communicate(input []byte, timeout ...time.Duration) (stdout, stderr []byte, err error) {
+	p.check("Communicate")
 	if p.readers == nil {
 		p.readers = []*gevent.Greenlet[[]byte]{
 			gevent.Spawn(func() ([]byte, error) { return p.readAll(p.Stdout) }),
@@ -406,6 +422,7 @@ func (p *Popen) killAndWait() {
 
 // SendSignal sends sig to the child (a no-op once it exited).
 func (p *Popen) SendSignal(sig os.Signal) error {
+	p.check("SendSignal")
 	if p.done {
 		return nil
 	}
@@ -420,13 +437,13 @@ func (p *Popen) Kill() error { return p.SendSignal(syscall.SIGKILL) }
 
 // Ready reports whether the child has exited (so gevent.Wait can wait for
 // children).
-func (p *Popen) Ready() bool { return p.done }
+func (p *Popen) Ready() bool { p.check("Ready"); return p.done }
 
 // Rawlink runs fn in the hub once the child has exited.
-func (p *Popen) Rawlink(fn func()) gevent.LinkID { return p.links.Add(fn, p.done) }
+func (p *Popen) Rawlink(fn func()) gevent.LinkID { p.check("Rawlink"); return p.links.Add(fn, p.done) }
 
 // Unlink removes a link that has not run.
-func (p *Popen) Unlink(id gevent.LinkID) { p.links.Remove(id) }
+func (p *Popen) Unlink(id gevent.LinkID) { p.check("Unlink"); p.links.Remove(id) }
 
 // Call runs args and waits for it; it returns the exit status.
 //

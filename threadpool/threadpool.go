@@ -38,6 +38,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/onhub"
 )
 
 // ErrCancelled is the error of a Result whose job was cancelled before it
@@ -206,7 +207,7 @@ type Result[T any] struct {
 // held until the result is set or the job cancelled.
 func Spawn[T any](p *ThreadPool, fn func() (T, error)) *Result[T] {
 	p = orDefault(p)
-	h := gevent.HubOf("threadpool.Spawn")
+	h := onhub.Get("threadpool", "Spawn")
 	r := &Result[T]{hub: h}
 	j := &job{release: h.Hold()}
 	r.job = j
@@ -253,7 +254,7 @@ func (r *Result[T]) set(v T, err error) {
 
 func (r *Result[T]) check(op string) {
 	if !r.hub.OnHub() {
-		panic("threadpool: Result." + op + " called from a goroutine that is not a greenlet of the result's hub")
+		onhub.Wrong("threadpool", "Result."+op, "result")
 	}
 }
 
@@ -315,6 +316,7 @@ func (r *Result[T]) Wait(timeout ...time.Duration) error {
 // On timeout, kill or a Timeout scope it returns the zero T and that error,
 // and the job is left running (see Wait).
 func (r *Result[T]) Get(timeout ...time.Duration) (T, error) {
+	r.check("Get")
 	if r.ready {
 		return r.value, r.err // gevent's get does not wait when ready
 	}

@@ -97,7 +97,7 @@ func NewContext() (*Context, error) {
 // kill or Timeout scope stops the wait (the termination goes on). Sockets
 // still open get ETERM from their calls.
 func (c *Context) Term() error {
-	if h := gevent.CallerHub(); h != nil && !h.InCallback() {
+	if h := gevent.GetHub(); h != nil && !h.InCallback() {
 		_, err := threadpool.Apply(nil, func() (struct{}, error) { return struct{}{}, c.Context.Term() })
 		return err
 	}
@@ -107,7 +107,7 @@ func (c *Context) Term() error {
 // Socket creates a socket of type t bound to the calling greenlet's hub
 // (pyzmq's context.socket). Errors: libzmq's (ETERM after Term, EMFILE).
 func (c *Context) Socket(t Type) (*Socket, error) {
-	h := gevent.HubOf("zmq.Context.Socket")
+	h := hubOf("Context.Socket")
 	s, err := c.Context.NewSocket(t)
 	if err != nil {
 		return nil, err
@@ -115,12 +115,24 @@ func (c *Context) Socket(t Type) (*Socket, error) {
 	return newSocket(h, s)
 }
 
+// hubOf returns the calling greenlet's hub; for a goroutine of no hub it
+// panics, saying what to do instead.
+func hubOf(op string) *gevent.Hub {
+	h := gevent.GetHub()
+	if h == nil {
+		panic("zmq: " + op + " called from a goroutine that is not a greenlet of any hub " +
+			"(the default hub belongs to the program's main goroutine); " +
+			"run a hub on this goroutine with gevent.Run, or hand work to a hub with Hub.Submit")
+	}
+	return h
+}
+
 // NewSocket is Socket (zmq4's name).
 func (c *Context) NewSocket(t Type) (*Socket, error) { return c.Socket(t) }
 
 // NewSocket creates a socket of type t in zmq4's default context.
 func NewSocket(t Type) (*Socket, error) {
-	h := gevent.HubOf("zmq.NewSocket")
+	h := hubOf("NewSocket")
 	s, err := zmq4.NewSocket(t)
 	if err != nil {
 		return nil, err

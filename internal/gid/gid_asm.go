@@ -6,3 +6,4 @@ package gid
 //
 //go:noescape
 func Get() uintptr
+const asmGet = true

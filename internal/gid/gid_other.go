@@ -19,3 +19,4 @@ func Get() uintptr {
 	}
 	return id
 }
+const asmGet = false

@@ -55,6 +55,9 @@ type Hub struct {
 	locked  bool           // the main goroutine was locked to its OS thread when bound
 	zombies []*greenlet    // greenlets that called runtime.Goexit, to reap
 	reapers sync.WaitGroup // goroutines reaping them
+
+	mon     *monitor // StartMonitor; nil when off
+	loopGid uintptr  // identity of the loop coroutine's goroutine (monitor, run info)
 }
 
 // defaultShutdownGrace is the default of SetShutdownGrace.
@@ -82,6 +85,7 @@ func newHub() (*Hub, error) {
 	l.OnPanic = func(v any, stack []byte) {
 		h.reportError(nil, &PanicError{Value: v, Stack: stack})
 	}
+	h.monitorFromEnv()
 	return h, nil
 }
 
@@ -264,6 +268,7 @@ func (h *Hub) finishShutdown() {
 	// The goroutine goes back to what it was (nothing, or a greenlet of
 	// the hub whose greenlet called Run).
 	identities.Set(m.gid, h.outer)
+	h.StopMonitor()
 	h.closeHooks.run()
 }
 
@@ -426,6 +431,7 @@ func (h *Hub) driveNext(c *greenlet) *greenlet {
 		case g == c:
 			h.loop.PopHead()
 			c.state = stateRunning
+			h.note(c)
 			return c
 		case g.isMain:
 			return nil
@@ -435,6 +441,7 @@ func (h *Hub) driveNext(c *greenlet) *greenlet {
 		if g.next == nil {
 			g.next, _ = iter.Pull(g.body)
 		}
+		h.note(g)
 		return g
 	}
 }
@@ -452,7 +459,9 @@ func (h *Hub) runLoop() {
 func (h *Hub) loopBody(yield func(struct{}) bool) {
 	h.hubYield = yield
 	me := gid.Get()
+	h.loopGid = me
 	identities.Set(me, &h.hubGl)
+	h.note(&h.hubGl)
 	defer func() {
 		identities.Set(me, nil)
 		if r := recover(); r != nil && r != unwindSentinel {
@@ -476,9 +485,11 @@ func (h *Hub) loopBody(yield func(struct{}) bool) {
 func (h *Hub) switchTo(g *greenlet) {
 	g.state = stateRunning
 	h.inHub = false
+	h.note(g)
 	if g.isMain {
 		h.loop.MarkStale()
 		ok := h.hubYield(struct{}{})
+		h.note(&h.hubGl)
 		h.inHub = true
 		if !ok {
 			panic(unwindSentinel)
@@ -489,6 +500,7 @@ func (h *Hub) switchTo(g *greenlet) {
 		g.next, _ = iter.Pull(g.body)
 	}
 	g.next()
+	h.note(&h.hubGl)
 	h.inHub = true
 }
 

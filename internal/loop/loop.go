@@ -115,6 +115,10 @@ func (l *Loop) ScheduleFront(t Task) { l.ready.pushFront(t) }
 // since Start.
 func (l *Loop) MarkStale() { l.stale = true }
 
+// Sleeping reports whether the loop waits in epoll_wait for events, timers
+// or posted work. Safe from any goroutine.
+func (l *Loop) Sleeping() bool { return l.sleeping.Load() }
+
 // Ready returns the number of tasks waiting to run.
 func (l *Loop) Ready() int { return l.ready.n }
 

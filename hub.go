@@ -102,6 +102,7 @@ func (h *Hub) bindMain() {
 	h.locked = threadLocked()
 	h.outer = identities.Lookup(m.g.gid)
 	identities.Set(m.g.gid, h.main)
+	registerHub(h)
 }
 
 // identities maps each goroutine that belongs to a hub to what it is
@@ -269,6 +270,7 @@ func (h *Hub) finishShutdown() {
 	// the hub whose greenlet called Run).
 	identities.Set(m.gid, h.outer)
 	h.StopMonitor()
+	unregisterHub(h)
 	h.closeHooks.run()
 }
 

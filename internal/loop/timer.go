@@ -189,3 +189,12 @@ func (l *Loop) down(i0 int) bool {
 	}
 	return i > i0
 }
+
+// When returns t's place in the order (its deadline on the Now clock) and
+// its task, if t is active.
+func (t *Timer) When() (when int64, task Task, ok bool) {
+	if t.idx == 0 {
+		return 0, nil, false
+	}
+	return t.when, t.task, true
+}

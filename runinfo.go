@@ -149,7 +149,7 @@ func splitStacks(dump []byte) map[uint64][]byte {
 // writeRunInfo writes h's run info; it runs in h.
 func (h *Hub) writeRunInfo(w io.Writer, dump []byte) {
 	stacks := splitStacks(dump)
-	now := loop.Now()
+	now := h.loop.Now()
 	fmt.Fprintf(w, "%s\n", h.String())
 	if n := h.loop.Timers(); n > 0 {
 		fmt.Fprintf(w, " timers: %d\n", n)

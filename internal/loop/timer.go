@@ -43,7 +43,7 @@ func (t *Timer) Active() bool { return t.idx > 0 }
 func (l *Loop) Start(t *Timer, d time.Duration, task Task) {
 	d = max(d, 0)
 	if l.stale {
-		l.now, l.stale = Now(), false
+		l.now, l.stale = l.Now(), false
 		l.start(t, l.now+int64(d), l.now+int64(d), task)
 		return
 	}

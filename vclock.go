@@ -13,16 +13,21 @@ import "time"
 //
 // Between jumps, time passes as usual: the hub's clock is the monotonic
 // clock plus the time jumped so far, so it never goes back, not even when
-// the clock is switched off again. The hub does not jump while anything
-// but a timer may wake it: a greenlet waiting on a file descriptor
-// (WaitRead/WaitWrite, the socket package, hence network I/O), work handed
-// in from other goroutines (Hub.Hold, Submit, Post: the threadpool, waits
-// for greenlets of other hubs, signals). During such waits time passes at
-// its real pace, and a timer that falls due meanwhile fires then, as
-// without the virtual clock; the jumps resume once they are over. Mixing
-// real I/O with virtual time is therefore allowed and exact about order,
-// but a timeout on that I/O is real time. Code that reads time.Now or
-// calls time.Sleep directly is not affected (use Now, Since and Sleep).
+// the clock is switched off again. The hub does not jump while something
+// it knows of may wake it: a greenlet waiting on a file descriptor
+// (WaitRead/WaitWrite, the socket package, hence network I/O), a Hold
+// (taken by the threadpool while a job runs, by the subprocess package
+// while a child runs, by a wait for a greenlet of another hub), or work
+// already posted. During such waits time passes at its real pace, and a
+// timer that falls due meanwhile fires then, as without the virtual clock;
+// the jumps resume once they are over. Mixing that I/O with virtual time
+// is therefore allowed and keeps the order of events, but a timeout on the
+// I/O itself is real time. What the hub cannot know of is not waited for:
+// work posted from another goroutine without a Hold (Post, Submit, the
+// signal package's handlers) arrives whenever it arrives, possibly after
+// the clock has jumped past the time it was sent; hold the hub (Hub.Hold)
+// while such work may come. Code that reads time.Now or calls time.Sleep
+// directly is not affected (use Now, Since and Sleep).
 //
 // Call it before Run or from a greenlet of h.
 func (h *Hub) SetVirtualClock(on bool) { h.loop.Virtual = on }

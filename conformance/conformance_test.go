@@ -13,7 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
 )
 
 // python is the interpreter that has gevent (Debian's python3-gevent).

@@ -56,7 +56,7 @@ type Hub struct {
 	zombies []*greenlet    // greenlets that called runtime.Goexit, to reap
 	reapers sync.WaitGroup // goroutines reaping them
 
-	mon     *monitor // StartMonitor; nil when off
+	obs     *observer // monitor, hooks, profile labels (observe.go); nil when none
 	loopGid uintptr  // identity of the loop coroutine's goroutine (monitor, run info)
 }
 
@@ -471,6 +471,9 @@ func (h *Hub) loopBody(yield func(struct{}) bool) {
 		}
 	}()
 	for !h.stopping {
+		if o := h.obs; o != nil && o.hooks.LoopIteration != nil {
+			o.hooks.LoopIteration()
+		}
 		h.inHub = true
 		if !h.loop.RunOnce(true) {
 			// Nothing can ever happen; the main greenlet waits in vain.

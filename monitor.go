@@ -118,7 +118,7 @@ func (h *Hub) StartMonitor(c MonitorConfig) {
 	}
 	m := &monitor{h: h, max: c.MaxBlockingTime, rep: c.Report, stop: make(chan struct{})}
 	m.ended.Add(1)
-	h.mon = m
+	h.observe(func(o *observer) { o.mon = m })
 	go m.watch()
 }
 
@@ -126,8 +126,9 @@ func (h *Hub) StartMonitor(c MonitorConfig) {
 // goroutine (and a report in progress) to end. Call it from a greenlet of
 // h or once h has closed.
 func (h *Hub) StopMonitor() {
-	if m := h.mon; m != nil {
-		h.mon = nil
+	if o := h.obs; o != nil && o.mon != nil {
+		m := o.mon
+		h.observe(func(o *observer) { o.mon = nil })
 		close(m.stop)
 		m.ended.Wait()
 	}
@@ -151,10 +152,11 @@ func (h *Hub) monitorFromEnv() {
 	h.StartMonitor(c)
 }
 
-// note records that g runs from now on in h (nil: the main greenlet).
+// note records that g runs from now on in h (&h.hubGl: the loop), for
+// the monitor and the Switch hook.
 func (h *Hub) note(g *greenlet) {
-	if m := h.mon; m != nil {
-		m.note(g)
+	if o := h.obs; o != nil {
+		o.switched(g)
 	}
 }
 

@@ -40,14 +40,8 @@ func unregisterHub(h *Hub) { liveMu.Lock(); delete(live, h); liveMu.Unlock() }
 // it: see StartMonitor) is listed as not responding, with the stacks of
 // every goroutine instead. Hubs are listed in no particular order.
 func FormatRunInfo() string {
-	liveMu.Lock()
-	hs := make([]*Hub, 0, len(live))
-	for h := range live {
-		hs = append(hs, h)
-	}
-	liveMu.Unlock()
 	var b strings.Builder
-	for _, h := range hs {
+	for _, h := range Hubs() {
 		b.WriteString(h.FormatRunInfo())
 	}
 	return b.String()
@@ -265,4 +259,27 @@ func blockedIn(stack []byte) string {
 		}
 	}
 	return last
+}
+
+// Hubs returns the hubs running now (bound to their main goroutine and
+// not closed), in no particular order. Safe from any goroutine.
+func Hubs() []*Hub {
+	liveMu.Lock()
+	defer liveMu.Unlock()
+	hs := make([]*Hub, 0, len(live))
+	for h := range live {
+		hs = append(hs, h)
+	}
+	return hs
+}
+
+// Greenlets returns h's greenlets that are started and not dead, in the
+// order they were started; the main greenlet is not among them. Call it
+// from a greenlet or callback of h (from another goroutine: in h.Post).
+func (h *Hub) Greenlets() []AnyGreenlet {
+	gs := make([]AnyGreenlet, 0, h.alive.n)
+	for g := h.alive.head; g != nil; g = g.nextAlive {
+		gs = append(gs, g.self)
+	}
+	return gs
 }

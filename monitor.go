@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ const DefaultMaxBlockingTime = 100 * time.Millisecond
 const (
 	EnvMonitorEnable   = "GEVENT_MONITOR_THREAD_ENABLE"
 	EnvMaxBlockingTime = "GEVENT_MAX_BLOCKING_TIME"
+	EnvMaxMemoryUsage  = "GEVENT_MAX_MEMORY_USAGE" // bytes: MonitorConfig.MaxMemoryUsage
 )
 
 // MonitorConfig configures a hub's blocking monitor (Hub.StartMonitor).
@@ -40,6 +42,20 @@ type MonitorConfig struct {
 	// greenlet: it may block, it must not call the hub's methods). Nil:
 	// LogBlocking to slog.Default().
 	Report func(*BlockingReport)
+
+	// MaxMemoryUsage, if > 0, is a threshold on the process's heap (live
+	// and not yet collected objects, runtime/metrics'
+	// /memory/classes/heap/objects:bytes), checked every
+	// MemoryMonitorPeriod (<= 0: 5 s, gevent's default): Memory is called
+	// once when the heap is found above it, and once when it is found
+	// below it again (gevent's MemoryUsageThresholdExceeded and
+	// MemoryUsageUnderThreshold events).
+	MaxMemoryUsage      uint64
+	MemoryMonitorPeriod time.Duration
+	// Memory receives the memory events on the monitor's goroutine:
+	// exceeded (true: above the threshold, false: back below), the heap
+	// size and the threshold. Nil: a slog.Default() Warn / Info record.
+	Memory func(exceeded bool, usage, max uint64)
 }
 
 // BlockingReport describes one episode in which a greenlet (or the hub's
@@ -87,6 +103,7 @@ type monitor struct {
 	h     *Hub
 	max   time.Duration
 	rep   func(*BlockingReport)
+	mem   MonitorConfig // the memory part
 	stop  chan struct{}
 	ended sync.WaitGroup
 
@@ -116,7 +133,15 @@ func (h *Hub) StartMonitor(c MonitorConfig) {
 	if c.Report == nil {
 		c.Report = func(r *BlockingReport) { LogBlocking(slog.Default(), r) }
 	}
-	m := &monitor{h: h, max: c.MaxBlockingTime, rep: c.Report, stop: make(chan struct{})}
+	if c.MaxMemoryUsage > 0 {
+		if c.MemoryMonitorPeriod <= 0 {
+			c.MemoryMonitorPeriod = 5 * time.Second
+		}
+		if c.Memory == nil {
+			c.Memory = logMemory
+		}
+	}
+	m := &monitor{h: h, max: c.MaxBlockingTime, rep: c.Report, stop: make(chan struct{}), mem: c}
 	m.ended.Add(1)
 	h.observe(func(o *observer) { o.mon = m })
 	go m.watch()
@@ -144,6 +169,9 @@ func (h *Hub) monitorFromEnv() {
 		return
 	}
 	var c MonitorConfig
+	if s := os.Getenv(EnvMaxMemoryUsage); s != "" {
+		c.MaxMemoryUsage, _ = strconv.ParseUint(s, 10, 64)
+	}
 	if s := os.Getenv(EnvMaxBlockingTime); s != "" {
 		if f, err := strconv.ParseFloat(s, 64); err == nil && f > 0 {
 			c.MaxBlockingTime = time.Duration(f * float64(time.Second))
@@ -168,12 +196,25 @@ func (m *monitor) watch() {
 		last     uint64
 		since    = time.Now()
 		reported bool
+		memC     <-chan time.Time
+		above    bool
 	)
+	if m.mem.MaxMemoryUsage > 0 {
+		mt := time.NewTicker(m.mem.MemoryMonitorPeriod)
+		defer mt.Stop()
+		memC = mt.C
+	}
 	for {
 		var now time.Time
 		select {
 		case <-m.stop:
 			return
+		case <-memC:
+			if u := heapBytes(); (u > m.mem.MaxMemoryUsage) != above {
+				above = !above
+				m.mem.Memory(above, u, m.mem.MaxMemoryUsage)
+			}
+			continue
 		case now = <-t.C:
 		}
 		seq := m.seqNow()
@@ -296,4 +337,22 @@ func stdFunc(fn string) bool {
 		return !strings.Contains(first, ".") || strings.HasPrefix(fn, "golang.org/x/sys/")
 	}
 	return !strings.HasPrefix(fn, "main.")
+}
+
+// heapBytes reads the heap's size without stopping the world.
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
+func logMemory(exceeded bool, usage, max uint64) {
+	if exceeded {
+		slog.Warn("gevent: memory usage above the threshold", "heap", usage, "max", max)
+		return
+	}
+	slog.Info("gevent: memory usage back under the threshold", "heap", usage, "max", max)
 }

@@ -1,6 +1,7 @@
 package gevent_test
 
 import (
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -184,6 +185,54 @@ func BenchmarkSleep0SwitchMonitor(b *testing.B) {
 		b.ResetTimer()
 		a, c := gevent.Go(w), gevent.Go(w)
 		gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, c})
+		return nil
+	})
+}
+
+// The memory monitor reports once above its threshold and once below.
+func TestMemoryMonitor(t *testing.T) {
+	h, err := gevent.NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan bool, 10)
+	var hold [][]byte
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	h.StartMonitor(gevent.MonitorConfig{
+		MaxBlockingTime:     time.Hour,
+		MaxMemoryUsage:      ms.HeapAlloc + 64<<20,
+		MemoryMonitorPeriod: 5 * time.Millisecond,
+		Memory:              func(exceeded bool, usage, max uint64) { events <- exceeded },
+	})
+	wait := func(want bool) {
+		t.Helper()
+		for start := time.Now(); time.Since(start) < 10*time.Second; {
+			select {
+			case got := <-events:
+				if got != want {
+					t.Fatalf("event %v, want %v", got, want)
+				}
+				return
+			default:
+				gevent.Sleep(time.Millisecond)
+			}
+		}
+		t.Fatalf("no event %v", want)
+	}
+	h.Run(func() error {
+		for range 96 {
+			hold = append(hold, make([]byte, 1<<20))
+		}
+		wait(true)
+		hold = nil
+		runtime.GC()
+		wait(false)
+		gevent.Sleep(50 * time.Millisecond)
+		if len(events) != 0 {
+			t.Errorf("more events: %d", len(events))
+		}
 		return nil
 	})
 }

@@ -172,21 +172,29 @@ func TestMonitorStop(t *testing.T) {
 	}
 }
 
-func BenchmarkSleep0SwitchMonitor(b *testing.B) {
-	h, _ := gevent.NewHub()
-	h.StartMonitor(gevent.MonitorConfig{MaxBlockingTime: time.Hour})
-	h.Run(func() error {
-		n := b.N
-		w := func() {
-			for i := 0; i < n/2; i++ {
-				gevent.Sleep(0)
+// BenchmarkMonitorOverhead: BenchmarkSleep0Switch on a hub without and
+// with the blocking monitor; ns/op is per switch.
+func BenchmarkMonitorOverhead(b *testing.B) {
+	for _, on := range []bool{false, true} {
+		b.Run(map[bool]string{false: "off", true: "on"}[on], func(b *testing.B) {
+			h, _ := gevent.NewHub()
+			if on {
+				h.StartMonitor(gevent.MonitorConfig{})
 			}
-		}
-		b.ResetTimer()
-		a, c := gevent.Go(w), gevent.Go(w)
-		gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, c})
-		return nil
-	})
+			h.Run(func() error {
+				n := b.N
+				w := func() {
+					for i := 0; i < n/2; i++ {
+						gevent.Sleep(0)
+					}
+				}
+				b.ResetTimer()
+				a, c := gevent.Go(w), gevent.Go(w)
+				gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, c})
+				return nil
+			})
+		})
+	}
 }
 
 // The memory monitor reports once above its threshold and once below.

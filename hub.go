@@ -56,8 +56,9 @@ type Hub struct {
 	zombies []*greenlet    // greenlets that called runtime.Goexit, to reap
 	reapers sync.WaitGroup // goroutines reaping them
 
-	obs     *observer // monitor, hooks, profile labels (observe.go); nil when none
-	loopGid uintptr  // identity of the loop coroutine's goroutine (monitor, run info)
+	obs      *observer // monitor, hooks, profile labels (observe.go); nil when none
+	obsStore *observer // what obs points to when set
+	loopGid  uintptr   // identity of the loop coroutine's goroutine (monitor, run info)
 }
 
 // defaultShutdownGrace is the default of SetShutdownGrace.
@@ -434,6 +435,7 @@ func (h *Hub) driveNext(c *greenlet) *greenlet {
 			h.loop.PopHead()
 			c.state = stateRunning
 			h.note(c)
+			h.noteHook(c)
 			return c
 		case g.isMain:
 			return nil
@@ -444,6 +446,7 @@ func (h *Hub) driveNext(c *greenlet) *greenlet {
 			g.next, _ = iter.Pull(g.body)
 		}
 		h.note(g)
+		h.noteHook(g)
 		return g
 	}
 }
@@ -464,6 +467,7 @@ func (h *Hub) loopBody(yield func(struct{}) bool) {
 	h.loopGid = me
 	identities.Set(me, &h.hubGl)
 	h.note(&h.hubGl)
+	h.noteHook(&h.hubGl)
 	defer func() {
 		identities.Set(me, nil)
 		if r := recover(); r != nil && r != unwindSentinel {
@@ -491,10 +495,12 @@ func (h *Hub) switchTo(g *greenlet) {
 	g.state = stateRunning
 	h.inHub = false
 	h.note(g)
+	h.noteHook(g)
 	if g.isMain {
 		h.loop.MarkStale()
 		ok := h.hubYield(struct{}{})
 		h.note(&h.hubGl)
+		h.noteHook(&h.hubGl)
 		h.inHub = true
 		if !ok {
 			panic(unwindSentinel)
@@ -506,6 +512,7 @@ func (h *Hub) switchTo(g *greenlet) {
 	}
 	g.next()
 	h.note(&h.hubGl)
+	h.noteHook(&h.hubGl)
 	h.inHub = true
 }
 

@@ -107,7 +107,7 @@ type monitor struct {
 	stop  chan struct{}
 	ended sync.WaitGroup
 
-	monitorState // cur and seq: see note
+	st *monitorState // the hub's observer's: see note
 }
 
 // StartMonitor starts h's blocking monitor (gevent's monitor thread): a
@@ -143,7 +143,7 @@ func (h *Hub) StartMonitor(c MonitorConfig) {
 	}
 	m := &monitor{h: h, max: c.MaxBlockingTime, rep: c.Report, stop: make(chan struct{}), mem: c}
 	m.ended.Add(1)
-	h.observe(func(o *observer) { o.mon = m })
+	h.observe(func(o *observer) { o.mon, m.st = m, &o.monitorState })
 	go m.watch()
 }
 
@@ -181,10 +181,20 @@ func (h *Hub) monitorFromEnv() {
 }
 
 // note records that g runs from now on in h (&h.hubGl: the loop), for
-// the monitor and the Switch hook.
+// the monitor: two plain stores when something observes h, a nil check
+// otherwise.
 func (h *Hub) note(g *greenlet) {
 	if o := h.obs; o != nil {
-		o.switched(g)
+		o.note(g)
+	}
+}
+
+// noteHook calls the Switch hook, if set, for g (which runs from now on).
+// It comes right after each note: a call in note would make it too large
+// to be inlined in every switch.
+func (h *Hub) noteHook(g *greenlet) {
+	if o := h.obs; o != nil && o.switchOn {
+		o.switchHook(g)
 	}
 }
 
@@ -217,7 +227,7 @@ func (m *monitor) watch() {
 			continue
 		case now = <-t.C:
 		}
-		seq := m.seqNow()
+		seq := m.st.seqNow()
 		if seq != last || m.h.loop.Sleeping() {
 			last, since, reported = seq, now, false
 			continue
@@ -234,8 +244,8 @@ func (m *monitor) watch() {
 // report builds the report of the greenlet running now, or nil if h
 // switched meanwhile.
 func (m *monitor) report(d time.Duration) *BlockingReport {
-	seq := m.seqNow()
-	g := m.curNow()
+	seq := m.st.seqNow()
+	g := m.st.curNow()
 	h := m.h
 	if g == nil {
 		g = h.main
@@ -247,7 +257,7 @@ func (m *monitor) report(d time.Duration) *BlockingReport {
 	if id := g.goidNow(); id != 0 {
 		r.Stack = goroutineStack(id)
 	}
-	if m.seqNow() != seq {
+	if m.st.seqNow() != seq {
 		return nil // it switched while the stacks were taken: not stuck
 	}
 	r.Culprit, r.Frame = culprit(r.Stack)

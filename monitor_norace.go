@@ -18,13 +18,13 @@ type monitorState struct {
 	seq uint64
 }
 
-func (m *monitor) note(g *greenlet) {
+func (m *monitorState) note(g *greenlet) {
 	m.cur = g
 	m.seq++
 }
 
-func (m *monitor) seqNow() uint64 { return atomic.LoadUint64(&m.seq) }
+func (m *monitorState) seqNow() uint64 { return atomic.LoadUint64(&m.seq) }
 
-func (m *monitor) curNow() *greenlet {
+func (m *monitorState) curNow() *greenlet {
 	return (*greenlet)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&m.cur))))
 }

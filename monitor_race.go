@@ -10,11 +10,11 @@ type monitorState struct {
 	seq atomic.Uint64
 }
 
-func (m *monitor) note(g *greenlet) {
+func (m *monitorState) note(g *greenlet) {
 	m.cur.Store(g)
 	m.seq.Add(1)
 }
 
-func (m *monitor) seqNow() uint64 { return m.seq.Load() }
+func (m *monitorState) seqNow() uint64 { return m.seq.Load() }
 
-func (m *monitor) curNow() *greenlet { return m.cur.Load() }
+func (m *monitorState) curNow() *greenlet { return m.cur.Load() }

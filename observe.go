@@ -34,25 +34,35 @@ type Hooks struct {
 
 // observer is what a hub calls on switches and greenlet events when
 // something watches it: nil (the hub checks one pointer) otherwise.
+//
+// A hub has one observer for its lifetime (obsStore), which h.obs points
+// to while anything is set: the monitor's watchdog reads its
+// monitorState, written on every switch (note) whether a monitor runs or
+// only hooks are set.
 type observer struct {
-	mon    *monitor
-	hooks  Hooks
-	labels bool
+	monitorState // cur and seq, first: note writes them on every switch
+	switchOn     bool
+	mon          *monitor
+	hooks        Hooks
+	labels       bool
 }
 
-// observe changes h's observer with fn, and drops it when nothing is left.
+// observe changes h's observer with fn, and turns it off when nothing is
+// left.
 func (h *Hub) observe(fn func(o *observer)) {
-	o := &observer{}
-	if h.obs != nil {
-		*o = *h.obs
+	if h.obsStore == nil {
+		h.obsStore = &observer{}
 	}
+	o := h.obsStore
 	fn(o)
 	hk := &o.hooks
+	o.switchOn = hk.Switch != nil
 	none := hk.Spawned == nil && hk.Switch == nil && hk.Killed == nil && hk.Finished == nil && hk.LoopIteration == nil
 	if o.mon == nil && none && !o.labels {
-		o = nil
+		h.obs = nil
+	} else {
+		h.obs = o
 	}
-	h.obs = o
 }
 
 // SetHooks sets h's event hooks (the zero Hooks: none), replacing those
@@ -67,16 +77,12 @@ func (h *Hub) SetHooks(hk Hooks) { h.observe(func(o *observer) { o.hooks = hk })
 // it before Run or from a greenlet of h.
 func (h *Hub) SetProfileLabels(on bool) { h.observe(func(o *observer) { o.labels = on }) }
 
-func (o *observer) switched(g *greenlet) {
-	if o.mon != nil {
-		o.mon.note(g)
-	}
-	if o.hooks.Switch != nil {
-		if g.isHub {
-			o.hooks.Switch(nil)
-		} else {
-			o.hooks.Switch(g.self)
-		}
+// switchHook calls the Switch hook for g.
+func (o *observer) switchHook(g *greenlet) {
+	if g.isHub {
+		o.hooks.Switch(nil)
+	} else {
+		o.hooks.Switch(g.self)
 	}
 }
 

@@ -32,8 +32,12 @@ func TestHooks(t *testing.T) {
 				events = append(events, "switch "+name(g))
 			}
 		},
-		Killed:        func(g gevent.AnyGreenlet, err error) { events = append(events, fmt.Sprintf("killed %s %v", name(g), err)) },
-		Finished:      func(g gevent.AnyGreenlet, err error) { events = append(events, fmt.Sprintf("finished %s %v", name(g), err)) },
+		Killed: func(g gevent.AnyGreenlet, err error) {
+			events = append(events, fmt.Sprintf("killed %s %v", name(g), err))
+		},
+		Finished: func(g gevent.AnyGreenlet, err error) {
+			events = append(events, fmt.Sprintf("finished %s %v", name(g), err))
+		},
 		LoopIteration: func() { iterations++ },
 	})
 	boom := errors.New("boom")

@@ -233,8 +233,8 @@ func (m *monitor) watch() {
 			continue
 		}
 		if d := now.Sub(since); !reported && d >= m.max {
-			reported = true
 			if r := m.report(d); r != nil {
+				reported = true
 				m.rep(r)
 			}
 		}
@@ -259,6 +259,12 @@ func (m *monitor) report(d time.Duration) *BlockingReport {
 	}
 	if m.st.seqNow() != seq {
 		return nil // it switched while the stacks were taken: not stuck
+	}
+	if bytes.Contains(headLine(r.Stack), []byte(" [coroutine")) {
+		// Its goroutine is parked in a switch: the hub's goroutine was
+		// between two greenlets, held up by the Go scheduler or the OS (a
+		// loaded machine), not by this greenlet's code.
+		return nil
 	}
 	r.Culprit, r.Frame = culprit(r.Stack)
 	return r
@@ -365,4 +371,9 @@ func logMemory(exceeded bool, usage, max uint64) {
 		return
 	}
 	slog.Info("gevent: memory usage back under the threshold", "heap", usage, "max", max)
+}
+
+func headLine(stack []byte) []byte {
+	head, _, _ := bytes.Cut(stack, []byte("\n"))
+	return head
 }

@@ -36,8 +36,8 @@ func unregisterHub(h *Hub) { liveMu.Lock(); delete(live, h); liveMu.Unlock() }
 // deadline, a per-call timeout, a delayed start, a raw fd), the gevent
 // call it is blocked in as its stack shows it, and its stack. Safe from
 // any goroutine: each hub is asked through Post and answers between two
-// greenlets; a hub that does not answer within 2 s (a greenlet that holds
-// it: see StartMonitor) is listed as not responding, with the stacks of
+// greenlets; a hub that does not start to answer within 2 s (a greenlet
+// that holds it: see StartMonitor) is listed as not responding, with the stacks of
 // every goroutine instead. Hubs are listed in no particular order.
 func FormatRunInfo() string {
 	var b strings.Builder
@@ -49,7 +49,8 @@ func FormatRunInfo() string {
 
 // FormatRunInfo describes h and its greenlets; see the package-level
 // FormatRunInfo. From a greenlet or callback of h it reads h directly;
-// from any other goroutine it asks h and waits up to 2 s for the answer.
+// from any other goroutine it asks h and waits up to 2 s for h to start
+// answering.
 func (h *Hub) FormatRunInfo() string {
 	if c := current(); c != nil && c.hub == h {
 		var b bytes.Buffer
@@ -57,7 +58,9 @@ func (h *Hub) FormatRunInfo() string {
 		return b.String()
 	}
 	ch := make(chan string, 1)
+	started := make(chan struct{})
 	if !h.loop.Post(loop.Func(func() {
+		close(started)
 		var b bytes.Buffer
 		h.writeRunInfo(&b, allStacks())
 		ch <- b.String()
@@ -67,8 +70,8 @@ func (h *Hub) FormatRunInfo() string {
 	t := time.NewTimer(runInfoWait)
 	defer t.Stop()
 	select {
-	case s := <-ch:
-		return s
+	case <-started: // the hub answers: however long the dump takes
+		return <-ch
 	case <-t.C:
 		return fmt.Sprintf("<Hub at %p> not responding after %v (a greenlet holds it); all goroutines:\n%s\n", h, runInfoWait, allStacks())
 	}

@@ -33,6 +33,10 @@ import (
 type Hub struct {
 	loop *loop.Loop
 
+	obs      *observer // monitor, hooks, profile labels (observe.go); nil when none
+	obsStore *observer // what obs points to when set
+	loopGid  uintptr   // identity of the loop coroutine's goroutine (monitor, run info)
+
 	main  *greenlet // the main greenlet: the goroutine that runs the hub
 	hubGl greenlet  // stands for the loop while it runs callbacks
 
@@ -55,10 +59,6 @@ type Hub struct {
 	locked  bool           // the main goroutine was locked to its OS thread when bound
 	zombies []*greenlet    // greenlets that called runtime.Goexit, to reap
 	reapers sync.WaitGroup // goroutines reaping them
-
-	obs      *observer // monitor, hooks, profile labels (observe.go); nil when none
-	obsStore *observer // what obs points to when set
-	loopGid  uintptr   // identity of the loop coroutine's goroutine (monitor, run info)
 }
 
 // defaultShutdownGrace is the default of SetShutdownGrace.

@@ -1,6 +1,7 @@
 package gevent_test
 
 import (
+	"log/slog"
 	"runtime"
 	"strings"
 	"sync"
@@ -243,4 +244,38 @@ func TestMemoryMonitor(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// A hub callback that blocks is reported as the hub's.
+func TestMonitorHubCallback(t *testing.T) {
+	rs := runMonitored(t, func() error {
+		gevent.GetHub().Schedule(func() { time.Sleep(blockFor) })
+		return gevent.Sleep(10 * time.Millisecond)
+	})
+	if len(rs) != 1 || rs[0].Greenlet != "Hub" || rs[0].Culprit != "time.Sleep" || !strings.Contains(rs[0].Frame, "TestMonitorHubCallback") {
+		t.Fatalf("reports %v, want one for Hub in time.Sleep", rs)
+	}
+}
+
+// GEVENT_MONITOR_THREAD_ENABLE switches the monitor on for new hubs, with
+// GEVENT_MAX_BLOCKING_TIME as threshold; reports go to slog.Default.
+func TestMonitorEnv(t *testing.T) {
+	t.Setenv(gevent.EnvMonitorEnable, "true")
+	t.Setenv(gevent.EnvMaxBlockingTime, "0.05")
+	var buf syncBuffer
+	old := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&buf, nil)))
+	defer slog.SetDefault(old)
+	err := gevent.Run(func() error {
+		g := gevent.Go(func() { time.Sleep(250 * time.Millisecond) })
+		g.SetName("env-sleeper")
+		return g.Join()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Count(out, "gevent: hub blocked") != 1 || !strings.Contains(out, "greenlet=env-sleeper") || !strings.Contains(out, "culprit=time.Sleep") {
+		t.Fatalf("slog output: %s", out)
+	}
 }

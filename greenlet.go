@@ -268,6 +268,9 @@ func (g *greenlet) schedule(delay time.Duration) {
 	}
 	g.state = stateScheduled
 	h.alive.add(g)
+	if o := h.obs; o != nil {
+		o.spawned(g)
+	}
 	if delay < 0 {
 		h.loop.Schedule((*resumeTask)(g))
 	} else {
@@ -280,6 +283,9 @@ func (g *greenlet) body(yield func(struct{}) bool) {
 	g.yield = yield
 	g.gid = gid.Get()
 	identities.Set(g.gid, g)
+	if o := g.hub.obs; o != nil && o.labels {
+		g.setLabels()
+	}
 	g.finish(g.runProtected())
 	// This goroutine is about to exit and the runtime may reuse its
 	// identity for a goroutine of another hub: its entry goes first.
@@ -343,6 +349,9 @@ func (g *greenlet) finish(err error) {
 			g.cancel(context.Canceled)
 		}
 		g.mu.Unlock()
+	}
+	if o := h.obs; o != nil && o.hooks.Finished != nil {
+		o.hooks.Finished(g.self, err)
 	}
 	if len(g.links) > 0 {
 		g.scheduleNotify()
@@ -419,6 +428,9 @@ func (g *greenlet) kill(err error) {
 		g.hub = self("Kill").hub
 	}
 	g.cancelCtx(err)
+	if o := g.hub.obs; o != nil && o.hooks.Killed != nil {
+		o.hooks.Killed(g.self, err)
+	}
 	if g.next == nil && !g.isMain {
 		// Never ran: cancel the start; it never runs, its links fire once.
 		g.killErr = err
@@ -965,6 +977,9 @@ func (h *Hub) spawnNow(fn func()) {
 	g.started = true
 	g.state = stateScheduled
 	h.alive.add(g)
+	if o := h.obs; o != nil {
+		o.spawned(g)
+	}
 	h.switchTo(g)
 }
 

@@ -34,6 +34,10 @@ import (
 type Hub struct {
 	loop *loop.Loop
 
+	obs      *observer // monitor, hooks, profile labels (observe.go); nil when none
+	obsStore *observer // what obs points to when set
+	loopGid  uintptr   // identity of the loop coroutine's goroutine (monitor, run info)
+
 	main  *greenlet // the main greenlet: the goroutine that runs the hub
 	hubGl greenlet  // stands for the loop while it runs callbacks
 
@@ -83,6 +87,7 @@ func newHub() (*Hub, error) {
 	l.OnPanic = func(v any, stack []byte) {
 		h.reportError(nil, &PanicError{Value: v, Stack: stack})
 	}
+	h.monitorFromEnv()
 	return h, nil
 }
 
@@ -99,6 +104,7 @@ func (h *Hub) bindMain() {
 	h.locked = threadLocked()
 	h.outer = identities.Lookup(m.g.gid)
 	identities.Set(m.g.gid, h.main)
+	registerHub(h)
 }
 
 // identities maps each goroutine that belongs to a hub to what it is
@@ -223,7 +229,10 @@ func (h *Hub) Run(fn func() error) (err error) {
 // 0: only until the greenlets' next blocking calls; negative is 0). It
 // bounds what Run waits for a greenlet that ignores its kill, and takes
 // effect at the next kill round. Call it before Run or from a greenlet of h.
-func (h *Hub) SetShutdownGrace(d time.Duration) { h.mustSetup("Hub.SetShutdownGrace"); h.grace = max(d, 0) }
+func (h *Hub) SetShutdownGrace(d time.Duration) {
+	h.mustSetup("Hub.SetShutdownGrace")
+	h.grace = max(d, 0)
+}
 
 // shutdown kills what is left, stops the loop coroutine and closes the hub.
 func (h *Hub) shutdown() {
@@ -278,6 +287,8 @@ func (h *Hub) finishShutdown() {
 	// The goroutine goes back to what it was (nothing, or a greenlet of
 	// the hub whose greenlet called Run).
 	identities.Set(m.gid, h.outer)
+	h.stopMonitor()
+	unregisterHub(h)
 	h.closeHooks.run()
 }
 
@@ -451,6 +462,8 @@ func (h *Hub) driveNext(c *greenlet) *greenlet {
 		case g == c:
 			h.loop.PopHead()
 			c.state = stateRunning
+			h.note(c)
+			h.noteHook(c)
 			return c
 		case g.isMain:
 			return nil
@@ -460,6 +473,8 @@ func (h *Hub) driveNext(c *greenlet) *greenlet {
 		if g.next == nil {
 			g.next, _ = iter.Pull(g.body)
 		}
+		h.note(g)
+		h.noteHook(g)
 		return g
 	}
 }
@@ -477,7 +492,10 @@ func (h *Hub) runLoop() {
 func (h *Hub) loopBody(yield func(struct{}) bool) {
 	h.hubYield = yield
 	me := gid.Get()
+	h.loopGid = me
 	identities.Set(me, &h.hubGl)
+	h.note(&h.hubGl)
+	h.noteHook(&h.hubGl)
 	defer func() {
 		identities.Set(me, nil)
 		if r := recover(); r != nil && r != unwindSentinel {
@@ -485,6 +503,9 @@ func (h *Hub) loopBody(yield func(struct{}) bool) {
 		}
 	}()
 	for !h.stopping {
+		if o := h.obs; o != nil && o.hooks.LoopIteration != nil {
+			o.hooks.LoopIteration()
+		}
 		h.inHub = true
 		if !h.loop.RunOnce(true) {
 			// Nothing can ever happen; the main greenlet waits in vain.
@@ -501,9 +522,13 @@ func (h *Hub) loopBody(yield func(struct{}) bool) {
 func (h *Hub) switchTo(g *greenlet) {
 	g.state = stateRunning
 	h.inHub = false
+	h.note(g)
+	h.noteHook(g)
 	if g.isMain {
 		h.loop.MarkStale()
 		ok := h.hubYield(struct{}{})
+		h.note(&h.hubGl)
+		h.noteHook(&h.hubGl)
 		h.inHub = true
 		if !ok {
 			panic(unwindSentinel)
@@ -514,6 +539,8 @@ func (h *Hub) switchTo(g *greenlet) {
 		g.next, _ = iter.Pull(g.body)
 	}
 	g.next()
+	h.note(&h.hubGl)
+	h.noteHook(&h.hubGl)
 	h.inHub = true
 }
 

@@ -51,6 +51,12 @@ func offHubCases(t *testing.T, cleanup *[]func()) []offHubCase {
 	// Hub.
 	add(g, "Hub.Schedule", func() { h.Schedule(func() {}) })
 	add(g, "Hub.SetErrorHandler", func() { h.SetErrorHandler(nil) })
+	add(g, "Hub.SetHooks", func() { h.SetHooks(gevent.Hooks{}) })
+	add(g, "Hub.SetProfileLabels", func() { h.SetProfileLabels(false) })
+	add(g, "Hub.SetVirtualClock", func() { h.SetVirtualClock(false) })
+	add(g, "Hub.StartMonitor", func() { h.StartMonitor(gevent.MonitorConfig{}) })
+	add(g, "Hub.StopMonitor", func() { h.StopMonitor() })
+	add(g, "Hub.Greenlets", func() { h.Greenlets() })
 	add(g, "Hub.SetShutdownGrace", func() { h.SetShutdownGrace(time.Second) })
 
 	// Package-level functions: greenlets of any hub.

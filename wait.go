@@ -50,7 +50,7 @@ func iwait[W Waitable](objs []W, count int, d time.Duration) iter.Seq2[W, error]
 		var deadline int64
 		var timer loop.Timer
 		if d >= 0 {
-			deadline = loop.Now() + int64(d)
+			deadline = h.loop.Now() + int64(d)
 		}
 		for n := 0; n < count; n++ {
 			for len(ready) == 0 {

@@ -51,6 +51,29 @@ func micro() []workload {
 			plainWhat: "unbuffered channel ping-pong, per hand-off",
 		},
 		{
+			name: "switch: Sleep(0) between 2 greenlets, blocking monitor on",
+			geventgo: func(n int) error {
+				h, err := gevent.NewHub()
+				if err != nil {
+					return err
+				}
+				h.StartMonitor(gevent.MonitorConfig{})
+				return h.Run(func() error {
+					w := func() error {
+						for range n / 2 {
+							if err := gevent.Sleep(0); err != nil {
+								return err
+							}
+						}
+						return nil
+					}
+					_, err := gevent.JoinAll([]G{gevent.GoErr(w), gevent.GoErr(w)})
+					return err
+				})
+			},
+			note: "cost of Hub.StartMonitor: compare with the row above",
+		},
+		{
 			name:      "switch (coroutine floor)",
 			geventgo:  nil,
 			py:        "",

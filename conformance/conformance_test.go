@@ -13,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/gevent-go/gevent"
 )
 
 // python is the interpreter that has gevent (Debian's python3-gevent).
@@ -62,7 +60,7 @@ func runChild(name string) int {
 		fmt.Fprintf(os.Stderr, "conformance: no Go case %q\n", name)
 		return 3
 	}
-	if err := gevent.Run(fn); err != nil {
+	if err := runHub(fn); err != nil {
 		fmt.Fprintf(os.Stderr, "Traceback (Go): uncaught error\n%v\n", err)
 		return 1
 	}

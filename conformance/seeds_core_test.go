@@ -47,8 +47,8 @@ func init() {
 	})
 
 	register("seed_select_poll", func() error {
-		start := time.Now()
-		tic := func() string { return fmt.Sprintf("at %1.1f seconds", time.Since(start).Seconds()) }
+		start := gevent.Now()
+		tic := func() string { return fmt.Sprintf("at %1.1f seconds", gevent.Since(start).Seconds()) }
 		gr1 := func() {
 			Pf("Started Polling: %s", tic())
 			gevent.Sleep(500 * ms)

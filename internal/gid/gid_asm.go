@@ -6,3 +6,5 @@ package gid
 //
 //go:noescape
 func Get() uintptr
+
+const asmGet = true

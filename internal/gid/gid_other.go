@@ -19,3 +19,5 @@ func Get() uintptr {
 	}
 	return id
 }
+
+const asmGet = false

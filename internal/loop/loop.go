@@ -30,6 +30,14 @@ var epoch = time.Now()
 // Now returns the monotonic time in nanoseconds since the process started.
 func Now() int64 { return int64(time.Since(epoch)) }
 
+// Now returns the loop's clock: the monotonic Now plus the time its
+// virtual clock has jumped (see Virtual). Call it on the loop's goroutine.
+func (l *Loop) Now() int64 { return Now() + l.offset }
+
+// Offset returns how far the loop's clock is ahead of Now; safe only on
+// the loop's goroutine.
+func (l *Loop) Offset() time.Duration { return time.Duration(l.offset) }
+
 // Loop is one event loop. The zero value is not usable; call New.
 type Loop struct {
 	ready deque
@@ -63,6 +71,13 @@ type Loop struct {
 	// OnPanic is called, in the loop, with the value of a panic raised by a
 	// task; the loop then goes on with the next task.
 	OnPanic func(v any, stack []byte)
+
+	// Virtual makes time jump: when the loop would wait, with only timers
+	// able to wake it (no fd waiter, hold or posted work), its clock (Now
+	// method) jumps to the first timer's deadline instead. Set by the
+	// loop's goroutine.
+	Virtual bool
+	offset  int64 // the time jumped so far: Now() + offset is the loop's clock
 
 	// Unwind is a panic value that is not reported but passed on: the
 	// owner uses it to unwind the goroutine running the loop.
@@ -130,6 +145,10 @@ func (l *Loop) ScheduleFront(t Task) { l.ready.pushFront(t) }
 // since Start.
 func (l *Loop) MarkStale() { l.stale = true }
 
+// Sleeping reports whether the loop waits in epoll_wait for events, timers
+// or posted work. Safe from any goroutine.
+func (l *Loop) Sleeping() bool { return l.sleeping.Load() }
+
 // Ready returns the number of tasks waiting to run.
 func (l *Loop) Ready() int { return l.ready.n }
 
@@ -181,7 +200,7 @@ func (l *Loop) Alive() bool {
 // event or Post. It returns false, without sleeping, when the loop is not
 // Alive: nothing could ever wake it.
 func (l *Loop) RunOnce(block bool) bool {
-	l.now, l.stale = Now(), false
+	l.now, l.stale = l.Now(), false
 	l.settle(l.now)
 	if n := l.ready.n; n > 0 {
 		l.runReady(max(n, drainBatch))
@@ -190,7 +209,7 @@ func (l *Loop) RunOnce(block bool) bool {
 		l.takePosted()
 	}
 	if len(l.timers) > 0 {
-		l.runTimers(Now())
+		l.runTimers(l.Now())
 	}
 	if l.ready.n > 0 || !block {
 		if l.fdActive > 0 {
@@ -204,14 +223,19 @@ func (l *Loop) RunOnce(block bool) bool {
 	timeout := -1
 	if len(l.timers) > 0 {
 		if len(l.unsettled) > 0 {
-			l.settle(Now()) // started by the timers' tasks
+			l.settle(l.Now()) // started by the timers' tasks
 		}
-		d := l.timers[0].due - Now()
+		d := l.timers[0].due - l.Now()
 		if d <= 0 {
 			timeout = 0
 		} else {
 			timeout = int((d + int64(time.Millisecond) - 1) / int64(time.Millisecond))
 		}
+	}
+	if timeout > 0 && l.Virtual && l.fdWaits == 0 && l.holds.Load() == 0 && l.postN.Load() == 0 {
+		// Virtual time: only a timer can wake the loop; jump to it.
+		l.offset += l.timers[0].due - l.Now()
+		timeout = 0
 	}
 	if timeout != 0 {
 		// Let goroutines that were made runnable on this thread (a worker
@@ -225,13 +249,13 @@ func (l *Loop) RunOnce(block bool) bool {
 		timeout = 0
 	}
 	l.poll(timeout)
-	l.now = Now()
+	l.now = l.Now()
 	l.sleeping.Store(false)
 	if l.postN.Load() > 0 {
 		l.takePosted()
 	}
 	if len(l.timers) > 0 {
-		l.runTimers(Now())
+		l.runTimers(l.Now())
 	}
 	return true
 }

@@ -43,7 +43,7 @@ func (t *Timer) Active() bool { return t.idx > 0 }
 func (l *Loop) Start(t *Timer, d time.Duration, task Task) {
 	d = max(d, 0)
 	if l.stale {
-		l.now, l.stale = Now(), false
+		l.now, l.stale = l.Now(), false
 		l.start(t, l.now+int64(d), l.now+int64(d), task)
 		return
 	}
@@ -188,4 +188,13 @@ func (l *Loop) down(i0 int) bool {
 		i = j
 	}
 	return i > i0
+}
+
+// When returns t's place in the order (its deadline on the Now clock) and
+// its task, if t is active.
+func (t *Timer) When() (when int64, task Task, ok bool) {
+	if t.idx == 0 {
+		return 0, nil, false
+	}
+	return t.when, t.task, true
 }

@@ -1,0 +1,92 @@
+package gevent_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime/pprof"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gevent-go/gevent"
+)
+
+func TestHooks(t *testing.T) {
+	h, err := gevent.NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var events []string
+	name := func(g gevent.AnyGreenlet) string {
+		if g == nil {
+			return "hub"
+		}
+		return g.Name()
+	}
+	iterations := 0
+	h.SetHooks(gevent.Hooks{
+		Spawned: func(g gevent.AnyGreenlet) { events = append(events, "spawned "+name(g)) },
+		Switch: func(g gevent.AnyGreenlet) {
+			if g != nil && strings.HasPrefix(name(g), "w") {
+				events = append(events, "switch "+name(g))
+			}
+		},
+		Killed: func(g gevent.AnyGreenlet, err error) {
+			events = append(events, fmt.Sprintf("killed %s %v", name(g), err))
+		},
+		Finished: func(g gevent.AnyGreenlet, err error) {
+			events = append(events, fmt.Sprintf("finished %s %v", name(g), err))
+		},
+		LoopIteration: func() { iterations++ },
+	})
+	boom := errors.New("boom")
+	h.SetErrorHandler(func(gevent.AnyGreenlet, error) {})
+	err = h.Run(func() error {
+		a := gevent.New(func() (struct{}, error) { gevent.Sleep(0); return struct{}{}, boom })
+		a.SetName("w1")
+		a.Start()
+		b := gevent.New(func() (struct{}, error) { return struct{}{}, gevent.Sleep(time.Hour) })
+		b.SetName("w2")
+		b.Start()
+		gevent.Sleep(0)
+		b.Kill(nil, true)
+		a.Join()
+		gevent.GetHub().SetHooks(gevent.Hooks{})
+		gevent.Go(func() {}).Join()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"spawned w1", "spawned w2",
+		"switch w1", "switch w2",
+		"killed w2 gevent: greenlet exit", "switch w1", "finished w1 boom", "switch w2", "finished w2 <nil>",
+	}
+	if got := strings.Join(events, "\n"); got != strings.Join(want, "\n") {
+		t.Errorf("events:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+	if iterations < 1 {
+		t.Errorf("%d loop iterations", iterations)
+	}
+}
+
+func TestProfileLabels(t *testing.T) {
+	err := gevent.Run(func() error {
+		gevent.GetHub().SetProfileLabels(true)
+		g := gevent.New(func() (struct{}, error) { return struct{}{}, gevent.Sleep(time.Hour) })
+		g.SetName("labelled")
+		g.Start()
+		gevent.Sleep(0)
+		var b bytes.Buffer
+		pprof.Lookup("goroutine").WriteTo(&b, 1)
+		if !strings.Contains(b.String(), `"greenlet":"labelled"`) {
+			t.Errorf("no label in the goroutine profile")
+		}
+		return g.Kill(nil, true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

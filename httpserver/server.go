@@ -276,11 +276,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 // stop is Stop and Shutdown: it reports whether every connection ended
 // by itself.
 func (s *Server) stop(d time.Duration, ctx context.Context) (graceful bool, err error) {
-	if s.ss == nil || s.ss.Closed() {
+	if s.ss == nil {
 		return true, nil
 	}
 	if !s.hub.OnHub() {
-		panic("httpserver: Stop or Shutdown called from a goroutine that is not a greenlet of the server's hub; use Hub.Submit")
+		onhub.Wrong("httpserver", "Server.Stop or Shutdown", "server")
+	}
+	if s.ss.Closed() {
+		return true, nil
 	}
 	s.beginStop()
 	if ctx != nil && ctx.Done() != nil {

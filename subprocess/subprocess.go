@@ -420,13 +420,13 @@ func (p *Popen) killAndWait() {
 	p.Wait()
 }
 
-// SendSignal sends sig to the child (a no-op once it exited).
+// SendSignal sends sig to the child (a no-op once it exited). Safe from any
+// goroutine, also after the hub ended (an AfterClose hook may kill a child).
 func (p *Popen) SendSignal(sig os.Signal) error {
-	p.check("SendSignal")
-	if p.done {
-		return nil
+	if err := p.cmd.Process.Signal(sig); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return err
 	}
-	return p.cmd.Process.Signal(sig)
+	return nil
 }
 
 // Terminate sends SIGTERM.

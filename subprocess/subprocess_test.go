@@ -328,3 +328,32 @@ func TestAbandonedCommunicateBuffersBoundedly(t *testing.T) {
 		return nil
 	})
 }
+
+// SendSignal, Terminate and Kill work from any goroutine, and after the
+// hub ended: an AfterClose hook (gipc's children) may kill a child that
+// outlived its hub.
+func TestSignalFromAnyGoroutine(t *testing.T) {
+	var p *subprocess.Popen
+	run(t, func() error {
+		var err error
+		p, err = subprocess.Start([]string{"sleep", "30"}, subprocess.Options{})
+		if err != nil {
+			return err
+		}
+		done := make(chan error, 1)
+		release := gevent.GetHub().Hold()
+		go func() { done <- p.Terminate(); release() }()
+		if err := <-done; err != nil {
+			t.Errorf("Terminate from a plain goroutine: %v", err)
+		}
+		code, err := p.Wait(10 * time.Second)
+		if err != nil || code != -int(syscall.SIGTERM) {
+			t.Errorf("Wait after Terminate = %d, %v; want %d", code, err, -int(syscall.SIGTERM))
+		}
+		return nil
+	})
+	// After the hub ended, and after the child exited: no error, no panic.
+	if err := p.Kill(); err != nil {
+		t.Errorf("Kill after the hub ended: %v", err)
+	}
+}

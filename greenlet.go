@@ -92,6 +92,8 @@ type greenlet struct {
 
 	prevAlive, nextAlive *greenlet
 
+	watch watchIdent // what a blocking monitor reads: see monitor_norace.go
+
 	mu       sync.Mutex // guards done, ctx, cancel (reached from other goroutines)
 	done     chan struct{}
 	doneReq  atomic.Bool
@@ -282,6 +284,7 @@ func (g *greenlet) schedule(delay time.Duration) {
 func (g *greenlet) body(yield func(struct{}) bool) {
 	g.yield = yield
 	g.gid = gid.Get()
+	g.publishGid()
 	identities.Set(g.gid, g)
 	if o := g.hub.obs; o != nil && o.labels {
 		g.setLabels()
@@ -757,6 +760,7 @@ func (gl *Greenlet[T]) Name() string {
 		g.seq = c.hub.nameSeq
 		c.hub.nameSeq++
 		g.named = true
+		g.publishName("Greenlet-" + strconv.Itoa(g.seq))
 	}
 	return "Greenlet-" + strconv.Itoa(g.seq)
 }
@@ -765,6 +769,7 @@ func (gl *Greenlet[T]) Name() string {
 func (gl *Greenlet[T]) SetName(name string) {
 	gl.g.own("Greenlet.SetName")
 	gl.g.name = name
+	gl.g.publishName(name)
 }
 
 // String describes the greenlet as gevent's repr does: `<Greenlet "name">`

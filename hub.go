@@ -83,6 +83,7 @@ func newHub() (*Hub, error) {
 	l.Unwind = unwindSentinel
 	h.hubGl.hub = h
 	h.hubGl.name = "Hub"
+	h.hubGl.publishName("Hub")
 	h.hubGl.isHub = true
 	l.OnPanic = func(v any, stack []byte) {
 		h.reportError(nil, &PanicError{Value: v, Stack: stack})
@@ -100,6 +101,8 @@ func (h *Hub) bindMain() {
 	m.g.name = "MainGreenlet"
 	m.g.state = stateRunning
 	m.g.gid = gid.Get()
+	m.g.publishGid()
+	m.g.publishName(m.g.name)
 	h.main = &m.g
 	h.locked = threadLocked()
 	h.outer = identities.Lookup(m.g.gid)

@@ -283,19 +283,17 @@ func (g *greenlet) goidNow() uint64 {
 	if g.isHub {
 		return gid.GoID(g.hub.loopGid)
 	}
-	if g.gid == 0 {
+	id := g.watchedGid()
+	if id == 0 {
 		return 0
 	}
-	return gid.GoID(g.gid)
+	return gid.GoID(id)
 }
 
 // nameFromOutside is g's name without giving it a number (see Name).
 func (g *greenlet) nameFromOutside() string {
-	switch {
-	case g.name != "":
-		return g.name
-	case g.named:
-		return "Greenlet-" + strconv.Itoa(g.seq)
+	if name, ok := g.watchedName(); ok {
+		return name
 	}
 	return fmt.Sprintf("<Greenlet at %p>", g.self)
 }

@@ -3,6 +3,7 @@
 package gevent
 
 import (
+	"strconv"
 	"sync/atomic"
 	"unsafe"
 )
@@ -27,4 +28,27 @@ func (m *monitorState) seqNow() uint64 { return atomic.LoadUint64(&m.seq) }
 
 func (m *monitorState) curNow() *greenlet {
 	return (*greenlet)(atomic.LoadPointer((*unsafe.Pointer)(unsafe.Pointer(&m.cur))))
+}
+
+// watchIdent is empty here: the watchdog reads a greenlet's goroutine
+// identity and name fields directly, once the hub has not switched for a
+// whole threshold (the fields are single words or written before the
+// switch it sees). Under the race detector, monitor_race.go publishes them
+// atomically instead.
+type watchIdent struct{}
+
+func (g *greenlet) publishGid() {}
+
+func (g *greenlet) watchedGid() uintptr { return g.gid }
+
+func (g *greenlet) publishName(string) {}
+
+func (g *greenlet) watchedName() (string, bool) {
+	switch {
+	case g.name != "":
+		return g.name, true
+	case g.named:
+		return "Greenlet-" + strconv.Itoa(g.seq), true
+	}
+	return "", false
 }

@@ -274,8 +274,28 @@ func (m *monitor) report(d time.Duration) *BlockingReport {
 		// loaded machine), not by this greenlet's code.
 		return nil
 	}
+	if inSwitch(r.Stack) {
+		// Waiting for a CPU inside the hub's own switch code (a Sleep(0),
+		// say): the time went to the Go scheduler or the OS (a loaded
+		// machine), not to this greenlet's code.
+		return nil
+	}
 	r.Culprit, r.Frame = culprit(r.Stack)
 	return r
+}
+
+// inSwitch reports whether a goroutine's stack shows it runnable (not
+// running) with its innermost frame in this package: it is between two
+// greenlets, in a cooperative call, and only waits for a CPU.
+func inSwitch(stack []byte) bool {
+	head, rest, _ := bytes.Cut(stack, []byte("\n"))
+	if !bytes.Contains(head, []byte(" [runnable")) {
+		return false
+	}
+	frame, _, _ := bytes.Cut(rest, []byte("\n"))
+	return bytes.HasPrefix(frame, []byte("github.com/gevent-go/gevent.")) ||
+		bytes.HasPrefix(frame, []byte("github.com/gevent-go/gevent/internal/")) ||
+		bytes.HasPrefix(frame, []byte("iter."))
 }
 
 // goidNow returns the runtime id of g's goroutine, 0 if unknown.

@@ -30,3 +30,21 @@ func BenchmarkNote(b *testing.B) {
 		})
 	}
 }
+
+func TestInSwitch(t *testing.T) {
+	for _, c := range []struct {
+		stack string
+		want  bool
+	}{
+		{"goroutine 7 [runnable]:\ngithub.com/gevent-go/gevent.Sleep(0x0)\n\t/x/sleep.go:20 +0x230\nmain.f()\n", true},
+		{"goroutine 7 [runnable]:\ngithub.com/gevent-go/gevent/internal/loop.(*Loop).runSome()\n", true},
+		{"goroutine 7 [running]:\ngithub.com/gevent-go/gevent.Sleep(0x0)\n", false},
+		{"goroutine 7 [runnable]:\nmain.busy()\n\t/x/main.go:3\n", false},
+		{"goroutine 7 [runnable]:\ngithub.com/gevent-go/gevent_test.TestX.func1()\n", false},
+		{"goroutine 7 [sleep]:\ntime.Sleep(0x1)\n", false},
+	} {
+		if got := inSwitch([]byte(c.stack)); got != c.want {
+			t.Errorf("inSwitch(%q) = %v, want %v", c.stack, got, c.want)
+		}
+	}
+}

@@ -87,6 +87,7 @@ type greenlet struct {
 	exitErr error // the kill error a successful greenlet ended with
 
 	links     []link
+	linkBuf   [1]link // links' first backing array: one joiner allocates nothing
 	linkSeq   LinkID
 	notifying bool
 
@@ -396,6 +397,7 @@ func (g *greenlet) notifyLinks() {
 		g.runLink(l)
 	}
 	g.links = nil
+	g.linkBuf[0] = link{}
 	g.notifying = false
 }
 
@@ -419,6 +421,9 @@ func (g *greenlet) runLink(l link) {
 func (g *greenlet) addLink(l link) LinkID {
 	g.linkSeq++
 	l.id = g.linkSeq
+	if g.links == nil {
+		g.links = g.linkBuf[:0]
+	}
 	g.links = append(g.links, l)
 	if g.state == stateDead {
 		g.scheduleNotify()

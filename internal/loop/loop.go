@@ -34,8 +34,8 @@ func Now() int64 { return int64(time.Since(epoch)) }
 type Loop struct {
 	ready deque
 
-	timers  []*Timer
-	weak    int // active timers started with StartWeak
+	timers  []timerEntry // 4-ary heap ordered by (when, seq)
+	weak    int          // active timers started with StartWeak
 	timerSq uint64
 	now     int64 // cached clock: see Start
 	stale   bool  // now must be re-read before the next Start
@@ -206,7 +206,7 @@ func (l *Loop) RunOnce(block bool) bool {
 		if len(l.unsettled) > 0 {
 			l.settle(Now()) // started by the timers' tasks
 		}
-		d := l.timers[0].due - Now()
+		d := l.timers[0].t.due - Now()
 		if d <= 0 {
 			timeout = 0
 		} else {

@@ -1,6 +1,7 @@
 package gevent_test
 
 import (
+	"fmt"
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/event"
 	"sync"
@@ -94,4 +95,61 @@ func BenchmarkSleepers(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/greenlet")
 		return nil
 	})
+}
+
+// BenchmarkScale: per-item cost as the work grows (docs/BENCHMARKS.md,
+// "Scaling"): spawn n + JoinAll, and n greenlets Sleep(1ms) + JoinAll,
+// against goroutines (errgroup-like WaitGroup), at n = 10^3..10^6.
+func BenchmarkScale(b *testing.B) {
+	for _, n := range []int{1_000, 10_000, 100_000, 1_000_000} {
+		per := func(b *testing.B) {
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/item")
+		}
+		b.Run(fmt.Sprintf("spawn/gevent/n=%d", n), func(b *testing.B) {
+			gevent.Run(func() error {
+				gs := make([]*gevent.Greenlet[int], n)
+				for b.Loop() {
+					for i := range gs {
+						gs[i] = gevent.Spawn(func() (int, error) { return 1, nil })
+					}
+					gevent.JoinAll(gs)
+				}
+				per(b)
+				return nil
+			})
+		})
+		b.Run(fmt.Sprintf("spawn/go/n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for range n {
+					wg.Go(func() {})
+				}
+				wg.Wait()
+			}
+			per(b)
+		})
+		b.Run(fmt.Sprintf("sleep/gevent/n=%d", n), func(b *testing.B) {
+			gevent.Run(func() error {
+				gs := make([]*gevent.Greenlet[struct{}], n)
+				for b.Loop() {
+					for i := range gs {
+						gs[i] = gevent.Go(func() { gevent.Sleep(time.Millisecond) })
+					}
+					gevent.JoinAll(gs)
+				}
+				per(b)
+				return nil
+			})
+		})
+		b.Run(fmt.Sprintf("sleep/go/n=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				var wg sync.WaitGroup
+				for range n {
+					wg.Go(func() { time.Sleep(time.Millisecond) })
+				}
+				wg.Wait()
+			}
+			per(b)
+		})
+	}
 }

@@ -87,6 +87,7 @@ type greenlet struct {
 	exitErr error // the kill error a successful greenlet ended with
 
 	links     []link
+	linkBuf   [1]link // links' first backing array: one joiner allocates nothing
 	linkSeq   LinkID
 	notifying bool
 
@@ -280,19 +281,48 @@ func (g *greenlet) schedule(delay time.Duration) {
 	}
 }
 
-// body is the coroutine of a spawned greenlet.
-func (g *greenlet) body(yield func(struct{}) bool) {
-	g.yield = yield
-	g.gid = gid.Get()
-	g.publishGid()
-	identities.Set(g.gid, g)
-	if o := g.hub.obs; o != nil && o.labels {
-		g.setLabels()
+// coro is the coroutine (a goroutine driven by iter.Pull) that runs
+// spawned greenlets, one after another: when its greenlet finishes it
+// parks on its hub's free list (Hub.attach) and runs the next greenlet
+// that starts, so that a spawn costs a hand-off and one switch instead of
+// a new goroutine. A coroutine whose greenlet called runtime.Goexit or
+// was abandoned at shutdown never comes back to the list.
+type coro struct {
+	next     func() (struct{}, bool)
+	stop     func()
+	yield    func(struct{}) bool
+	gid      uintptr
+	g        *greenlet // the greenlet to run when next resumed
+	nextFree *coro
+}
+
+// maxFreeCoros bounds each hub's free list of parked coroutines (each
+// holds a goroutine stack).
+const maxFreeCoros = 256
+
+// body runs greenlets until the coroutine is not wanted back (a full free
+// list, or its hub closing).
+func (co *coro) body(yield func(struct{}) bool) {
+	co.yield = yield
+	co.gid = gid.Get()
+	for {
+		g := co.g
+		co.g = nil
+		g.yield, g.gid = yield, co.gid
+		g.publishGid()
+		identities.Set(co.gid, g)
+		if o := g.hub.obs; o != nil && o.labels {
+			g.setLabels()
+		}
+		g.finish(g.runProtected())
+		// The goroutine belongs to no greenlet until its next one (and it
+		// may exit, after which the runtime may reuse its identity for a
+		// goroutine of another hub): its entry goes.
+		identities.Set(co.gid, nil)
+		if !g.hub.park(co) || !yield(struct{}{}) {
+			return
+		}
 	}
-	g.finish(g.runProtected())
-	// This goroutine is about to exit and the runtime may reuse its
-	// identity for a goroutine of another hub: its entry goes first.
-	identities.Set(g.gid, nil)
 }
 
 func (g *greenlet) runProtected() (err error) {
@@ -379,6 +409,7 @@ func (g *greenlet) notifyLinks() {
 		g.runLink(l)
 	}
 	g.links = nil
+	g.linkBuf[0] = link{}
 	g.notifying = false
 }
 
@@ -402,6 +433,9 @@ func (g *greenlet) runLink(l link) {
 func (g *greenlet) addLink(l link) LinkID {
 	g.linkSeq++
 	l.id = g.linkSeq
+	if g.links == nil {
+		g.links = g.linkBuf[:0]
+	}
 	g.links = append(g.links, l)
 	if g.state == stateDead {
 		g.scheduleNotify()

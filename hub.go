@@ -60,6 +60,9 @@ type Hub struct {
 	locked     bool           // the main goroutine was locked to its OS thread when bound
 	zombies    []*greenlet    // greenlets that called runtime.Goexit, to reap
 	reapers    sync.WaitGroup // goroutines reaping them
+
+	freeCoros *coro // parked coroutines whose greenlets finished (coro)
+	nFree     int
 }
 
 // defaultShutdownGrace is the default of SetShutdownGrace.
@@ -277,6 +280,7 @@ func (h *Hub) finishShutdown() {
 	h.reapGoexited()
 	h.reapers.Wait()
 	h.stopping = true
+	h.stopFreeCoros()
 	if h.hubStop != nil {
 		h.hubStop()
 	}
@@ -474,7 +478,7 @@ func (h *Hub) driveNext(c *greenlet) *greenlet {
 		h.loop.PopHead()
 		g.state = stateRunning
 		if g.next == nil {
-			g.next, _ = iter.Pull(g.body)
+			h.attach(g)
 		}
 		h.note(g)
 		h.noteHook(g)
@@ -539,12 +543,51 @@ func (h *Hub) switchTo(g *greenlet) {
 		return
 	}
 	if g.next == nil {
-		g.next, _ = iter.Pull(g.body)
+		h.attach(g)
 	}
 	g.next()
 	h.note(&h.hubGl)
 	h.noteHook(&h.hubGl)
 	h.inHub = true
+}
+
+// attach gives g, about to run for the first time, a coroutine: a parked
+// one from the free list, else a new one.
+func (h *Hub) attach(g *greenlet) {
+	co := h.freeCoros
+	if co != nil {
+		h.freeCoros, co.nextFree = co.nextFree, nil
+		h.nFree--
+	} else {
+		co = new(coro)
+		co.next, co.stop = iter.Pull(co.body)
+	}
+	co.g = g
+	g.next = co.next
+}
+
+// park puts co, whose greenlet has just finished, on the free list; it
+// reports false (co's goroutine then exits) when the list is full or h is
+// closing.
+func (h *Hub) park(co *coro) bool {
+	if h.nFree >= maxFreeCoros || h.stopping {
+		return false
+	}
+	co.nextFree = h.freeCoros
+	h.freeCoros = co
+	h.nFree++
+	return true
+}
+
+// stopFreeCoros ends the goroutines of the parked coroutines.
+func (h *Hub) stopFreeCoros() {
+	for co := h.freeCoros; co != nil; {
+		nx := co.nextFree
+		co.nextFree = nil
+		co.stop()
+		co = nx
+	}
+	h.freeCoros, h.nFree = nil, 0
 }
 
 // greenletList is an intrusive list of the hub's live greenlets.

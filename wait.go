@@ -15,10 +15,16 @@ import (
 // kill or Timeout scope of the caller is yielded the same way. Stopping the
 // loop early removes every link. Must be ranged over in a greenlet.
 func IWait[W Waitable](objs []W, timeout ...time.Duration) iter.Seq2[W, error] {
-	return iwait(objs, len(objs), durationOf(timeout))
+	return iwait(objs, len(objs), durationOf(timeout), false)
 }
 
-func iwait[W Waitable](objs []W, count int, d time.Duration) iter.Seq2[W, error] {
+// iwait yields count of objs as they become ready. With batch the caller
+// only collects what it is given until the end (Wait, JoinAll): the
+// waiting greenlet is then woken once, when all count are ready (or on
+// timeout or kill, after which the ready ones come first), instead of once
+// per object; nothing of it is observable, as a woken collector only
+// parks again.
+func iwait[W Waitable](objs []W, count int, d time.Duration, batch bool) iter.Seq2[W, error] {
 	return func(yield func(W, error) bool) {
 		var zero W
 		c, err := mustGreenlet("IWait")
@@ -29,13 +35,14 @@ func iwait[W Waitable](objs []W, count int, d time.Duration) iter.Seq2[W, error]
 		h := c.hub
 		var ready []int
 		waiting := false
+		need := 1 // ready objects the waiting greenlet needs to go on
 		ids := make([]LinkID, len(objs))
 		fired := make([]bool, len(objs))
 		for i, o := range objs {
 			ids[i] = o.Rawlink(func() {
 				fired[i] = true
 				ready = append(ready, i)
-				if waiting {
+				if waiting && len(ready) >= need {
 					c.wakeWith(nil)
 				}
 			})
@@ -53,7 +60,10 @@ func iwait[W Waitable](objs []W, count int, d time.Duration) iter.Seq2[W, error]
 			deadline = h.loop.Now() + int64(d)
 		}
 		for n := 0; n < count; n++ {
-			for len(ready) == 0 {
+			if batch {
+				need = count - n
+			}
+			for len(ready) == 0 || len(ready) < need {
 				if d >= 0 {
 					h.loop.StartAt(&timer, deadline, (*timeoutTask)(c))
 				}
@@ -62,6 +72,13 @@ func iwait[W Waitable](objs []W, count int, d time.Duration) iter.Seq2[W, error]
 				waiting = false
 				h.loop.Stop(&timer)
 				if err != nil {
+					for ; n < count && len(ready) > 0; n++ {
+						i := ready[0]
+						ready = ready[1:]
+						if !yield(objs[i], nil) {
+							return
+						}
+					}
 					yield(zero, timeoutError(err, d))
 					return
 				}
@@ -87,7 +104,7 @@ func Wait[W Waitable](objs []W, timeout ...time.Duration) ([]W, error) {
 func WaitN[W Waitable](objs []W, count int, timeout ...time.Duration) ([]W, error) {
 	count = min(max(count, 0), len(objs))
 	done := make([]W, 0, count)
-	for o, err := range iwait(objs, count, durationOf(timeout)) {
+	for o, err := range iwait(objs, count, durationOf(timeout), true) {
 		if err != nil {
 			return done, err
 		}
@@ -127,7 +144,7 @@ func JoinAllOpts[G AnyGreenlet](gs []G, o JoinOptions) ([]G, error) {
 		count = min(o.Count, len(gs))
 	}
 	done := make([]G, 0, count)
-	for g, err := range iwait(gs, count, d) {
+	for g, err := range iwait(gs, count, d, !o.RaiseError) {
 		if err != nil {
 			return done, err
 		}

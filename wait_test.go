@@ -79,3 +79,34 @@ func TestWaitAllOnlyFromTheMainGreenlet(t *testing.T) {
 		return nil
 	})
 }
+
+// JoinAll wakes its caller once, when all are done (batched); on a timeout
+// or a kill meanwhile it still returns those that finished, in the order
+// they finished.
+func TestJoinAllTimeoutOrKillReturnsFinishedInOrder(t *testing.T) {
+	run(t, func() error {
+		quiet()
+		mk := func(d time.Duration) *gevent.Greenlet[int] {
+			return gevent.Spawn(func() (int, error) { return 0, gevent.Sleep(d) })
+		}
+		gs := []*gevent.Greenlet[int]{mk(3 * time.Millisecond), mk(time.Hour), mk(time.Millisecond), mk(2 * time.Millisecond)}
+		done, err := gevent.JoinAll(gs, 200*time.Millisecond)
+		if !errors.Is(err, gevent.ErrTimeout) || len(done) != 3 || done[0] != gs[2] || done[1] != gs[3] || done[2] != gs[0] {
+			t.Errorf("timeout: done=%v err=%v", done, err)
+		}
+		gs = []*gevent.Greenlet[int]{mk(time.Hour), mk(time.Millisecond), mk(2 * time.Millisecond)}
+		boom := errors.New("boom")
+		var got []*gevent.Greenlet[int]
+		waiter := gevent.GoErr(func() (err error) { got, err = gevent.JoinAll(gs); return err })
+		gevent.Spawn(func() (int, error) {
+			gevent.Sleep(100 * time.Millisecond)
+			return 0, waiter.Kill(boom, false)
+		})
+		waiter.Join()
+		if waiter.Err() != boom || len(got) != 2 || got[0] != gs[1] || got[1] != gs[2] {
+			t.Errorf("kill: done=%v err=%v", got, waiter.Err())
+		}
+		gevent.KillAll(gs, nil, true)
+		return nil
+	})
+}

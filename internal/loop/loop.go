@@ -42,8 +42,8 @@ func (l *Loop) Offset() time.Duration { return time.Duration(l.offset) }
 type Loop struct {
 	ready deque
 
-	timers  []*Timer
-	weak    int // active timers started with StartWeak
+	timers  []timerEntry // 4-ary heap ordered by (when, seq)
+	weak    int          // active timers started with StartWeak
 	timerSq uint64
 	now     int64 // cached clock: see Start
 	stale   bool  // now must be re-read before the next Start
@@ -225,7 +225,7 @@ func (l *Loop) RunOnce(block bool) bool {
 		if len(l.unsettled) > 0 {
 			l.settle(l.Now()) // started by the timers' tasks
 		}
-		d := l.timers[0].due - l.Now()
+		d := l.timers[0].t.due - l.Now()
 		if d <= 0 {
 			timeout = 0
 		} else {
@@ -234,7 +234,7 @@ func (l *Loop) RunOnce(block bool) bool {
 	}
 	if timeout > 0 && l.Virtual && l.fdWaits == 0 && l.holds.Load() == 0 && l.postN.Load() == 0 {
 		// Virtual time: only a timer can wake the loop; jump to it.
-		l.offset += l.timers[0].due - l.Now()
+		l.offset += l.timers[0].t.due - l.Now()
 		timeout = 0
 	}
 	if timeout != 0 {

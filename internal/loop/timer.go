@@ -63,7 +63,7 @@ func (l *Loop) start(t *Timer, when, due int64, task Task) {
 	}
 	l.timerSq++
 	t.when, t.due, t.seq, t.task = when, due, l.timerSq, task
-	l.timers = append(l.timers, t)
+	l.timers = append(l.timers, timerEntry{when: when, seq: l.timerSq, t: t})
 	t.idx = len(l.timers)
 	l.up(len(l.timers) - 1)
 }
@@ -104,9 +104,9 @@ func (l *Loop) Stop(t *Timer) {
 	last := len(l.timers) - 1
 	if i != last {
 		l.timers[i] = l.timers[last]
-		l.timers[i].idx = i + 1
+		l.timers[i].t.idx = i + 1
 	}
-	l.timers[last] = nil
+	l.timers[last] = timerEntry{}
 	l.timers = l.timers[:last]
 	t.idx = 0
 	t.task = nil
@@ -132,8 +132,8 @@ func (l *Loop) runTimers(now int64) {
 	l.now, l.stale = now, false
 	l.settle(now)
 	limit := l.timerSq
-	for len(l.timers) > 0 && l.timers[0].due <= now && l.timers[0].seq <= limit {
-		t := l.timers[0]
+	for len(l.timers) > 0 && l.timers[0].seq <= limit && l.timers[0].t.due <= now {
+		t := l.timers[0].t
 		task := t.task
 		l.Stop(t)
 		l.runTask(task)
@@ -150,43 +150,62 @@ func (l *Loop) runTask(t Task) {
 	t.RunTask()
 }
 
-func less(a, b *Timer) bool {
+// timerEntry is a timer's place in the loop's heap: its order key inline,
+// so that sifting compares without reaching into the Timers.
+type timerEntry struct {
+	when int64
+	seq  uint64
+	t    *Timer
+}
+
+func less(a, b *timerEntry) bool {
 	return a.when < b.when || (a.when == b.when && a.seq < b.seq)
 }
 
+// The heap is 4-ary (as Go's runtime timers): half the depth of a binary
+// heap, and the four children of a node share a cache line or two.
+
 func (l *Loop) up(j int) {
 	h := l.timers
+	e := h[j]
 	for j > 0 {
-		i := (j - 1) / 2
-		if !less(h[j], h[i]) {
+		i := (j - 1) / 4
+		if !less(&e, &h[i]) {
 			break
 		}
-		h[i], h[j] = h[j], h[i]
-		h[i].idx, h[j].idx = i+1, j+1
+		h[j] = h[i]
+		h[j].t.idx = j + 1
 		j = i
 	}
+	h[j] = e
+	e.t.idx = j + 1
 }
 
 func (l *Loop) down(i0 int) bool {
 	h := l.timers
 	n := len(h)
 	i := i0
+	e := h[i]
 	for {
-		j1 := 2*i + 1
-		if j1 >= n {
+		c := 4*i + 1
+		if c >= n {
 			break
 		}
-		j := j1
-		if j2 := j1 + 1; j2 < n && less(h[j2], h[j1]) {
-			j = j2
+		m := c
+		for k := c + 1; k < c+4 && k < n; k++ {
+			if less(&h[k], &h[m]) {
+				m = k
+			}
 		}
-		if !less(h[j], h[i]) {
+		if !less(&h[m], &e) {
 			break
 		}
-		h[i], h[j] = h[j], h[i]
-		h[i].idx, h[j].idx = i+1, j+1
-		i = j
+		h[i] = h[m]
+		h[i].t.idx = i + 1
+		i = m
 	}
+	h[i] = e
+	e.t.idx = i + 1
 	return i > i0
 }
 

@@ -540,3 +540,107 @@ func TestNowaitNeverSwitches(t *testing.T) {
 		return nil
 	})
 }
+
+// TestHandOffsLeaveTheReadyQueueItsTurn: putters and getters that put and
+// get again at once must leave their turn to what waits in the hub's ready
+// queue behind the unlock callback: kills (the hub's shutdown kills too),
+// posted callbacks, greenlets being started. Regression: once an
+// iteration's budget was spent, the callback went on at the head of the
+// next iteration, every iteration, so timers ran but no kill was ever
+// delivered (Run's shutdown gave up on the greenlets after 3 s) and no
+// posted callback ran.
+func TestHandOffsLeaveTheReadyQueueItsTurn(t *testing.T) {
+	type ops struct {
+		put func(int, ...time.Duration) error
+		get func() error
+	}
+	cases := []struct {
+		name                 string
+		producers, consumers int
+		make                 func() ops
+	}{
+		{"Queue(1) 1+1", 1, 1, func() ops {
+			q := queue.NewQueue[int](1)
+			return ops{q.Put, func() error { _, err := q.Get(); return err }}
+		}},
+		{"Queue(4) 2+2", 2, 2, func() ops {
+			q := queue.NewQueue[int](4)
+			return ops{q.Put, func() error { _, err := q.Get(); return err }}
+		}},
+		{"JoinableQueue(2) 2+2", 2, 2, func() ops {
+			q := queue.NewJoinableQueue[int](2)
+			return ops{q.Put, func() error {
+				if _, err := q.Get(); err != nil {
+					return err
+				}
+				return q.TaskDone()
+			}}
+		}},
+		{"Channel 2+2", 2, 2, func() ops {
+			var c queue.Channel[int]
+			return ops{c.Put, func() error { _, err := c.Get(); return err }}
+		}},
+	}
+	errStop := errors.New("stop")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			result := make(chan error, 1)
+			go func() {
+				result <- gevent.Run(func() error {
+					gevent.GetHub().SetErrorHandler(func(gevent.AnyGreenlet, error) {})
+					o := c.make()
+					var gs []*gevent.Greenlet[error]
+					for range c.producers {
+						gs = append(gs, gevent.Spawn(func() (error, error) {
+							for i := 0; ; i++ {
+								if err := o.put(i); err != nil {
+									return err, nil
+								}
+							}
+						}))
+					}
+					for range c.consumers {
+						gs = append(gs, gevent.Spawn(func() (error, error) {
+							for {
+								if err := o.get(); err != nil {
+									return err, nil
+								}
+							}
+						}))
+					}
+					if err := gevent.Sleep(20 * time.Millisecond); err != nil {
+						return err
+					}
+					// A posted callback and a new greenlet get their turn.
+					h := gevent.GetHub()
+					var posted gevent.WaitList[struct{}]
+					h.Post(func() { posted.WakeAll(struct{}{}) })
+					if _, err := posted.Wait(5 * time.Second); err != nil {
+						return fmt.Errorf("posted callback not run within 5 s: %v", err)
+					}
+					if _, err := gevent.Spawn(func() (int, error) { return 1, nil }).Get(5 * time.Second); err != nil {
+						return fmt.Errorf("a new greenlet did not run within 5 s: %v", err)
+					}
+					// Each kill is delivered as the error of a Put or Get.
+					for i, g := range gs {
+						if err := g.Kill(errStop, true, 5*time.Second); err != nil {
+							return fmt.Errorf("greenlet %d: Kill: %v", i, err)
+						}
+						if v, _ := g.Get(); !errors.Is(v, errStop) {
+							return fmt.Errorf("greenlet %d ended with %v, want the kill", i, v)
+						}
+					}
+					return nil
+				})
+			}()
+			select {
+			case err := <-result:
+				if err != nil {
+					t.Error(err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatal("Run not back after 60 s")
+			}
+		})
+	}
+}

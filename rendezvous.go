@@ -249,8 +249,10 @@ func (r *Rendezvous[T]) unlock() {
 		// the end of the ready queue, after timers, I/O and the tasks
 		// queued meanwhile (at the head, it would starve them: kills too).
 		if !first && !r.hub.SpendTurn() {
-			r.scheduled = true
-			r.hub.Schedule(r.unlockFn)
+			if !r.scheduled { // not already by a greenlet it resumed (kick)
+				r.scheduled = true
+				r.hub.Schedule(r.unlockFn)
+			}
 			return
 		}
 		p := r.givers.head

@@ -243,7 +243,11 @@ func (q *Queue[T]) unlock() {
 			return
 		}
 		if !q.hub.SpendTurn() {
-			if q.putters.Len() > 0 && q.room() || q.getters.Len() > 0 && q.free() > 0 {
+			// Unless a greenlet it resumed has already scheduled the
+			// next run (kick): a second copy would run the same rounds
+			// (copies doubled at each spent budget, and the ready queue
+			// with them).
+			if !q.scheduled && (q.putters.Len() > 0 && q.room() || q.getters.Len() > 0 && q.free() > 0) {
 				q.scheduled = true
 				q.hub.Schedule(q.unlockFn)
 			}

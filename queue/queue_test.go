@@ -644,3 +644,62 @@ func TestHandOffsLeaveTheReadyQueueItsTurn(t *testing.T) {
 		})
 	}
 }
+
+// TestHandOffsOneUnlockAtATime: a yield of another greenlet waits for a
+// bounded number of hand-offs, however long the producers and consumers
+// have been at it. Regression: when its budget was spent, the unlock
+// callback scheduled its next run even if a greenlet it had resumed had
+// already scheduled one; the copies doubled at each spent budget (the
+// ready queue held 1,660 of them after 10 yields of the main greenlet, the
+// tenth took 2.9 s) and the kills queued behind them were not served.
+func TestHandOffsOneUnlockAtATime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func() (func(int) error, func() error)
+	}{
+		{"Queue(1)", func() (func(int) error, func() error) {
+			q := queue.NewQueue[int](1)
+			return func(v int) error { return q.Put(v) }, func() error { _, err := q.Get(); return err }
+		}},
+		{"Channel", func() (func(int) error, func() error) {
+			var c queue.Channel[int]
+			return func(v int) error { return c.Put(v) }, func() error { _, err := c.Get(); return err }
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var items, worst int
+			err := gevent.Run(func() error {
+				put, get := tc.make()
+				var gs []*gevent.Greenlet[struct{}]
+				for range 2 {
+					gs = append(gs, gevent.Go(func() {
+						for put(1) == nil {
+						}
+					}))
+					gs = append(gs, gevent.Go(func() {
+						for get() == nil {
+							items++
+						}
+					}))
+				}
+				for range 14 {
+					before := items
+					if err := gevent.Sleep(0); err != nil {
+						return err
+					}
+					worst = max(worst, items-before)
+				}
+				return gevent.KillAll(gs, nil, true, 10*time.Second)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A loop iteration runs up to 1,024 resumes; a yield waits for
+			// about one iteration.
+			if worst > 8*1024 {
+				t.Errorf("%d items handed over during one Sleep(0) of the main greenlet (want at most %d)", worst, 8*1024)
+			}
+			t.Logf("items handed over during one Sleep(0): max %d", worst)
+		})
+	}
+}

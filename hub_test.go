@@ -416,8 +416,15 @@ func TestGoexitLeavesNoGoroutine(t *testing.T) {
 		_, err := gevent.JoinAll(gs)
 		return err
 	})
-	if after := runtime.NumGoroutine(); after > before+20 {
-		t.Fatalf("%d goroutines before Run, %d after 1,000 Goexits", before, after)
+	// The reaped goroutines exit asynchronously once Run has returned (a
+	// few dozen were still exiting on a loaded machine): wait for them, up
+	// to 10 s; a leak (the defect: 1,001 left for good) stays.
+	after := runtime.NumGoroutine()
+	for stop := time.Now().Add(10 * time.Second); after > before+20 && time.Now().Before(stop); after = runtime.NumGoroutine() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if after > before+20 {
+		t.Fatalf("%d goroutines before Run, %d after 1,000 Goexits (and 10 s)", before, after)
 	}
 }
 

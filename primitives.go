@@ -38,10 +38,12 @@ func (h *Hub) Schedule(fn func()) {
 func (h *Hub) InCallback() bool { return h.inHub && current() == &h.hubGl }
 
 // ScheduleFront runs fn as a hub callback at the head of the ready queue,
-// before the tasks already there: for a callback that stopped because
-// SpendTurn reported false, to go on at the next loop iteration exactly
-// where it stopped. fn must not block. Call it from a greenlet or callback
-// of h.
+// before the tasks already there. fn must not block. Call it from a
+// greenlet or callback of h. Not for a callback that stopped because
+// SpendTurn reported false: one that puts itself back at the head at every
+// iteration runs first and spends the budget again each time, so the tasks
+// behind it (kills, posted callbacks, other greenlets) never run; such a
+// callback goes on from the end of the queue (Schedule).
 func (h *Hub) ScheduleFront(fn func()) { h.loop.ScheduleFront(loop.Func(fn)) }
 
 // SpendTurn charges one turn to the current loop iteration, which runs a
@@ -50,9 +52,11 @@ func (h *Hub) ScheduleFront(fn func()) { h.loop.ScheduleFront(loop.Func(fn)) }
 // resumes waiting greenlets in a loop (each WakeOne there switches to the
 // greenlet, which runs until it blocks and may wait again) calls it before
 // each further resume: when it reports false, nothing was charged and the
-// callback should reschedule the rest of its work with ScheduleFront and
-// return. Without that, greenlets that keep handing work to each other
-// through one callback would keep the hub from ever reaching its timers.
+// callback should reschedule the rest of its work with Schedule (at the end
+// of the ready queue, after the tasks already there) and return. Without
+// that, greenlets that keep handing work to each other through one
+// callback would keep the hub from ever reaching its timers, kills and
+// posted work.
 // From a greenlet, or a callback that does not run from the ready queue (a
 // timer's), it reports false.
 func (h *Hub) SpendTurn() bool { return h.inHub && h.loop.Spend() }

@@ -15,8 +15,10 @@ import "time"
 // blocked giver's value to the first blocked taker and resumes the taker,
 // then the giver, each running until it blocks. Givers and takers are each
 // served in FIFO order. Unlike gevent's, the callback pairs at most a loop
-// iteration's batch (see Hub.SpendTurn) before timers and I/O get their
-// turn, so givers and takers that come straight back cannot starve the hub.
+// iteration's batch (see Hub.SpendTurn), then goes on from the end of the
+// ready queue, after timers, I/O and the tasks queued meanwhile (kills,
+// posted callbacks), so givers and takers that come straight back cannot
+// starve the hub.
 type Rendezvous[T any] struct {
 	hub       *Hub
 	takers    WaitList[T]
@@ -248,11 +250,14 @@ func (r *Rendezvous[T]) unlock() {
 		// Bounded, unlike gevent's: givers and takers that give and take
 		// again at once would keep this loop, and the hub, going for ever.
 		// Each pairing after the first is charged to the hub's loop
-		// iteration; once its budget is spent the callback goes on at the
-		// head of the next iteration's ready queue, after timers and I/O.
+		// iteration; once its budget is spent the callback goes on from
+		// the end of the ready queue, after timers, I/O and the tasks
+		// queued meanwhile (at the head, it would starve them: kills too).
 		if !first && !r.hub.SpendTurn() {
-			r.scheduled = true
-			r.hub.ScheduleFront(r.unlockFn)
+			if !r.scheduled { // not already by a greenlet it resumed (kick)
+				r.scheduled = true
+				r.hub.Schedule(r.unlockFn)
+			}
 			return
 		}
 		p := r.givers.head

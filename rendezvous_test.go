@@ -294,3 +294,54 @@ func TestRendezvousNothingLostRandom(t *testing.T) {
 		})
 	}
 }
+
+// A kill pending when Give starts is Give's error even when a taker waits
+// (Give would hand its value over without blocking): the value stays with
+// the giver. Regression: such a giver never saw its kill while takers kept
+// waiting for it (a Channel with 2 producers and 2 consumers could not be
+// killed).
+func TestRendezvousGiveDeliversPendingKill(t *testing.T) {
+	errStop := errors.New("stop")
+	err := gevent.Run(func() error {
+		gevent.GetHub().SetErrorHandler(func(gevent.AnyGreenlet, error) {})
+		var r gevent.Rendezvous[int]
+		var got []int
+		taker := gevent.Go(func() {
+			for {
+				v, err := r.Take(nil)
+				if err != nil {
+					return
+				}
+				got = append(got, v)
+			}
+		})
+		var giveErr error
+		giver := gevent.Go(func() {
+			// Wait for the taker, then get killed while not blocked.
+			gevent.Sleep(0)
+			gevent.Sleep(0)
+			for i := 0; i < 1000; i++ {
+				if giveErr = r.Give(i, nil); giveErr != nil {
+					return
+				}
+				if i == 2 {
+					gevent.GetCurrent().(*gevent.Greenlet[struct{}]).Kill(errStop, false)
+				}
+			}
+		})
+		if err := giver.Join(5 * time.Second); err != nil {
+			return fmt.Errorf("giver not dead: %v", err)
+		}
+		taker.Kill(nil, true)
+		if !errors.Is(giveErr, errStop) {
+			return fmt.Errorf("Give after a kill returned %v, want the kill", giveErr)
+		}
+		if len(got) > 4 {
+			return fmt.Errorf("taker got %v: values given after the kill", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -67,13 +67,23 @@ func Reschedule() { give[struct{}](nil, struct{}{}, nil, nil) }
 // switches out: Reschedule, and with r not nil Rendezvous.Give, where r
 // takes part first (enterGive) and may complete the call itself. Its
 // callers are wrappers small enough to be inlined, so that this is the only
-// frame at the switch (see block). A kill or timeout is not delivered here.
+// frame at the switch (see block). A kill or timeout that arrives during
+// the switch is not delivered here; for Give, one pending when it starts is.
 func give[T any](r *Rendezvous[T], v T, timeoutErr error, timeouts []time.Duration) error {
 	op := "Reschedule"
 	if r != nil {
 		op = "Rendezvous.Give"
 	}
 	c := self(op)
+	if r != nil && (c.killPending || c.unwindArmed || c.pendingTimeout != nil) && !c.isHub {
+		// Give is a blocking call: a kill or timeout pending when it starts
+		// is its error (and v is not given). Without this, a giver that
+		// always finds a taker waiting never blocks and never sees its
+		// kill.
+		if err := c.enter(); err != nil {
+			return err
+		}
+	}
 	if r != nil && (r.hub != c.hub || c.isHub || r.scheduled || r.givers.n != 0 || !r.takers.WakeOne(v)) {
 		if err, resched := r.enterGive(c, v, timeoutErr, timeouts); !resched {
 			return err

@@ -18,8 +18,10 @@
 // queues behind it even if room (or an item) is available. Unlike gevent's,
 // that callback does not starve the hub when putters and getters keep
 // coming back: it resumes at most a loop iteration's batch of them (see
-// gevent.Hub.SpendTurn), lets timers and I/O run, then goes on in the same
-// order.
+// gevent.Hub.SpendTurn), then goes back to the end of the hub's ready
+// queue, so that timers, I/O, kills, posted callbacks and the other ready
+// greenlets get their turn; the putters and getters are then resumed in
+// the same order.
 //
 // Nothing is lost: a getter that times out or is killed has consumed
 // nothing, a putter that times out or is killed has put nothing. A waiter
@@ -227,9 +229,12 @@ func (q *Queue[T]) free() int { return q.buf.len() - q.reserved }
 // get again at once would keep it going for ever, and the hub with it (no
 // timer, Timeout, kill or I/O would be served). Each round after the first
 // is charged to the hub's loop iteration (Hub.SpendTurn); when the
-// iteration's budget is spent, the callback puts itself back at the head
-// of the ready queue and returns, so the same rounds go on, in the same
-// order, once timers and I/O have had their turn.
+// iteration's budget is spent, the callback puts itself back at the end of
+// the ready queue and returns, so the same rounds go on, in the same order,
+// once timers, I/O and the tasks already in the ready queue (kills, posted
+// callbacks, other greenlets) have had their turn. (Back at the head, it
+// ran first at every iteration and spent its budget again: what waited
+// behind it, a kill included, never ran.)
 func (q *Queue[T]) unlock() {
 	// As in gevent, the callback stops counting as pending when it starts
 	// (gevent's callback object is false once run): puts and gets made by
@@ -249,9 +254,13 @@ func (q *Queue[T]) unlock() {
 			return
 		}
 		if !q.hub.SpendTurn() {
-			if q.putters.Len() > 0 && q.room() || q.getters.Len() > 0 && q.free() > 0 {
+			// Unless a greenlet it resumed has already scheduled the
+			// next run (kick): a second copy would run the same rounds
+			// (copies doubled at each spent budget, and the ready queue
+			// with them).
+			if !q.scheduled && (q.putters.Len() > 0 && q.room() || q.getters.Len() > 0 && q.free() > 0) {
 				q.scheduled = true
-				q.hub.ScheduleFront(q.unlockFn)
+				q.hub.Schedule(q.unlockFn)
 			}
 			return
 		}

@@ -540,3 +540,166 @@ func TestNowaitNeverSwitches(t *testing.T) {
 		return nil
 	})
 }
+
+// TestHandOffsLeaveTheReadyQueueItsTurn: putters and getters that put and
+// get again at once must leave their turn to what waits in the hub's ready
+// queue behind the unlock callback: kills (the hub's shutdown kills too),
+// posted callbacks, greenlets being started. Regression: once an
+// iteration's budget was spent, the callback went on at the head of the
+// next iteration, every iteration, so timers ran but no kill was ever
+// delivered (Run's shutdown gave up on the greenlets after 3 s) and no
+// posted callback ran.
+func TestHandOffsLeaveTheReadyQueueItsTurn(t *testing.T) {
+	type ops struct {
+		put func(int, ...time.Duration) error
+		get func() error
+	}
+	cases := []struct {
+		name                 string
+		producers, consumers int
+		make                 func() ops
+	}{
+		{"Queue(1) 1+1", 1, 1, func() ops {
+			q := queue.NewQueue[int](1)
+			return ops{q.Put, func() error { _, err := q.Get(); return err }}
+		}},
+		{"Queue(4) 2+2", 2, 2, func() ops {
+			q := queue.NewQueue[int](4)
+			return ops{q.Put, func() error { _, err := q.Get(); return err }}
+		}},
+		{"JoinableQueue(2) 2+2", 2, 2, func() ops {
+			q := queue.NewJoinableQueue[int](2)
+			return ops{q.Put, func() error {
+				if _, err := q.Get(); err != nil {
+					return err
+				}
+				return q.TaskDone()
+			}}
+		}},
+		{"Channel 2+2", 2, 2, func() ops {
+			var c queue.Channel[int]
+			return ops{c.Put, func() error { _, err := c.Get(); return err }}
+		}},
+	}
+	errStop := errors.New("stop")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			result := make(chan error, 1)
+			go func() {
+				result <- gevent.Run(func() error {
+					gevent.GetHub().SetErrorHandler(func(gevent.AnyGreenlet, error) {})
+					o := c.make()
+					var gs []*gevent.Greenlet[error]
+					for range c.producers {
+						gs = append(gs, gevent.Spawn(func() (error, error) {
+							for i := 0; ; i++ {
+								if err := o.put(i); err != nil {
+									return err, nil
+								}
+							}
+						}))
+					}
+					for range c.consumers {
+						gs = append(gs, gevent.Spawn(func() (error, error) {
+							for {
+								if err := o.get(); err != nil {
+									return err, nil
+								}
+							}
+						}))
+					}
+					if err := gevent.Sleep(20 * time.Millisecond); err != nil {
+						return err
+					}
+					// A posted callback and a new greenlet get their turn.
+					h := gevent.GetHub()
+					var posted gevent.WaitList[struct{}]
+					h.Post(func() { posted.WakeAll(struct{}{}) })
+					if _, err := posted.Wait(5 * time.Second); err != nil {
+						return fmt.Errorf("posted callback not run within 5 s: %v", err)
+					}
+					if _, err := gevent.Spawn(func() (int, error) { return 1, nil }).Get(5 * time.Second); err != nil {
+						return fmt.Errorf("a new greenlet did not run within 5 s: %v", err)
+					}
+					// Each kill is delivered as the error of a Put or Get.
+					for i, g := range gs {
+						if err := g.Kill(errStop, true, 5*time.Second); err != nil {
+							return fmt.Errorf("greenlet %d: Kill: %v", i, err)
+						}
+						if v, _ := g.Get(); !errors.Is(v, errStop) {
+							return fmt.Errorf("greenlet %d ended with %v, want the kill", i, v)
+						}
+					}
+					return nil
+				})
+			}()
+			select {
+			case err := <-result:
+				if err != nil {
+					t.Error(err)
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatal("Run not back after 60 s")
+			}
+		})
+	}
+}
+
+// TestHandOffsOneUnlockAtATime: a yield of another greenlet waits for a
+// bounded number of hand-offs, however long the producers and consumers
+// have been at it. Regression: when its budget was spent, the unlock
+// callback scheduled its next run even if a greenlet it had resumed had
+// already scheduled one; the copies doubled at each spent budget (the
+// ready queue held 1,660 of them after 10 yields of the main greenlet, the
+// tenth took 2.9 s) and the kills queued behind them were not served.
+func TestHandOffsOneUnlockAtATime(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func() (func(int) error, func() error)
+	}{
+		{"Queue(1)", func() (func(int) error, func() error) {
+			q := queue.NewQueue[int](1)
+			return func(v int) error { return q.Put(v) }, func() error { _, err := q.Get(); return err }
+		}},
+		{"Channel", func() (func(int) error, func() error) {
+			var c queue.Channel[int]
+			return func(v int) error { return c.Put(v) }, func() error { _, err := c.Get(); return err }
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var items, worst int
+			err := gevent.Run(func() error {
+				put, get := tc.make()
+				var gs []*gevent.Greenlet[struct{}]
+				for range 2 {
+					gs = append(gs, gevent.Go(func() {
+						for put(1) == nil {
+						}
+					}))
+					gs = append(gs, gevent.Go(func() {
+						for get() == nil {
+							items++
+						}
+					}))
+				}
+				for range 14 {
+					before := items
+					if err := gevent.Sleep(0); err != nil {
+						return err
+					}
+					worst = max(worst, items-before)
+				}
+				return gevent.KillAll(gs, nil, true, 10*time.Second)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// A loop iteration runs up to 1,024 resumes; a yield waits for
+			// about one iteration.
+			if worst > 8*1024 {
+				t.Errorf("%d items handed over during one Sleep(0) of the main greenlet (want at most %d)", worst, 8*1024)
+			}
+			t.Logf("items handed over during one Sleep(0): max %d", worst)
+		})
+	}
+}

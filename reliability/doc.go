@@ -8,7 +8,8 @@
 // It has no API: its checks are Go tests in this directory.
 //
 //   - `go test ./reliability/` (part of `make test`) runs a small, fast slice:
-//     every check with reduced counts, except the checks of known defects.
+//     every check with reduced counts (the regression checks of issue 11
+//     included).
 //   - `make reliability` (go run ./reliability/cmd/reliability) runs the whole
 //     suite with full counts, each check in a process of its own with a
 //     deadline, the model checks again under the race detector, and the

@@ -118,16 +118,6 @@ func begin(t *testing.T, id, title, issue string, deadline time.Duration) *check
 	return c
 }
 
-// knownDefect skips the check in the quick slice: it guards a defect of
-// issue 11 that may not be fixed on this branch, and is run (and reported as
-// failing, not hanging) by the full suite.
-func knownDefect(t *testing.T) {
-	t.Helper()
-	if !full {
-		t.Skipf("guards a defect of issue 11; run by make reliability (%s=1)", envFull)
-	}
-}
-
 // fig records a figure ("kills delivered: 500000/500000").
 func (c *check) fig(format string, args ...any) {
 	c.mu.Lock()

@@ -492,13 +492,14 @@ func TestServerEMFILE(t *testing.T) {
 }
 
 // TestUDPFlood (issue 11.4): a DatagramServer flooded with datagrams by a
-// child process for 1.5 s must yield to the rest of its hub: between two
-// turns of a greenlet looping on Sleep(0) it handles at most 500 datagrams
-// (its reads per wake-up are bounded, as StreamServer's accepts are by
-// MaxAccept), and a 10 ms ticker is never more than 250 ms late.
+// child process for 1.5 s (0.3 s in the quick slice) must yield to the rest
+// of its hub: between two turns of a greenlet looping on Sleep(0) it
+// handles at most 500 datagrams (its reads per wake-up are bounded, as
+// StreamServer's accepts are by MaxAccept), and a 10 ms ticker is never
+// more than 250 ms late (checked by make reliability only).
 func TestUDPFlood(t *testing.T) {
-	knownDefect(t)
-	c := begin(t, "udp_flood", "DatagramServer flooded by a child process (4 senders) for 1.5 s; datagrams handled between two turns of a Sleep(0) greenlet; lateness of a 10 ms ticker", "11.4", 2*time.Minute)
+	flood := time.Duration(count(1500, 300)) * time.Millisecond
+	c := begin(t, "udp_flood", fmt.Sprintf("DatagramServer flooded by a child process (4 senders) for %v; datagrams handled between two turns of a Sleep(0) greenlet; lateness of a 10 ms ticker", flood), "11.4", 2*time.Minute)
 	var handled, batch int
 	var worst time.Duration
 	var sent int64
@@ -531,7 +532,8 @@ func TestUDPFlood(t *testing.T) {
 			// The senders run in a child process (this test binary) with
 			// threads of their own.
 			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), envChild+"=udpflood", "GEVENT_RELIABILITY_ADDR="+srv.ListenAddr().String())
+			cmd.Env = append(os.Environ(), envChild+"=udpflood", "GEVENT_RELIABILITY_ADDR="+srv.ListenAddr().String(),
+				"GEVENT_RELIABILITY_FLOOD="+flood.String())
 			var out []byte
 			var err error
 			if !await(func() { out, err = cmd.Output() }, time.Minute) {
@@ -551,9 +553,16 @@ func TestUDPFlood(t *testing.T) {
 	}
 	c.fig("datagrams sent %d, handled %d", sent, handled)
 	c.fig("handled between two turns of a Sleep(0) greenlet: max %d (bound 500)", batch)
-	c.fig("10 ms ticker lateness max %v (bound 250ms)", worst.Round(time.Millisecond))
 	c.expect(batch <= 500, "%d datagrams handled in a row: the read loop does not yield", batch)
-	c.expect(worst < 250*time.Millisecond, "a 10 ms timer ran %v late during the flood", worst.Round(time.Millisecond))
+	if full {
+		c.fig("10 ms ticker lateness max %v (bound 250ms)", worst.Round(time.Millisecond))
+		c.expect(worst < 250*time.Millisecond, "a 10 ms timer ran %v late during the flood", worst.Round(time.Millisecond))
+	} else {
+		// The quick slice runs beside other tests and CPU hogs: the
+		// wall-clock bound is left to make reliability; the batch bound
+		// above is what the fix guarantees.
+		c.fig("10 ms ticker lateness max %v (not checked in the quick slice)", worst.Round(time.Millisecond))
+	}
 }
 
 func first(s []string, n int) []string { return s[:min(n, len(s))] }
@@ -576,12 +585,17 @@ func await(fn func(), d time.Duration) bool {
 }
 
 // udpFlood is the child process of TestUDPFlood: 4 goroutines send
-// datagrams to GEVENT_RELIABILITY_ADDR for 1.5 s; it prints how many.
+// datagrams to GEVENT_RELIABILITY_ADDR for GEVENT_RELIABILITY_FLOOD (1.5 s
+// if unset); it prints how many.
 func udpFlood() {
 	addr := os.Getenv("GEVENT_RELIABILITY_ADDR")
 	var sent atomic.Int64
 	var wg sync.WaitGroup
-	stop := time.Now().Add(1500 * time.Millisecond)
+	d, err := time.ParseDuration(os.Getenv("GEVENT_RELIABILITY_FLOOD"))
+	if err != nil {
+		d = 1500 * time.Millisecond
+	}
+	stop := time.Now().Add(d)
 	for range 4 {
 		wg.Go(func() {
 			conn, err := net.Dial("udp", addr)

@@ -37,15 +37,6 @@ func (h *Hub) Schedule(fn func()) {
 // read races with h's loop (the race detector reports it); ask OnHub first.
 func (h *Hub) InCallback() bool { return h.inHub && current() == &h.hubGl }
 
-// ScheduleFront runs fn as a hub callback at the head of the ready queue,
-// before the tasks already there. fn must not block. Call it from a
-// greenlet or callback of h. Not for a callback that stopped because
-// SpendTurn reported false: one that puts itself back at the head at every
-// iteration runs first and spends the budget again each time, so the tasks
-// behind it (kills, posted callbacks, other greenlets) never run; such a
-// callback goes on from the end of the queue (Schedule).
-func (h *Hub) ScheduleFront(fn func()) { h.loop.ScheduleFront(loop.Func(fn)) }
-
 // SpendTurn charges one turn to the current loop iteration, which runs a
 // bounded batch of ready greenlets and callbacks (see docs/porting.md)
 // before timers, I/O and posted work get theirs. A hub callback that
@@ -59,7 +50,10 @@ func (h *Hub) ScheduleFront(fn func()) { h.loop.ScheduleFront(loop.Func(fn)) }
 // posted work.
 // From a greenlet, or a callback that does not run from the ready queue (a
 // timer's), it reports false.
-func (h *Hub) SpendTurn() bool { return h.inHub && h.loop.Spend() }
+func (h *Hub) SpendTurn() bool {
+	h.mustOn("Hub.SpendTurn", "hub")
+	return h.inHub && h.loop.Spend()
+}
 
 // WaitList is a FIFO of greenlets waiting for something, each to be handed
 // a value of type T: the building block of events, locks and queues. A

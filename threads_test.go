@@ -50,6 +50,7 @@ func offHubCases(t *testing.T, cleanup *[]func()) []offHubCase {
 
 	// Hub.
 	add(g, "Hub.Schedule", func() { h.Schedule(func() {}) })
+	add(g, "Hub.SpendTurn", func() { h.SpendTurn() })
 	add(g, "Hub.SetErrorHandler", func() { h.SetErrorHandler(nil) })
 	add(g, "Hub.SetHooks", func() { h.SetHooks(gevent.Hooks{}) })
 	add(g, "Hub.SetProfileLabels", func() { h.SetProfileLabels(false) })

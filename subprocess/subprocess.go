@@ -327,8 +327,8 @@ func (p *Popen) Communicate(input []byte, timeout ...time.Duration) (stdout, std
 					return nil
 				}
 				_, err := w.Write(input)
-				if errors.Is(err, syscall.EPIPE) {
-					err = nil // the child did not read it all: not our failure
+				if errors.Is(err, syscall.EPIPE) || (p.stopReading && errors.Is(err, os.ErrClosed)) {
+					err = nil // the child did not read it all, or was killed: not our failure
 				}
 				return err
 			})
@@ -389,12 +389,12 @@ func (p *Popen) readAll(r io.ReadCloser) ([]byte, error) {
 			}
 		}
 		if p.stopReading {
-			return out, os.ErrClosed
+			return out, nil // stopped on purpose (killAndWait): not a failure
 		}
 		n, err := r.Read(buf)
 		out = append(out, buf[:n]...)
 		p.buffered += n
-		if err == io.EOF {
+		if err == io.EOF || (err != nil && p.stopReading && errors.Is(err, os.ErrClosed)) {
 			return out, nil
 		}
 		if err != nil {

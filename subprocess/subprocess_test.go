@@ -1,6 +1,7 @@
 package subprocess_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -356,4 +357,30 @@ func TestSignalFromAnyGoroutine(t *testing.T) {
 	if err := p.Kill(); err != nil {
 		t.Errorf("Kill after the hub ended: %v", err)
 	}
+}
+
+// A timed-out Call, CheckOutput or Run kills the child and stops the
+// readers and the writer of Communicate on purpose: that is not reported to
+// the hub's error handler as a failed greenlet ("file already closed" was
+// reported for each of them).
+func TestTimeoutReportsNoFailure(t *testing.T) {
+	run(t, func() error {
+		var reports []string
+		gevent.GetHub().SetErrorHandler(func(g gevent.AnyGreenlet, err error) {
+			reports = append(reports, fmt.Sprint(g, ": ", err))
+		})
+		_, err := subprocess.CheckOutput([]string{"sh", "-c", "echo hi; exec sleep 5"}, subprocess.Options{}, 100*time.Millisecond)
+		if !errors.Is(err, subprocess.ErrTimeoutExpired) {
+			t.Errorf("CheckOutput: %v, want ErrTimeoutExpired", err)
+		}
+		_, err = subprocess.Run([]string{"sh", "-c", "cat; exec sleep 5"}, subprocess.Options{Stdin: subprocess.PIPE}, bytes.Repeat([]byte("x"), 1<<20), true, 100*time.Millisecond)
+		if !errors.Is(err, subprocess.ErrTimeoutExpired) {
+			t.Errorf("Run: %v, want ErrTimeoutExpired", err)
+		}
+		gevent.Sleep(50 * time.Millisecond) // let the stopped greenlets end
+		if len(reports) > 0 {
+			t.Errorf("failure reports after a timeout: %q", reports)
+		}
+		return nil
+	})
 }

@@ -257,6 +257,22 @@ func TestConformance(t *testing.T) {
 				t.Fatalf("go: %v\nstderr:\n%s", gr.err, gr.stderr)
 			}
 			diffs := compare(pr, gr)
+			// gevent's own output varies on a loaded machine where two of a
+			// program's timers come due together and its loop runs late (it
+			// may resume them in another order): run the Python side again,
+			// at most pyRetries times, before calling the ports different.
+			// The Go side runs once: a difference of ours is never retried
+			// away.
+			for try := 1; len(diffs) > 0 && try <= pyRetries; try++ {
+				pyc := exec.CommandContext(ctx, python, filepath.Join("testdata", name+".py"))
+				pyc.Env = append(os.Environ(), "PYTHONDONTWRITEBYTECODE=1", "PYTHONHASHSEED=0")
+				if pr = run(ctx, pyc); pr.err != nil {
+					t.Fatalf("python: %v\nstderr:\n%s", pr.err, pr.stderr)
+				}
+				if diffs = compare(pr, gr); len(diffs) == 0 {
+					t.Logf("gevent printed what the Go port prints on its run %d (its output varied under load)", try+1)
+				}
+			}
 			reason, isKnown := known[name]
 			switch {
 			case len(diffs) == 0 && isKnown:
@@ -269,6 +285,10 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
+
+// pyRetries is how many more times a pair's Python program runs when its
+// output differs from the Go port's (see TestConformance).
+const pyRetries = 2
 
 var elapsed = regexp.MustCompile(`at (\d+\.\d) seconds`)
 

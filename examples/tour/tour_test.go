@@ -123,13 +123,21 @@ func TestGoldenMatchesGevent(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
+			// gevent's output varies on a loaded machine where two timers
+			// come due together and its loop runs late: a difference counts
+			// only if it shows in three runs of the Python program.
+			var g, w string
 			var stderr bytes.Buffer
-			cmd := exec.Command("/usr/bin/python3", filepath.Join("..", "..", "conformance", "testdata", name+".py"))
-			cmd.Stderr = &stderr
-			out, _ := cmd.Output() // seed_timeout_with ends with an uncaught Timeout
-			if g, w := normal(secs[name], strings.TrimSuffix(string(out), "\n")), normal(secs[name], bodies[name]); g != w {
-				t.Errorf("gevent prints:\n%s\n--- the golden file has:\n%s\n--- stderr:\n%s", g, w, stderr.String())
+			for range 3 {
+				stderr.Reset()
+				cmd := exec.Command("/usr/bin/python3", filepath.Join("..", "..", "conformance", "testdata", name+".py"))
+				cmd.Stderr = &stderr
+				out, _ := cmd.Output() // seed_timeout_with ends with an uncaught Timeout
+				if g, w = normal(secs[name], strings.TrimSuffix(string(out), "\n")), normal(secs[name], bodies[name]); g == w {
+					return
+				}
 			}
+			t.Errorf("gevent prints:\n%s\n--- the golden file has:\n%s\n--- stderr:\n%s", g, w, stderr.String())
 		})
 	}
 }

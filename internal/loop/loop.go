@@ -314,8 +314,10 @@ func (l *Loop) PopHead() {
 // task that does a batch of work itself (a callback that switches to
 // waiting greenlets in turn, each running until it blocks), and reports
 // whether the budget allowed it. When it reports false the task should
-// stop and put the rest of its work back with ScheduleFront, so that
-// timers, posted work and I/O get their turn before it goes on. Outside
+// stop and put the rest of its work back with Schedule, at the end of the
+// ready FIFO, so that the tasks already there, timers, posted work and I/O
+// get their turn before it goes on (put back at the head, it would run
+// first at every iteration and spend the budget again). Outside
 // the ready-task part of an iteration (in a timer's task, say) the budget
 // is always spent.
 func (l *Loop) Spend() bool {

@@ -15,7 +15,7 @@ import (
 func TestCoroutineReusedWithFreshIdentity(t *testing.T) {
 	Run(func() error {
 		var idA, idB uintptr
-		a := Go(func() { idA = uintptr(goroutineID()) })
+		a := Go(func() { idA = uintptr(gid.Current()) })
 		a.SetName("a")
 		ctxA := a.Context()
 		a.Join()
@@ -25,7 +25,7 @@ func TestCoroutineReusedWithFreshIdentity(t *testing.T) {
 		var cur AnyGreenlet
 		var ctxErr error
 		b := Spawn(func() (int, error) {
-			idB = uintptr(goroutineID())
+			idB = uintptr(gid.Current())
 			cur = GetCurrent()
 			if identities.Lookup(gid.Get()) != &cur.(*Greenlet[int]).g {
 				t.Error("registry does not map the coroutine to b")
@@ -64,7 +64,7 @@ func TestCoroutineReusedAfterKillAndUnwind(t *testing.T) {
 	Run(func() error {
 		var ids []uintptr
 		stubborn := Go(func() {
-			ids = append(ids, uintptr(goroutineID()))
+			ids = append(ids, uintptr(gid.Current()))
 			defer func() { Sleep(0) }()
 			for {
 				Sleep(time.Hour) // ignores kills: unwound by the second
@@ -79,14 +79,14 @@ func TestCoroutineReusedAfterKillAndUnwind(t *testing.T) {
 			t.Fatal("stubborn survived two kills")
 		}
 		killed := Go(func() {
-			ids = append(ids, uintptr(goroutineID()))
+			ids = append(ids, uintptr(gid.Current()))
 			Sleep(time.Hour)
 		})
 		Sleep(0)
 		killed.Kill(nil, true)
 		var errs []error
 		clean := Go(func() {
-			ids = append(ids, uintptr(goroutineID()))
+			ids = append(ids, uintptr(gid.Current()))
 			errs = append(errs, Sleep(0), Sleep(time.Millisecond))
 			var e error
 			Go(func() {}).Join()

@@ -78,7 +78,6 @@ type greenlet struct {
 	self       runner
 	name       string
 	seq        int
-	goid       uint64     // runtime goroutine id, recorded when an unwind is armed (stuck reports)
 	timer      loop.Timer // Sleep, per-call timeouts, StartLater
 	killErr    error
 	killQueued error // a kill that came while killErr was not handed yet
@@ -224,9 +223,6 @@ func (g *greenlet) killHanded() {
 		g.escalated = false
 		if !g.isMain {
 			g.unwindArmed = true
-			if g.goid == 0 {
-				g.goid = goroutineID()
-			}
 		}
 	}
 	if q := g.killQueued; q != nil {

@@ -322,8 +322,8 @@ func (h *Hub) waitDead(gs []*greenlet, d time.Duration) {
 // *StuckError (reported), leaving its coroutine parked for good.
 func (h *Hub) abandon(g *greenlet, after time.Duration) {
 	var stack []byte
-	if g.goid != 0 {
-		stack = goroutineStack(g.goid)
+	if id := gid.GoID(g.gid); id != 0 {
+		stack = goroutineStack(id)
 	}
 	g.finish(&StuckError{After: after, Stack: stack})
 }

@@ -90,22 +90,6 @@ func (h *Hub) reportError(g AnyGreenlet, err error) {
 	DefaultErrorHandler(g, err)
 }
 
-// goroutineID returns the runtime's id of the calling goroutine, parsed
-// from its stack header ("goroutine 123 [running]:"). About a microsecond:
-// only for rare paths (a greenlet being unwound).
-func goroutineID() uint64 {
-	var buf [64]byte
-	n := runtime.Stack(buf[:], false)
-	var id uint64
-	for _, c := range buf[len("goroutine "):n] {
-		if c < '0' || c > '9' {
-			break
-		}
-		id = id*10 + uint64(c-'0')
-	}
-	return id
-}
-
 // threadLocked reports whether the calling goroutine is locked to its OS
 // thread (runtime.LockOSThread): its stack header says so.
 func threadLocked() bool {

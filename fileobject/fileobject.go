@@ -545,46 +545,19 @@ const copyBuf = 64 << 10
 // never takes os.File's blocking paths). It returns the bytes written and
 // the first error other than io.EOF.
 func (f *File) ReadFrom(r io.Reader) (int64, error) {
-	buf := make([]byte, copyBuf)
-	var total int64
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			m, werr := f.Write(buf[:n])
-			total += int64(m)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
+	return io.CopyBuffer(writerOnly{f}, r, make([]byte, copyBuf))
 }
 
 // WriteTo copies the File to w until end of file, in 64 KiB chunks, each
 // read cooperatively as by Read. It returns the bytes written and the
 // first error other than io.EOF.
 func (f *File) WriteTo(w io.Writer) (int64, error) {
-	buf := make([]byte, copyBuf)
-	var total int64
-	for {
-		n, err := f.Read(buf)
-		if n > 0 {
-			m, werr := w.Write(buf[:n])
-			total += int64(m)
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
-	}
+	return io.CopyBuffer(w, readerOnly{f}, make([]byte, copyBuf))
 }
+
+// writerOnly and readerOnly hide a File's ReadFrom and WriteTo from
+// io.CopyBuffer, which would otherwise call them back.
+type (
+	writerOnly struct{ io.Writer }
+	readerOnly struct{ io.Reader }
+)

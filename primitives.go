@@ -52,8 +52,12 @@ func (h *Hub) InCallback() bool { return h.inHub && current() == &h.hubGl }
 // timer's), it reports false.
 func (h *Hub) SpendTurn() bool {
 	h.mustOn("Hub.SpendTurn", "hub")
-	return h.inHub && h.loop.Spend()
+	return h.spendTurn()
 }
+
+// spendTurn is SpendTurn for the callbacks of this package, which run on h
+// by construction: no caller check on the hand-off path.
+func (h *Hub) spendTurn() bool { return h.inHub && h.loop.Spend() }
 
 // WaitList is a FIFO of greenlets waiting for something, each to be handed
 // a value of type T: the building block of events, locks and queues. A

@@ -253,7 +253,7 @@ func (r *Rendezvous[T]) unlock() {
 		// iteration; once its budget is spent the callback goes on from
 		// the end of the ready queue, after timers, I/O and the tasks
 		// queued meanwhile (at the head, it would starve them: kills too).
-		if !first && !r.hub.SpendTurn() {
+		if !first && !r.hub.spendTurn() {
 			if !r.scheduled { // not already by a greenlet it resumed (kick)
 				r.scheduled = true
 				r.hub.Schedule(r.unlockFn)

@@ -77,9 +77,6 @@ type doneNotify interface{ memberDone() }
 
 func (g *Group) group() *Group { return g }
 
-// useInstead ends the panic messages for a call from the wrong goroutine.
-const useInstead = "call it from a greenlet of that hub: hand work to it with Hub.Submit, or a callback with Hub.Post"
-
 // check binds g to the caller's hub, or panics if the caller is not a
 // greenlet (or callback) of the hub g is bound to.
 func (g *Group) check(op string) {
@@ -88,7 +85,7 @@ func (g *Group) check(op string) {
 		return
 	}
 	if !g.hub.OnHub() {
-		panic("pool: " + op + " called from a goroutine that is not a greenlet of the group's hub; " + useInstead)
+		onhub.Wrong("pool", op, "group")
 	}
 }
 
@@ -96,7 +93,7 @@ func (g *Group) check(op string) {
 // that a Pool can be inspected before it is used in a hub.
 func (g *Group) checkRead(op string) {
 	if g.hub != nil && !g.hub.OnHub() {
-		panic("pool: " + op + " called from a goroutine that is not a greenlet of the group's hub; " + useInstead)
+		onhub.Wrong("pool", op, "group")
 	}
 }
 

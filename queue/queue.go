@@ -139,8 +139,7 @@ func (q *Queue[T]) bind(op string) *gevent.Hub {
 		return q.hub
 	}
 	if !q.hub.OnHub() {
-		panic("queue: " + op + " called from a goroutine that is not a greenlet of the queue's hub; " +
-			"call it from a greenlet of that hub: hand work to it with Hub.Submit, or a callback with Hub.Post")
+		onhub.Wrong("queue", op, "queue")
 	}
 	return q.hub
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/seeds"
 )
 
 // Ports of gevent's own tests of the core: test__order.py,
@@ -620,7 +621,7 @@ func killMatrix(mode string) error {
 					return err
 				}
 				s3 := state(g)
-				same := py(s1) == py(s2) && py(s2) == py(s3)
+				same := seeds.Str(s1) == seeds.Str(s2) && seeds.Str(s2) == seeds.Str(s3)
 				P(block, killall, exc, s1, same, result, pyBools(linkTest))
 			}
 		}
@@ -631,7 +632,7 @@ func killMatrix(mode string) error {
 func pyBools(v []bool) string {
 	s := make([]string, len(v))
 	for i, b := range v {
-		s[i] = py(b)
+		s[i] = seeds.Str(b)
 	}
 	return "[" + strings.Join(s, ", ") + "]"
 }

@@ -10,73 +10,10 @@ import (
 	"github.com/gevent-go/gevent/lock"
 )
 
-// Ports of the seeds about events and semaphores, and of gevent's
-// test__event.py and test__semaphore.py.
+// Ports of gevent's test__event.py and test__semaphore.py (the seeds about
+// events and semaphores are in internal/seeds).
 
 func init() {
-	eventSeed := func(setterFirst, done, waitMsg, doneMsg string, waiters int) goCase {
-		return func() error {
-			var evt event.Event
-			setter := func() {
-				P(setterFirst)
-				gevent.Sleep(30 * ms)
-				P(done)
-				evt.Set()
-			}
-			waiter := func() {
-				P(waitMsg)
-				evt.Wait()
-				P(doneMsg)
-			}
-			gs := []G{gevent.Go(setter)}
-			for range waiters {
-				gs = append(gs, gevent.Go(waiter))
-			}
-			_, err := gevent.JoinAll(gs)
-			return err
-		}
-	}
-	register("seed_event", eventSeed("Wait for me", "Ok, I'm done", "I'll wait for you", "Finish waiting", 5))
-	register("seed_event_001", eventSeed("A: Hey wait for me, I have to do something", "Ok, I'm done",
-		"I'll wait for you", "It's about time", 3))
-
-	register("seed_asyncresult", func() error {
-		aevt := event.NewAsyncResult[string]()
-		setter := func() {
-			P("Wait for me")
-			gevent.Sleep(30 * ms)
-			P("Ok, I'm done")
-			aevt.Set("Hello!")
-		}
-		waiter := func() {
-			P("I'll wait for you")
-			message, _ := aevt.Get()
-			Pf("Got wake up message: %s", message)
-		}
-		gs := []G{gevent.Go(setter)}
-		for range 5 {
-			gs = append(gs, gevent.Go(waiter))
-		}
-		_, err := gevent.JoinAll(gs)
-		return err
-	})
-
-	register("seed_asyncresult_001", func() error {
-		a := event.NewAsyncResult[string]()
-		if _, err := gevent.JoinAll([]G{
-			gevent.Go(func() { gevent.Sleep(30 * ms); a.Set("Hello!") }),
-			gevent.Go(func() { v, _ := a.Get(); P(v) }),
-		}); err != nil {
-			return err
-		}
-		b := event.NewAsyncResult[struct{}]()
-		_, err := gevent.JoinAll([]G{
-			gevent.Go(func() { gevent.Sleep(30 * ms); b.Set(struct{}{}) }),
-			gevent.Go(func() { b.Get(); P("I live!") }),
-		})
-		return err
-	})
-
 	register("event_set_during_wait", func() error {
 		var e event.Event
 		waiter := func() error {
@@ -306,44 +243,6 @@ func init() {
 		}
 		P(v)
 		return nil
-	})
-
-	register("seed_semaphore", func() error {
-		sem := lock.NewBoundedSemaphore(2)
-		worker := func(n int) func() {
-			return func() {
-				sem.Acquire()
-				Pf("Worker %d acquired semaphore", n)
-				gevent.Sleep(0)
-				sem.Release()
-				Pf("Worker %d released semaphore", n)
-			}
-		}
-		var gs []G
-		for i := range 6 {
-			gs = append(gs, gevent.Go(worker(i)))
-		}
-		_, err := gevent.JoinAll(gs)
-		return err
-	})
-
-	register("seed_semaphore_004", func() error {
-		sem := lock.NewBoundedSemaphore(2)
-		worker := func(r int) func() {
-			return func() {
-				sem.Acquire()
-				Pf("Worker %d acquire a sem", r)
-				gevent.Sleep(20 * ms)
-				sem.Release()
-				Pf("Worker %d release a sem", r)
-			}
-		}
-		var gs []G
-		for i := range 6 {
-			gs = append(gs, gevent.Go(worker(i)))
-		}
-		_, err := gevent.JoinAll(gs)
-		return err
 	})
 
 	register("sem_acquire_timeout", func() error {

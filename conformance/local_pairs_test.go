@@ -7,47 +7,11 @@ import (
 	"github.com/gevent-go/gevent/local"
 )
 
-// Ports of the seeds about greenlet-local data, and of test__local.py.
+// Ports of test__local.py (the seeds about greenlet-local data are in
+// internal/seeds).
 // A Python local attribute is a local.Local per attribute.
 
 func init() {
-	register("seed_local", func() error {
-		var x local.Local[int]
-		f1 := func() {
-			x.Set(1)
-			v, _ := x.Value()
-			P(v)
-		}
-		f2 := func() {
-			if v, err := x.Value(); errors.Is(err, local.ErrNotSet) {
-				P("x is not visible")
-			} else {
-				P(v)
-			}
-		}
-		_, err := gevent.JoinAll([]G{gevent.Go(f1), gevent.Go(f2)})
-		return err
-	})
-
-	register("seed_local_stash", func() error {
-		var x, y local.Local[int]
-		f1 := func() {
-			x.Set(1)
-			v, _ := x.Get()
-			P(v)
-		}
-		f2 := func() {
-			y.Set(2)
-			v, _ := y.Get()
-			P(v)
-			if _, ok := x.Get(); !ok {
-				P("x is not local to f2")
-			}
-		}
-		_, err := gevent.JoinAll([]G{gevent.Go(f1), gevent.Go(f2)})
-		return err
-	})
-
 	register("local_attribute_error", func() error {
 		var fizzBuzz, aPath, bPath local.Local[any]
 		if _, err := fizzBuzz.Value(); errors.Is(err, local.ErrNotSet) {

@@ -10,105 +10,10 @@ import (
 	"github.com/gevent-go/gevent/queue"
 )
 
-// Ports of the seeds about queues, and of gevent's test__queue.py.
+// Ports of gevent's test__queue.py (the seeds about queues are in
+// internal/seeds).
 
 func init() {
-	register("seed_queue_products", func() error {
-		products := queue.NewQueue[int](0)
-		consumer := func(name string) func() {
-			return func() {
-				for !products.Empty() {
-					v, _ := products.Get()
-					Pf("%s got product %d", name, v)
-					gevent.Sleep(0)
-				}
-				P("%s Quit")
-			}
-		}
-		producer := func() {
-			for i := 1; i < 10; i++ {
-				products.Put(i)
-			}
-		}
-		_, err := gevent.JoinAll([]G{gevent.Go(producer), gevent.Go(consumer("steve")),
-			gevent.Go(consumer("john")), gevent.Go(consumer("nancy"))})
-		return err
-	})
-
-	register("seed_queue_tasks", func() error {
-		tasks := queue.NewQueue[int](0)
-		worker := func(n string) func() {
-			return func() {
-				for !tasks.Empty() {
-					task, _ := tasks.Get()
-					Pf("Worker %s got task %d", n, task)
-					gevent.Sleep(0)
-				}
-				P("Quitting time!")
-			}
-		}
-		if err := gevent.Go(func() {
-			for i := 1; i < 25; i++ {
-				tasks.PutNowait(i)
-			}
-		}).Join(); err != nil {
-			return err
-		}
-		_, err := gevent.JoinAll([]G{gevent.Go(worker("steve")), gevent.Go(worker("john")), gevent.Go(worker("nancy"))})
-		return err
-	})
-
-	register("seed_queue_maxsize", func() error {
-		tasks := queue.NewQueue[int](3)
-		worker := func(n string) func() error {
-			return func() error {
-				for {
-					task, err := tasks.Get(50 * ms)
-					if errors.Is(err, queue.ErrEmpty) {
-						P("Quitting time!")
-						return nil
-					} else if err != nil {
-						return err
-					}
-					Pf("Worker %s got task %d", n, task)
-					gevent.Sleep(0)
-				}
-			}
-		}
-		boss := func() error {
-			for i := 1; i < 10; i++ {
-				if err := tasks.Put(i); err != nil {
-					return err
-				}
-			}
-			P("Assigned all work in iteration 1")
-			for i := 10; i < 20; i++ {
-				if err := tasks.Put(i); err != nil {
-					return err
-				}
-			}
-			P("Assigned all work in iteration 2")
-			return nil
-		}
-		_, err := gevent.JoinAll([]G{gevent.GoErr(boss), gevent.GoErr(worker("steve")),
-			gevent.GoErr(worker("john")), gevent.GoErr(worker("bob"))})
-		return err
-	})
-
-	register("seed_actors", func() error {
-		var ping, pong *actor
-		ping = newActor(func(m string) { P(m); pong.inbox.Put("ping"); gevent.Sleep(0) })
-		pong = newActor(func(m string) { P(m); ping.inbox.Put("pong"); gevent.Sleep(0) })
-		ping.Start()
-		pong.Start()
-		ping.inbox.Put("start")
-		if _, err := gevent.JoinAll([]gevent.AnyGreenlet{ping, pong}); err != nil {
-			return err
-		}
-		P(ping.inbox.Len(), pong.inbox.Len())
-		return nil
-	})
-
 	register("queue_max_size", func() error {
 		q := queue.NewQueue[string](2)
 		results := []string{}
@@ -289,27 +194,4 @@ func doReceive(q *queue.Queue[string], evt *event.AsyncResult[string]) func() {
 			evt.Set(fmt.Sprint("unexpected ", err))
 		}
 	}
-}
-
-// actor is the seed's Actor: a Greenlet subclass with a Queue inbox,
-// stopping after three messages.
-type actor struct {
-	gevent.Greenlet[struct{}]
-	inbox   *queue.Queue[string]
-	receive func(string)
-}
-
-func newActor(receive func(string)) *actor {
-	a := &actor{inbox: queue.NewQueue[string](0), receive: receive}
-	a.Init(func() (struct{}, error) {
-		for count := 0; count < 3; count++ {
-			m, err := a.inbox.Get()
-			if err != nil {
-				return struct{}{}, err
-			}
-			a.receive(m)
-		}
-		return struct{}{}, nil
-	})
-	return a
 }

@@ -9,9 +9,11 @@
 // Each section is headed by the name of its conformance pair: the Python
 // original is conformance/testdata/<name>.py, which the conformance suite
 // runs under real gevent beside its Go port, and which tour_test.go runs
-// to check this command's output (testdata/tour.golden). Sleeps of
-// seconds are shortened to milliseconds, the same in both programs. The
-// sections named go_* go beyond the tutorials.
+// to check this command's output (testdata/tour.golden). The Go ports
+// are in internal/seeds, shared with the conformance suite; the tour runs
+// them with shorter waits (seeds.Short), which change only the parts of
+// the output that depend on timing. The sections named go_* go beyond the
+// tutorials.
 //
 // Each section runs as the main greenlet of a fresh hub (gevent.Run), as
 // each Python program runs in a fresh interpreter; in a program of your
@@ -25,6 +27,7 @@ import (
 	"regexp"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/seeds"
 )
 
 type section struct {
@@ -39,11 +42,32 @@ type section struct {
 
 var sections []section
 
+// varies are the seed sections whose output depends on timing, with what
+// of it does.
+var varies = map[string]string{
+	"seed_select_poll": `at \d+\.\d seconds`,
+	"seed_subprocess":  `(?m)^cron\n`,
+}
+
 // The sections in the tutorials' order, then those beyond them.
 func init() {
-	addCore()
-	addPackages()
-	addWeb()
+	for _, p := range seeds.All() {
+		run := func() error { return p.Run(seeds.Short) }
+		if p.Uncaught {
+			// The Python program ends here with the exception's traceback.
+			run = func() error {
+				if err := p.Run(seeds.Short); err != nil {
+					fmt.Fprintln(os.Stderr, "Traceback: ", err)
+				}
+				return nil
+			}
+		}
+		if v, ok := varies[p.Name]; ok {
+			addVarying(p.Name, p.Title, v, run)
+		} else {
+			add(p.Name, p.Title, run)
+		}
+	}
 	addExtras()
 }
 

@@ -1,4 +1,4 @@
-package main
+package seeds
 
 import (
 	"errors"
@@ -19,16 +19,25 @@ import (
 	"github.com/gevent-go/gevent/subprocess"
 )
 
-// The tutorials' programs about events, queues, groups and pools, locks,
+// The programs about events, queues, groups and pools, locks,
 // greenlet-local data, actors, subprocesses and signals.
 
-func addPackages() {
-	add("seed_event", "an Event wakes five waiters", eventSeed("Wait for me", "Ok, I'm done",
-		"I'll wait for you", "Finish waiting", 5))
-	add("seed_event_001", "an Event setter and three waiters", eventSeed("A: Hey wait for me, I have to do something",
-		"Ok, I'm done", "I'll wait for you", "It's about time", 3))
-
-	add("seed_asyncresult", "an AsyncResult passes a message to five waiters", func() error {
+var packages = []Program{{
+	Name:  "seed_event",
+	Seeds: "seeds 000 and 004",
+	Title: "an Event wakes five waiters",
+	Run:   eventSeed("Wait for me", "Ok, I'm done", "I'll wait for you", "Finish waiting", 5),
+}, {
+	Name:  "seed_event_001",
+	Seeds: "seed 001",
+	Title: "an Event setter and three waiters",
+	Run: eventSeed("A: Hey wait for me, I have to do something", "Ok, I'm done",
+		"I'll wait for you", "It's about time", 3),
+}, {
+	Name:  "seed_asyncresult",
+	Seeds: "seed 000",
+	Title: "an AsyncResult passes a message to five waiters",
+	Run: func(Timing) error {
 		aevt := event.NewAsyncResult[string]()
 		setter := func() {
 			P("Wait for me")
@@ -41,31 +50,37 @@ func addPackages() {
 			message, _ := aevt.Get()
 			Pf("Got wake up message: %s", message)
 		}
-		gs := []G{gevent.Go(setter)}
+		gs := []greenlet{gevent.Go(setter)}
 		for range 5 {
 			gs = append(gs, gevent.Go(waiter))
 		}
 		_, err := gevent.JoinAll(gs)
 		return err
-	})
-
-	add("seed_asyncresult_001", "an AsyncResult set after a sleep; an empty set() wakes 'I live!'", func() error {
+	},
+}, {
+	Name:  "seed_asyncresult_001",
+	Seeds: "seeds 001 and 002",
+	Title: "an AsyncResult set after a sleep; an empty set() wakes 'I live!'",
+	Run: func(Timing) error {
 		a := event.NewAsyncResult[string]()
-		if _, err := gevent.JoinAll([]G{
+		if _, err := gevent.JoinAll([]greenlet{
 			gevent.Go(func() { gevent.Sleep(30 * ms); a.Set("Hello!") }),
 			gevent.Go(func() { v, _ := a.Get(); P(v) }),
 		}); err != nil {
 			return err
 		}
 		b := event.NewAsyncResult[struct{}]()
-		_, err := gevent.JoinAll([]G{
+		_, err := gevent.JoinAll([]greenlet{
 			gevent.Go(func() { gevent.Sleep(30 * ms); b.Set(struct{}{}) }),
 			gevent.Go(func() { b.Get(); P("I live!") }),
 		})
 		return err
-	})
-
-	add("seed_queue_products", "a producer fills a Queue, three consumers empty it", func() error {
+	},
+}, {
+	Name:  "seed_queue_products",
+	Seeds: "seed 000",
+	Title: "a producer fills a Queue, three consumers empty it",
+	Run: func(Timing) error {
 		products := queue.NewQueue[int](0)
 		consumer := func(name string) func() {
 			return func() {
@@ -82,12 +97,15 @@ func addPackages() {
 				products.Put(i)
 			}
 		}
-		_, err := gevent.JoinAll([]G{gevent.Go(producer), gevent.Go(consumer("steve")),
+		_, err := gevent.JoinAll([]greenlet{gevent.Go(producer), gevent.Go(consumer("steve")),
 			gevent.Go(consumer("john")), gevent.Go(consumer("nancy"))})
 		return err
-	})
-
-	add("seed_queue_tasks", "the boss puts 24 tasks with put_nowait, three workers take them", func() error {
+	},
+}, {
+	Name:  "seed_queue_tasks",
+	Seeds: "seeds 002 and 004",
+	Title: "the boss puts 24 tasks with put_nowait, three workers take them",
+	Run: func(Timing) error {
 		tasks := queue.NewQueue[int](0)
 		worker := func(n string) func() {
 			return func() {
@@ -106,11 +124,14 @@ func addPackages() {
 		}).Join(); err != nil {
 			return err
 		}
-		_, err := gevent.JoinAll([]G{gevent.Go(worker("steve")), gevent.Go(worker("john")), gevent.Go(worker("nancy"))})
+		_, err := gevent.JoinAll([]greenlet{gevent.Go(worker("steve")), gevent.Go(worker("john")), gevent.Go(worker("nancy"))})
 		return err
-	})
-
-	add("seed_queue_maxsize", "Queue(maxsize=3): the boss blocks in put, workers quit on Empty", func() error {
+	},
+}, {
+	Name:  "seed_queue_maxsize",
+	Seeds: "seed 002",
+	Title: "Queue(maxsize=3): the boss blocks in put, workers quit on Empty",
+	Run: func(Timing) error {
 		tasks := queue.NewQueue[int](3)
 		worker := func(n string) func() error {
 			return func() error {
@@ -142,12 +163,15 @@ func addPackages() {
 			P("Assigned all work in iteration 2")
 			return nil
 		}
-		_, err := gevent.JoinAll([]G{gevent.GoErr(boss), gevent.GoErr(worker("steve")),
+		_, err := gevent.JoinAll([]greenlet{gevent.GoErr(boss), gevent.GoErr(worker("steve")),
 			gevent.GoErr(worker("john")), gevent.GoErr(worker("bob"))})
 		return err
-	})
-
-	add("seed_group", "Group add/join, Group.map, imap, imap_unordered, Pool(2).map", func() error {
+	},
+}, {
+	Name:  "seed_group",
+	Seeds: "seeds 001, 002 and 004",
+	Title: "Group add/join, Group.map, imap, imap_unordered, Pool(2).map",
+	Run: func(t Timing) error {
 		talk := func(msg string) func() {
 			return func() {
 				for range 3 {
@@ -174,7 +198,7 @@ func addPackages() {
 		}
 		P(res)
 		intensive := func(n int) (string, error) {
-			err := gevent.Sleep(time.Duration(300-100*n) * ms)
+			err := gevent.Sleep(time.Duration(3-n) * t.Wait(200*ms, 100*ms))
 			return fmt.Sprintf("('task', %d)", n), err
 		}
 		P("Ordered")
@@ -197,9 +221,12 @@ func addPackages() {
 			return struct{}{}, nil
 		}, slices.Values([]int{0, 1, 2}))
 		return err
-	})
-
-	add("seed_pool_semaphore", "BoundedSemaphore(2): Pool().map of worker1 (acquire/release), then of worker2 (with sem:)", func() error {
+	},
+}, {
+	Name:  "seed_pool_semaphore",
+	Seeds: "seeds 001 and 002",
+	Title: "BoundedSemaphore(2): Pool().map of worker1 (acquire/release), then of worker2 (with sem:)",
+	Run: func(Timing) error {
 		sem := lock.NewBoundedSemaphore(2)
 		worker1 := func(n int) (struct{}, error) {
 			sem.Acquire()
@@ -223,9 +250,12 @@ func addPackages() {
 		}
 		_, err := pool.Map(p, worker2, slices.Values([]int{3, 4, 5}))
 		return err
-	})
-
-	add("seed_semaphore", "BoundedSemaphore(2) shared by six workers", func() error {
+	},
+}, {
+	Name:  "seed_semaphore",
+	Seeds: "seed 000",
+	Title: "BoundedSemaphore(2) shared by six workers",
+	Run: func(Timing) error {
 		sem := lock.NewBoundedSemaphore(2)
 		worker := func(n int) func() {
 			return func() {
@@ -236,15 +266,18 @@ func addPackages() {
 				Pf("Worker %d released semaphore", n)
 			}
 		}
-		var gs []G
+		var gs []greenlet
 		for i := range 6 {
 			gs = append(gs, gevent.Go(worker(i)))
 		}
 		_, err := gevent.JoinAll(gs)
 		return err
-	})
-
-	add("seed_semaphore_004", "BoundedSemaphore(2), six workers sleeping while they hold it", func() error {
+	},
+}, {
+	Name:  "seed_semaphore_004",
+	Seeds: "seed 004",
+	Title: "BoundedSemaphore(2), six workers sleeping while they hold it",
+	Run: func(Timing) error {
 		sem := lock.NewBoundedSemaphore(2)
 		worker := func(r int) func() {
 			return func() {
@@ -255,16 +288,19 @@ func addPackages() {
 				Pf("Worker %d release a sem", r)
 			}
 		}
-		var gs []G
+		var gs []greenlet
 		for i := range 6 {
 			gs = append(gs, gevent.Go(worker(i)))
 		}
 		_, err := gevent.JoinAll(gs)
 		return err
-	})
-
-	add("seed_local", "greenlet-local data: f1's data.x is not visible in f2", func() error {
-		var x local.Local[int]
+	},
+}, {
+	Name:  "seed_local",
+	Seeds: "seeds 000 and 004",
+	Title: "greenlet-local data: f1's data.x is not visible in f2",
+	Run: func(Timing) error {
+		var x local.Local[int] // a Python local attribute is a local.Local
 		f1 := func() {
 			x.Set(1)
 			v, _ := x.Value()
@@ -277,11 +313,14 @@ func addPackages() {
 				P(v)
 			}
 		}
-		_, err := gevent.JoinAll([]G{gevent.Go(f1), gevent.Go(f2)})
+		_, err := gevent.JoinAll([]greenlet{gevent.Go(f1), gevent.Go(f2)})
 		return err
-	})
-
-	add("seed_local_stash", "stash.x in f1, stash.y in f2: x is not local to f2", func() error {
+	},
+}, {
+	Name:  "seed_local_stash",
+	Seeds: "seeds 001 and 002",
+	Title: "stash.x in f1, stash.y in f2: x is not local to f2",
+	Run: func(Timing) error {
 		var x, y local.Local[int]
 		f1 := func() {
 			x.Set(1)
@@ -296,11 +335,14 @@ func addPackages() {
 				P("x is not local to f2")
 			}
 		}
-		_, err := gevent.JoinAll([]G{gevent.Go(f1), gevent.Go(f2)})
+		_, err := gevent.JoinAll([]greenlet{gevent.Go(f1), gevent.Go(f2)})
 		return err
-	})
-
-	add("seed_pool_determinism", "four runs of Pool(10).imap_unordered give the same order", func() error {
+	},
+}, {
+	Name:  "seed_pool_determinism",
+	Seeds: "seeds 001 and 003",
+	Title: "four runs of Pool(10).imap_unordered give the same order",
+	Run: func(Timing) error {
 		echo := func(i int) (int, error) {
 			time.Sleep(time.Millisecond) // blocks the hub, as time.sleep does under gevent
 			return i, nil
@@ -318,10 +360,13 @@ func addPackages() {
 		P(slices.Equal(runs[0], runs[1]) && slices.Equal(runs[1], runs[2]) && slices.Equal(runs[2], runs[3]))
 		P(runs[0])
 		return nil
-	})
-
-	add("seed_actors", "Actor: a Greenlet subclass with a Queue inbox; Pinger and Ponger (three messages each)", func() error {
-		var ping, pong *seedActor
+	},
+}, {
+	Name:  "seed_actors",
+	Seeds: "seed 001",
+	Title: "Actor: a Greenlet subclass with a Queue inbox; Pinger and Ponger (three messages each)",
+	Run: func(Timing) error {
+		var ping, pong *actor
 		ping = newActor(func(m string) { P(m); pong.inbox.Put("ping"); gevent.Sleep(0) })
 		pong = newActor(func(m string) { P(m); ping.inbox.Put("pong"); gevent.Sleep(0) })
 		ping.Start()
@@ -332,32 +377,38 @@ func addPackages() {
 		}
 		P(ping.inbox.Len(), pong.inbox.Len())
 		return nil
-	})
-
-	addVarying("seed_subprocess", "a cron greenlet keeps printing while a child runs (how many crons is timing)",
-		`(?m)^cron\n`, func() error {
-			g := gevent.Go(func() {
-				for {
-					P("cron")
-					if gevent.Sleep(200*ms) != nil {
-						return
-					}
+	},
+}, {
+	Name:  "seed_subprocess",
+	Seeds: "seeds 001 and 002",
+	Title: "a cron greenlet keeps printing while a child runs (how many crons is timing)",
+	Run: func(t Timing) error {
+		g := gevent.Go(func() {
+			for {
+				P("cron")
+				if gevent.Sleep(t.Wait(time.Second, 200*ms)) != nil {
+					return
 				}
-			})
-			sub, err := subprocess.Start([]string{"sleep 0.5; uname"}, subprocess.Options{Stdout: subprocess.PIPE, Shell: true})
-			if err != nil {
-				return err
 			}
-			out, _, err := sub.Communicate(nil)
-			if err != nil {
-				return err
-			}
-			g.Kill(nil, true)
-			P(strings.TrimRight(string(out), "\n"))
-			return nil
 		})
-
-	add("seed_signal", "a signal handler stops a long-running greenlet (the program sends itself the signals)", func() error {
+		child := fmt.Sprintf("sleep %g; uname", t.Wait(2500*ms, 500*ms).Seconds())
+		sub, err := subprocess.Start([]string{child}, subprocess.Options{Stdout: subprocess.PIPE, Shell: true})
+		if err != nil {
+			return err
+		}
+		out, _, err := sub.Communicate(nil)
+		if err != nil {
+			return err
+		}
+		g.Kill(nil, true)
+		P(strings.TrimRight(string(out), "\n"))
+		return nil
+	},
+}, {
+	Name:  "seed_signal",
+	Seeds: "seed 001",
+	Title: "a signal handler stops a long-running greenlet (the program sends itself the signals)",
+	Run: func(t Timing) error {
 		usr := gsignal.Handle(syscall.SIGUSR1, func() { P("got SIGUSR1") })
 		defer usr.Cancel()
 		thread := gevent.Go(func() { gevent.Sleep(1000 * time.Second) })
@@ -370,17 +421,19 @@ func addPackages() {
 			return func() error { return syscall.Kill(os.Getpid(), sig) }
 		}
 		gevent.GoErrLater(50*ms, kill(syscall.SIGUSR1))
-		gevent.GoErrLater(100*ms, kill(syscall.SIGQUIT))
+		gevent.GoErrLater(t.Wait(500*ms, 100*ms), kill(syscall.SIGQUIT))
 		if err := thread.Join(); err != nil {
 			return err
 		}
 		P("dead:", thread.Dead())
 		return nil
-	})
-}
+	},
+}}
 
-func eventSeed(setterFirst, done, waitMsg, doneMsg string, waiters int) func() error {
-	return func() error {
+// eventSeed is the Event program of seeds 000, 001 and 004: a setter sets
+// an Event after a sleep, and the waiters wake.
+func eventSeed(setterFirst, done, waitMsg, doneMsg string, waiters int) func(Timing) error {
+	return func(Timing) error {
 		var evt event.Event
 		setter := func() {
 			P(setterFirst)
@@ -393,7 +446,7 @@ func eventSeed(setterFirst, done, waitMsg, doneMsg string, waiters int) func() e
 			evt.Wait()
 			P(doneMsg)
 		}
-		gs := []G{gevent.Go(setter)}
+		gs := []greenlet{gevent.Go(setter)}
 		for range waiters {
 			gs = append(gs, gevent.Go(waiter))
 		}
@@ -402,17 +455,17 @@ func eventSeed(setterFirst, done, waitMsg, doneMsg string, waiters int) func() e
 	}
 }
 
-// seedActor is the tutorials' Actor: a Greenlet subclass with a Queue inbox.
-// The seed's actors run forever; these stop after three messages, as the
-// Python original in conformance/testdata does.
-type seedActor struct {
+// actor is the seed's Actor: a Greenlet subclass with a Queue inbox. The
+// seed's actors run forever; these stop after three messages, as the
+// Python program in conformance/testdata does.
+type actor struct {
 	gevent.Greenlet[struct{}]
 	inbox   *queue.Queue[string]
 	receive func(string)
 }
 
-func newActor(receive func(string)) *seedActor {
-	a := &seedActor{inbox: queue.NewQueue[string](0), receive: receive}
+func newActor(receive func(string)) *actor {
+	a := &actor{inbox: queue.NewQueue[string](0), receive: receive}
 	a.Init(func() (struct{}, error) {
 		for count := 0; count < 3; count++ {
 			m, err := a.inbox.Get()

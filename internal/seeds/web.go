@@ -1,4 +1,4 @@
-package conformance
+package seeds
 
 import (
 	"bytes"
@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/httpserver"
@@ -14,10 +13,13 @@ import (
 	"github.com/gevent-go/gevent/socket"
 )
 
-// Ports of the seeds' WSGI programs (gevent.pywsgi -> httpserver).
+// The seeds' web program (gevent.pywsgi -> httpserver).
 
-func init() {
-	register("seed_wsgi_local", func() error {
+var web = []Program{{
+	Name:  "seed_wsgi_local",
+	Seeds: "seeds 001/002",
+	Title: "a WSGI server keeps each request in greenlet-local storage (local.Local)",
+	Run: func(Timing) error {
 		var requests local.Local[*http.Request] // the seed's _requests = local()
 		request := func() *http.Request { r, _ := requests.Get(); return r }
 		sessionManager := func(r *http.Request, body func()) {
@@ -26,7 +28,7 @@ func init() {
 			body()
 		}
 		logic := func() string {
-			gevent.Sleep(10 * time.Millisecond) // the other request runs meanwhile
+			gevent.Sleep(10 * ms) // the other request runs meanwhile
 			host := request().RemoteAddr[:strings.LastIndexByte(request().RemoteAddr, ':')]
 			return "Hello " + host + " " + request().URL.Path
 		}
@@ -67,5 +69,5 @@ func init() {
 			P(j.Value())
 		}
 		return server.Stop()
-	})
-}
+	},
+}}

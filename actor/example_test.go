@@ -10,7 +10,9 @@ import (
 // Seed 001: the Pinger/Ponger actors. In gevent the program runs forever;
 // this one stops after six messages (testdata/seed_py/actors.py, the
 // original with the same limit). Its output is the first six lines that
-// gevent 22.10 prints for the unlimited original (actors_forever.py).
+// gevent 22.10 prints for the unlimited original
+// (testdata/seed_py/actors_forever.py), and the lines of the conformance
+// pair seed_actors (../conformance/testdata/seed_actors.py) but its last.
 func Example() {
 	const limit = 6
 	count := 0

@@ -9,11 +9,13 @@ import (
 )
 
 // The seed programs about events. Each Output is what real gevent 22.10
-// prints for the Python original (testdata/*.py, run with /usr/bin/python3).
+// prints for the Python original named above it, run with /usr/bin/python3
+// (the conformance suite runs the same programs beside their Go ports).
 // The seeds' 3 s sleeps are shortened to 30 ms: the order does not depend
 // on the length.
 
-// Seed 000: five waiters wait for an Event that a setter sets later.
+// Seed 000: five waiters wait for an Event that a setter sets later
+// (../conformance/testdata/seed_event.py).
 func ExampleEvent() {
 	var evt event.Event
 	setter := func() {
@@ -47,7 +49,8 @@ func ExampleEvent() {
 	// Finish waiting
 }
 
-// Seed 001: the same with three waiters and other words.
+// Seed 001: the same with three waiters and other words
+// (../conformance/testdata/seed_event_001.py).
 func ExampleEvent_threeWaiters() {
 	var evt event.Event
 	setter := func() {
@@ -75,7 +78,8 @@ func ExampleEvent_threeWaiters() {
 	// It's about time
 }
 
-// Seed 000: the Event program with an AsyncResult that carries a message.
+// Seed 000: the Event program with an AsyncResult that carries a message
+// (../conformance/testdata/seed_asyncresult.py).
 func ExampleAsyncResult() {
 	var aevt event.AsyncResult[string]
 	setter := func() {
@@ -109,7 +113,8 @@ func ExampleAsyncResult() {
 	// Got wake up message: Hello!
 }
 
-// Seed 001: a waiter prints the value a setter stores later.
+// Seed 001: a waiter prints the value a setter stores later (the first
+// program of ../conformance/testdata/seed_asyncresult_001.py).
 func ExampleAsyncResult_Get() {
 	var a event.AsyncResult[string]
 	setter := func() {
@@ -125,7 +130,8 @@ func ExampleAsyncResult_Get() {
 	// Hello!
 }
 
-// Seed 002: a.set() with no value wakes the waiter.
+// Seed 002: a.set() with no value wakes the waiter (the second program of
+// ../conformance/testdata/seed_asyncresult_001.py).
 func ExampleAsyncResult_Set() {
 	var a event.AsyncResult[struct{}]
 	setter := func() {
@@ -169,7 +175,7 @@ func ExampleAsyncResult_SetFromGoroutine() {
 	// 42 <nil>
 }
 
-// Seed 004: the Event program with other words.
+// Seed 004: the Event program with other words (testdata/seed004_event.py).
 func ExampleEvent_Wait() {
 	var evt event.Event
 	setter := func() {

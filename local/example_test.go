@@ -9,10 +9,12 @@ import (
 )
 
 // The seed programs about greenlet-local storage. Each Output is what real
-// gevent 22.10 prints for the Python original (testdata/*.py, run with
-// /usr/bin/python3).
+// gevent 22.10 prints for the Python original named above it, run with
+// /usr/bin/python3 (the conformance suite runs the same programs beside
+// their Go ports).
 
-// Seed 000: a value set in f1 is not visible in f2.
+// Seed 000: a value set in f1 is not visible in f2
+// (../conformance/testdata/seed_local.py).
 func ExampleLocal() {
 	var x local.Local[int] // data.x
 	f1 := func() {
@@ -33,7 +35,8 @@ func ExampleLocal() {
 	// x is not visible
 }
 
-// Seeds 001/002: stash.x and stash.y, one Local per attribute.
+// Seeds 001/002: stash.x and stash.y, one Local per attribute
+// (../conformance/testdata/seed_local_stash.py).
 func ExampleLocal_Get() {
 	var x, y local.Local[int] // stash.x, stash.y
 	f1 := func() {
@@ -59,7 +62,8 @@ func ExampleLocal_Get() {
 }
 
 // Seed 004: gevent.spawn(f1).spawn(f2) spawns both (spawn is a class
-// method), and joinall waits for f2's greenlet only.
+// method), and joinall waits for f2's greenlet only
+// (testdata/seed004_local.py).
 func ExampleLocal_Value() {
 	var x local.Local[string]
 	f1 := func() {

@@ -8,9 +8,11 @@ import (
 )
 
 // The seed programs about semaphores. Each Output is what real gevent 22.10
-// prints for the Python original (testdata/*.py, run with /usr/bin/python3).
+// prints for the Python original named above it, run with /usr/bin/python3
+// (the conformance suite runs the same programs beside their Go ports).
 
-// Seeds 000/001/002/004: six workers share a BoundedSemaphore(2).
+// Seeds 000/001/002/004: six workers share a BoundedSemaphore(2)
+// (../conformance/testdata/seed_semaphore.py).
 func ExampleBoundedSemaphore() {
 	sem := lock.NewBoundedSemaphore(2)
 	worker := func(n int) {
@@ -44,7 +46,8 @@ func ExampleBoundedSemaphore() {
 // then the `with sem:` form for workers 3-5. The original runs each batch
 // with Pool().map; an unbounded pool's map spawns one greenlet per item and
 // waits for them all, which is written here with gevent.Go and JoinAll in
-// the same order (the pool package offers Map itself).
+// the same order (the pool package offers Map itself). The original is
+// ../conformance/testdata/seed_pool_semaphore.py.
 func ExampleBoundedSemaphore_With() {
 	sem := lock.NewBoundedSemaphore(2)
 	worker1 := func(n int) {

@@ -14,9 +14,12 @@ import (
 )
 
 // The seed programs about groups and pools. Each Output is what real
-// gevent 22.10 prints for the Python original (run with /usr/bin/python3;
-// the originals are in testdata/seed_py). Sleeps of seconds are shortened
-// to milliseconds where that does not change the output.
+// gevent 22.10 prints for the Python original named above it (run with
+// /usr/bin/python3): a conformance pair's program in
+// ../conformance/testdata (the conformance suite runs it beside its Go
+// port), or one in testdata/seed_py where no pair has it. Sleeps of
+// seconds are shortened to milliseconds where that does not change the
+// output.
 
 // rangeSeq is Python's range(n) as an iter.Seq.
 func rangeSeq(n int) func(func(int) bool) {
@@ -38,8 +41,10 @@ func pyList[T any](xs []T) string {
 	return "[" + strings.Join(s, ", ") + "]"
 }
 
-// Seeds 001, 002, 004 (group.py): greenlets added to a group are joined
-// together; finished ones leave by themselves, so the group can be reused.
+// Seeds 001, 002, 004 (the first part of
+// ../conformance/testdata/seed_group.py): greenlets added to a group are
+// joined together; finished ones leave by themselves, so the group can be
+// reused.
 func ExampleGroup() {
 	talk := func(msg string) func() {
 		return func() {
@@ -71,10 +76,11 @@ func ExampleGroup() {
 	// fizz
 }
 
-// Seeds 002 and 004 (group.py): Group.map runs one greenlet per item and
-// returns the results in order. The seeds print id(getcurrent()), which
-// changes on every run: this example (and its Python original) prints a
-// small number given to each greenlet the first time it asks instead.
+// Seeds 002 and 004 (the first part of testdata/seed_py/groupmap_ids.py):
+// Group.map runs one greenlet per item and returns the results in order.
+// The seeds print id(getcurrent()), which changes on every run: this
+// example (and its Python original) prints a small number given to each
+// greenlet the first time it asks instead.
 func ExampleMap() {
 	ids := map[gevent.AnyGreenlet]int{}
 	gid := func() int {
@@ -107,8 +113,9 @@ func ExampleMap() {
 	// [0, 1, 2]
 }
 
-// Seeds 002 and 004 (group.py): IMap yields in input order, IMapUnordered
-// in completion order.
+// Seeds 002 and 004 (the Ordered/Unordered part of
+// ../conformance/testdata/seed_group.py): IMap yields in input order,
+// IMapUnordered in completion order.
 func ExampleIMap() {
 	intensive := func(n int) (string, error) {
 		gevent.Sleep(time.Duration(30-10*n) * time.Millisecond)
@@ -133,8 +140,9 @@ func ExampleIMap() {
 	// ('task', 0)
 }
 
-// Seeds 001 and 002 (group.py): a Pool of 2 runs at most two greenlets at
-// once; the third waits for a slot.
+// Seeds 001 and 002 (the last part of ../conformance/testdata/seed_group.py):
+// a Pool of 2 runs at most two greenlets at once; the third waits for a
+// slot.
 func ExamplePool() {
 	p := pool.MustPool(2)
 	helloFrom := func(n int) (struct{}, error) {
@@ -148,9 +156,11 @@ func ExamplePool() {
 	// Size of pool 1
 }
 
-// Seeds 001 and 003: the same IMapUnordered over a Pool gives the same
-// order on every run (gevent prints True; a process or goroutine pool
-// usually does not: see TestGoroutinePoolIsNotDeterministic).
+// Seeds 001 and 003 (../conformance/testdata/seed_pool_determinism.py;
+// the whole seed, with its multiprocessing half, is
+// testdata/seed_py/determinism.py): the same IMapUnordered over a Pool
+// gives the same order on every run (gevent prints True; a process or
+// goroutine pool usually does not: see TestGoroutinePoolIsNotDeterministic).
 func ExampleIMapUnordered_determinism() {
 	echo := func(i int) (int, error) {
 		gevent.Sleep(time.Millisecond)
@@ -190,8 +200,9 @@ func (g *MyGreenlet) run() (struct{}, error) {
 	return struct{}{}, gevent.Sleep(g.n)
 }
 
-// Seeds 001 and 003: a Greenlet "subclass". Started through a Group here
-// (Group.Start adds it, then starts it); g.Start() alone works too.
+// Seeds 001 and 003 (../conformance/testdata/seed_subclass.py): a Greenlet
+// "subclass". Started through a Group here (Group.Start adds it, then
+// starts it); g.Start() alone works too.
 func ExampleGroup_Start() {
 	var group pool.Group
 	g := NewMyGreenlet("Hi there!", 30*time.Millisecond)
@@ -284,8 +295,9 @@ func ExamplePool_Full() {
 	// after shutdown 0
 }
 
-// Seeds 001 and 002 (sem.py): Pool().map runs workers that share a
-// BoundedSemaphore(2); the second map uses the `with sem:` form.
+// Seeds 001 and 002 (../conformance/testdata/seed_pool_semaphore.py):
+// Pool().map runs workers that share a BoundedSemaphore(2); the second map
+// uses the `with sem:` form.
 func ExampleMap_boundedSemaphore() {
 	sem := lock.NewBoundedSemaphore(2)
 	worker1 := func(n int) (struct{}, error) {
@@ -320,7 +332,8 @@ func ExampleMap_boundedSemaphore() {
 	// Worker 5 released semaphore
 }
 
-// Seed 001's variant of the group program: two lines per greenlet.
+// Seed 001's variant of the group program: two lines per greenlet
+// (testdata/seed_py/talk2.py).
 func ExampleGroup_seed001() {
 	talk := func(msg string) func() {
 		return func() {

@@ -10,11 +10,12 @@ import (
 )
 
 // The seed programs about queues. Each Output is what real gevent 22.10
-// prints for the Python original (testdata/*.py, run with /usr/bin/python3).
+// prints for the Python original named above it, run with /usr/bin/python3
+// (the conformance suite runs the same programs beside their Go ports).
 
 // Seeds 001/002/004: a boss fills the queue with PutNowait, then three
 // workers drain it. (Seed 001 puts tasks 1-9, the others 1-24; this is the
-// longer one.)
+// longer one: ../conformance/testdata/seed_queue_tasks.py.)
 func ExampleQueue() {
 	var tasks queue.Queue[int]
 	worker := func(n string) {
@@ -69,7 +70,8 @@ func ExampleQueue() {
 // Seed 002: Queue(maxsize=3); the boss blocks while the queue is full and
 // the workers quit when Get(timeout) reports ErrEmpty. The seed's 1 s
 // timeout is shortened to 50 ms (the output does not depend on it). The
-// order is gevent 22.10's (the seed text shows an older one).
+// order is gevent 22.10's (the seed text shows an older one). The original
+// is ../conformance/testdata/seed_queue_maxsize.py.
 func ExampleNewQueue() {
 	tasks := queue.NewQueue[int](3)
 	worker := func(n string) {
@@ -127,7 +129,8 @@ func ExampleNewQueue() {
 }
 
 // Seed 000: a producer and three consumers. The seed's print('%s Quit')
-// forgets its argument, so Python prints "%s Quit" literally.
+// forgets its argument, so Python prints "%s Quit" literally
+// (../conformance/testdata/seed_queue_products.py).
 func ExampleQueue_Put() {
 	var products queue.Queue[int]
 	consumer := func(name string) {
@@ -186,7 +189,9 @@ func newActor(receive func(string)) *actor {
 	return a
 }
 
-// Seed 001: two actors play ping-pong through their inboxes.
+// Seed 001: two actors play ping-pong through their inboxes. The original
+// is ../conformance/testdata/seed_actors.py; this example prints its lines
+// but the last (the inbox lengths).
 func ExampleQueue_actors() {
 	var ping, pong *actor
 	ping = newActor(func(m string) {

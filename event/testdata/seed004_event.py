@@ -1,4 +1,6 @@
 # Seed 004 (Event, five waiters): sleep shortened from 3 s to 0.03 s.
+# Kept here, not in conformance/testdata: seed 004's wording, which
+# ExampleEvent_Wait prints; the pair seed_event runs seed 000's.
 import gevent
 from gevent.event import Event
 evt = Event()

@@ -1,3 +1,6 @@
+# Seed 004, as its text has it. Kept here, not in conformance/testdata: its
+# gevent.spawn(f1).spawn(f2) and wording differ from seed 000's program
+# (the pair seed_local), and ExampleLocal_Value prints this one.
 import gevent
 from gevent.local import local
 data = local()

@@ -1,3 +1,7 @@
+# Seed 001's actors, stopped as the package's Example stops them: one count
+# shared by both, six messages, then both stop. Kept here, not in
+# conformance/testdata: the pair seed_actors stops each actor after three
+# messages of its own, a different program.
 import gevent
 from gevent.queue import Queue
 from gevent import Greenlet

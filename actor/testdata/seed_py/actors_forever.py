@@ -1,3 +1,6 @@
+# Seed 001's actors as the seed has them, running forever (joinall's
+# timeout ends the run): the Example's six lines are this program's first
+# six. Kept here: no conformance pair can compare a program without an end.
 import gevent, sys
 from gevent.queue import Queue
 from gevent import Greenlet

@@ -1,3 +1,7 @@
+# Seeds 001 and 003, the whole determinism demo. Kept here beside its gevent
+# half (conformance/testdata/seed_pool_determinism.py, the pair): the
+# multiprocessing half prints False on most runs, the contrast
+# ExampleIMapUnordered_determinism's comment names; no pair can compare it.
 import time
 def echo(i):
     time.sleep(0.001)

@@ -42,7 +42,7 @@ var wallLine = regexp.MustCompile(`conformance: wall (\d+)`)
 // must match under the virtual clock too, but their run time is not
 // bounded.
 var realTime = map[string]string{
-	"seed_subprocess":       "waits for a child process (0.5 s): the hub is held, time passes at its real pace",
+	"seed_subprocess":       "waits for a child process (2.5 s): the hub is held, time passes at its real pace",
 	"seed_pool_determinism": "blocks the hub with time.Sleep on purpose (40 × 1 ms), which no hub clock can skip",
 }
 

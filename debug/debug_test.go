@@ -21,7 +21,10 @@ func TestHandler(t *testing.T) {
 	ready := make(chan struct{})
 	done := make(chan struct{})
 	go gevent.Run(func() error {
-		g := gevent.Go(func() { gevent.Sleep(time.Hour) })
+		g := gevent.Go(func() {
+			gevent.Go(func() { gevent.Sleep(time.Hour) }).SetName("debug-child")
+			gevent.Sleep(time.Hour)
+		})
 		g.SetName("debug-sleeper")
 		gevent.Sleep(0)
 		close(ready)
@@ -49,6 +52,10 @@ func TestHandler(t *testing.T) {
 	}
 	if !strings.Contains(string(body), " debug-sleeper parked: sleeping, wakes in ") {
 		t.Fatalf("page does not list the greenlet:\n%s", body)
+	}
+	if !strings.Contains(string(body), " debug-child parked: sleeping, wakes in ") ||
+		!strings.Contains(string(body), "\n  spawned by debug-sleeper\n") {
+		t.Fatalf("page does not list the greenlet's child and its spawner:\n%s", body)
 	}
 	resp, err = http.Post(srv.URL+debug.Path, "text/plain", nil)
 	if err != nil {

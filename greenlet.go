@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"runtime/trace"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -315,7 +316,11 @@ func (co *coro) body(yield func(struct{}) bool) {
 		if o := g.hub.obs; o != nil && o.labels {
 			g.setLabels()
 		}
-		g.finish(g.runProtected())
+		if trace.IsEnabled() {
+			g.finish(g.runTraced())
+		} else {
+			g.finish(g.runProtected())
+		}
 		// The goroutine belongs to no greenlet until its next one (and it
 		// may exit, after which the runtime may reuse its identity for a
 		// goroutine of another hub): its entry goes.

@@ -89,7 +89,12 @@ func run() error {
 		fmt.Fprintf(os.Stderr, "bench: %s\n", w.name)
 		r := row{name: w.name, unit: "ns/op", lowerBetter: true, plainWhat: w.plainWhat, note: w.note,
 			geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}
-		if w.geventgo != nil {
+		switch {
+		case w.off != nil:
+			var off float64
+			r.geventgo, off = measurePair(w.geventgo, w.off, target)
+			r.note += fmt.Sprintf("; off, measured alternately in the same run: %s ns/op, on - off = %+.1f ns/op", num(off), r.geventgo-off)
+		case w.geventgo != nil:
 			r.geventgo = measure(w.geventgo, target)
 		}
 		if w.plain != nil {
@@ -164,27 +169,44 @@ func writeResults(table string) error {
 // returns the nanoseconds per op of that run; in a full run, the median of
 // three such runs.
 func measure(fn func(n int) error, target time.Duration) float64 {
-	one := func() float64 {
-		n := 100
-		for {
-			t := time.Now()
-			if err := fn(n); err != nil {
-				fmt.Fprintln(os.Stderr, "bench: workload failed:", err)
-				return math.NaN()
-			}
-			dt := time.Since(t)
-			if dt >= target || n >= 50_000_000 {
-				return float64(dt.Nanoseconds()) / float64(n)
-			}
-			grow := float64(target) / float64(max(dt, time.Microsecond)) * 1.2
-			n = int(min(float64(n)*100, max(float64(n)*2, float64(n)*grow)))
-		}
-	}
 	if *smoke {
-		return one()
+		return measureOne(fn, target)
 	}
-	v := []float64{one(), one(), one()}
+	v := []float64{measureOne(fn, target), measureOne(fn, target), measureOne(fn, target)}
 	return median(v)
+}
+
+// measureOne runs fn with a growing count until one run lasts target,
+// and returns the nanoseconds per op of that run.
+func measureOne(fn func(n int) error, target time.Duration) float64 {
+	n := 100
+	for {
+		t := time.Now()
+		if err := fn(n); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: workload failed:", err)
+			return math.NaN()
+		}
+		dt := time.Since(t)
+		if dt >= target || n >= 50_000_000 {
+			return float64(dt.Nanoseconds()) / float64(n)
+		}
+		grow := float64(target) / float64(max(dt, time.Microsecond)) * 1.2
+		n = int(min(float64(n)*100, max(float64(n)*2, float64(n)*grow)))
+	}
+}
+
+// measurePair measures on and off as measure does, alternately (off, on,
+// off, on...: a loaded machine's drift falls on both), and returns both.
+func measurePair(on, off func(n int) error, target time.Duration) (float64, float64) {
+	if *smoke {
+		return measureOne(on, target), measureOne(off, target)
+	}
+	var a, b []float64
+	for range 5 {
+		b = append(b, measureOne(off, target))
+		a = append(a, measureOne(on, target))
+	}
+	return median(a), median(b)
 }
 
 func median(v []float64) float64 {

@@ -69,11 +69,14 @@ func checkRunInfo(t *testing.T, info string, counts map[string]int) {
 		"new":   regexp.MustCompile(`^ new-\d+ not started: ready to run$`),
 	}
 	got := map[string]int{}
-	stacks := 0
+	stacks, byMain := 0, 0
 	lines := strings.Split(info, "\n")
 	for i, line := range lines {
 		if strings.HasPrefix(line, "  | goroutine ") {
 			stacks++
+		}
+		if line == "  spawned by MainGreenlet" {
+			byMain++
 		}
 		kind, _, ok := strings.Cut(strings.TrimPrefix(line, " "), "-")
 		re := want[kind]
@@ -98,6 +101,10 @@ func checkRunInfo(t *testing.T, info string, counts map[string]int) {
 	total := 1 // never
 	for _, n := range counts {
 		total += n
+	}
+	// Every greenlet was spawned by the main greenlet (none by another).
+	if byMain != total || strings.Count(info, "\n  spawned by ") != total {
+		t.Errorf("%d greenlets spawned by MainGreenlet, %d spawner lines, want %d", byMain, strings.Count(info, "\n  spawned by "), total)
 	}
 	if !strings.Contains(info, fmt.Sprintf("greenlets=%d ", total)) {
 		t.Errorf("summary: %.200s", info)

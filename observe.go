@@ -17,7 +17,7 @@ import (
 // one nil check per switch. A Blocked hook (or a Switch hook) makes the
 // hub call a function on every switch.
 //
-// Without hooks, while an execution trace is being taken (runtime/trace's
+// Hooks or not, while an execution trace is being taken (runtime/trace's
 // Start, or a test's -trace flag), each greenlet that starts then runs
 // inside a runtime/trace region of type "greenlet NAME" (its name if set
 // or already read, see Greenlet.Name; else "greenlet"), on the goroutine

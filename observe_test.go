@@ -138,3 +138,24 @@ func TestHooksBlocked(t *testing.T) {
 		t.Errorf("events:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// Hooks set before Run see the main greenlet's first block too.
+func TestHooksBlockedSetBeforeRun(t *testing.T) {
+	h, err := gevent.NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocked []string
+	h.SetHooks(gevent.Hooks{Blocked: func(g gevent.AnyGreenlet) { blocked = append(blocked, g.Name()) }})
+	err = h.Run(func() error {
+		gevent.Sleep(time.Millisecond)
+		gevent.Go(func() {}).Join()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(blocked, " "); got != "MainGreenlet MainGreenlet" {
+		t.Errorf("blocked: %q, want the main greenlet twice (Sleep, Join)", got)
+	}
+}

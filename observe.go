@@ -116,6 +116,10 @@ func (h *Hub) SetProfileLabels(on bool) {
 func (o *observer) switchHook(g *greenlet) {
 	if p := o.prev; p != g {
 		o.prev = g
+		if p == nil {
+			// Hooks set before Run: the main greenlet ran first.
+			p = g.hub.main
+		}
 		if p != nil && p.state == stateParked && o.hooks.Blocked != nil {
 			o.hooks.Blocked(p.self)
 		}

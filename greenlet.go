@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"runtime/trace"
 	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/gid"
 	"github.com/gevent-go/gevent/internal/loop"
@@ -78,6 +80,7 @@ type greenlet struct {
 	self       runner
 	name       string
 	seq        int
+	spawnedBy  uintptr    // address of the greenlet that started g (0: none): see spawnerOf
 	timer      loop.Timer // Sleep, per-call timeouts, StartLater
 	killErr    error
 	killQueued error // a kill that came while killErr was not handed yet
@@ -257,10 +260,13 @@ func (g *greenlet) yieldNow() error {
 }
 
 // schedule starts g: it runs when the hub reaches it in the ready queue
-// (delay < 0), or when its timer fires.
-func (g *greenlet) schedule(delay time.Duration) {
+// (delay < 0), or when its timer fires. by is the greenlet that starts it
+// (&h.hubGl for a hub callback, nil for none): its address only is
+// recorded, for run info (see spawnerOf).
+func (g *greenlet) schedule(by *greenlet, delay time.Duration) {
 	h := g.hub
 	g.started = true
+	g.spawnedBy = uintptr(unsafe.Pointer(by))
 	if h.closed {
 		g.finish(ErrHubClosed)
 		return
@@ -310,7 +316,11 @@ func (co *coro) body(yield func(struct{}) bool) {
 		if o := g.hub.obs; o != nil && o.labels {
 			g.setLabels()
 		}
-		g.finish(g.runProtected())
+		if trace.IsEnabled() {
+			g.finish(g.runTraced())
+		} else {
+			g.finish(g.runProtected())
+		}
 		// The goroutine belongs to no greenlet until its next one (and it
 		// may exit, after which the runtime may reuse its identity for a
 		// goroutine of another hub): its entry goes.
@@ -717,8 +727,9 @@ func (gl *Greenlet[T]) Init(fn func() (T, error)) *Greenlet[T] {
 // returns at once; fn runs when the caller next blocks (gevent.spawn).
 func Spawn[T any](fn func() (T, error)) *Greenlet[T] {
 	gl := New(fn)
-	gl.g.hub = self("Spawn").hub
-	gl.g.schedule(-1)
+	c := self("Spawn")
+	gl.g.hub = c.hub
+	gl.g.schedule(c, -1)
 	return gl
 }
 
@@ -747,8 +758,9 @@ func (gl *Greenlet[T]) Start() {
 		return
 	}
 	gl.g.self = gl
-	gl.g.hub = self("Start").hub
-	gl.g.schedule(-1)
+	c := self("Start")
+	gl.g.hub = c.hub
+	gl.g.schedule(c, -1)
 }
 
 // StartLater schedules the greenlet to run after d.
@@ -759,8 +771,9 @@ func (gl *Greenlet[T]) StartLater(d time.Duration) {
 		return
 	}
 	g.self = gl
-	g.hub = self("StartLater").hub
-	g.schedule(max(d, 0))
+	c := self("StartLater")
+	g.hub = c.hub
+	g.schedule(c, max(d, 0))
 }
 
 // Name returns the greenlet's name: the one set with SetName, else
@@ -1006,10 +1019,11 @@ func (h *Hub) spawnNow(fn func()) {
 	g := &gl.g
 	g.hub = h
 	if !h.inHub {
-		g.schedule(-1)
+		g.schedule(current(), -1)
 		return
 	}
 	g.started = true
+	g.spawnedBy = uintptr(unsafe.Pointer(&h.hubGl))
 	g.state = stateScheduled
 	h.alive.add(g)
 	if o := h.obs; o != nil {

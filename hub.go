@@ -376,7 +376,7 @@ func (h *Hub) Submit(fn func() error) *Greenlet[struct{}] {
 // submitTask starts a greenlet handed in with Submit.
 type submitTask greenlet
 
-func (t *submitTask) RunTask() { (*greenlet)(t).schedule(-1) }
+func (t *submitTask) RunTask() { (*greenlet)(t).schedule(nil, -1) }
 
 // hubClosed finishes a submitted greenlet that never started because its
 // hub closed first (the post was refused, or came too late to be run).

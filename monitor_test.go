@@ -176,8 +176,24 @@ func TestMonitorStop(t *testing.T) {
 // BenchmarkMonitorOverhead: BenchmarkSleep0Switch on a hub without and
 // with the blocking monitor (default threshold: its watchdog wakes every
 // 25 ms), and with a watchdog that never wakes (the per-switch stores
-// alone); ns/op is per switch.
+// alone); ns/op is per switch. The spawn-join cases are
+// BenchmarkSpawnJoin without and with the monitor; ns/op is per spawn and
+// join.
 func BenchmarkMonitorOverhead(b *testing.B) {
+	for _, mode := range []string{"spawnjoin-off", "spawnjoin-on"} {
+		b.Run(mode, func(b *testing.B) {
+			h, _ := gevent.NewHub()
+			if mode == "spawnjoin-on" {
+				h.StartMonitor(gevent.MonitorConfig{})
+			}
+			h.Run(func() error {
+				for b.Loop() {
+					gevent.Spawn(func() (int, error) { return 1, nil }).Join()
+				}
+				return nil
+			})
+		})
+	}
 	for _, mode := range []string{"off", "on", "on-idle"} {
 		b.Run(mode, func(b *testing.B) {
 			h, _ := gevent.NewHub()

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"runtime/pprof"
+	"runtime/trace"
+	"strconv"
 )
 
 // Hooks are functions a hub calls on the events of its greenlets, for
@@ -12,7 +14,18 @@ import (
 // block or call blocking gevent functions; a panic in one propagates as a
 // panic of that greenlet or callback. A nil field is not called. Each
 // hook costs its call; with no hook, monitor or labels set, the hub pays
-// one nil check per switch.
+// one nil check per switch. A Blocked hook (or a Switch hook) makes the
+// hub call a function on every switch.
+//
+// Hooks or not, while an execution trace is being taken (runtime/trace's
+// Start, or a test's -trace flag), each greenlet that starts then runs
+// inside a runtime/trace region of type "greenlet NAME" (its name if set
+// or already read, see Greenlet.Name; else "greenlet"), on the goroutine
+// that runs it, from its start to its end (the time it spends parked
+// included): greenlets share goroutines, one after another, and the
+// region tells whose a stretch of a goroutine's timeline is. The main
+// greenlet has none. Cost when no trace is taken: one atomic load per
+// greenlet started.
 type Hooks struct {
 	// Spawned: g was started (Spawn, Go, Start, StartLater, Submit, a
 	// Link's greenlet), before it first runs.
@@ -20,6 +33,14 @@ type Hooks struct {
 	// Switch: g runs from now on, until the next Switch (nil: the hub's
 	// loop runs callbacks, timers and I/O).
 	Switch func(g AnyGreenlet)
+	// Blocked: g (the main greenlet included) has switched out parked in
+	// a blocking call, until something wakes it (a timer, I/O, an event,
+	// a queue, a lock, a join...): called at the switch that follows,
+	// before its Switch. A yield (Sleep(0), Idle, Reschedule) is not one;
+	// a greenlet that ends calls Finished instead. gevent's own "blocked"
+	// event, EventLoopBlocked (a greenlet that kept the hub from
+	// switching), is the blocking monitor's report: MonitorConfig.Report.
+	Blocked func(g AnyGreenlet)
 	// Killed: g was asked to die with err (Kill, KillAll, a shutdown), when
 	// the kill is made; the error reaches g later.
 	Killed func(g AnyGreenlet, err error)
@@ -40,8 +61,9 @@ type Hooks struct {
 // monitorState, written on every switch (note) whether a monitor runs or
 // only hooks are set.
 type observer struct {
-	monitorState // cur and seq, first: note writes them on every switch
-	switchOn     bool
+	monitorState           // cur and seq, first: note writes them on every switch
+	switchOn     bool      // a Switch or Blocked hook is set
+	prev         *greenlet // what ran before the switch being noted: see switchHook
 	mon          *monitor
 	hooks        Hooks
 	labels       bool
@@ -56,8 +78,13 @@ func (h *Hub) observe(fn func(o *observer)) {
 	o := h.obsStore
 	fn(o)
 	hk := &o.hooks
-	o.switchOn = hk.Switch != nil
-	none := hk.Spawned == nil && hk.Switch == nil && hk.Killed == nil && hk.Finished == nil && hk.LoopIteration == nil
+	o.switchOn = hk.Switch != nil || hk.Blocked != nil
+	if o.prev = nil; o.switchOn {
+		if c := current(); c != nil && c.hub == h {
+			o.prev = c // it runs now: it may be the next to block
+		}
+	}
+	none := hk.Spawned == nil && hk.Switch == nil && hk.Blocked == nil && hk.Killed == nil && hk.Finished == nil && hk.LoopIteration == nil
 	if o.mon == nil && none && !o.labels {
 		h.obs = nil
 	} else {
@@ -83,8 +110,23 @@ func (h *Hub) SetProfileLabels(on bool) {
 	h.observe(func(o *observer) { o.labels = on })
 }
 
-// switchHook calls the Switch hook for g.
+// switchHook calls the Switch hook for g, which runs from now on, after
+// the Blocked hook for the greenlet that ran before if it switched out
+// parked. Every switch is noted: what ran before is the last one noted.
 func (o *observer) switchHook(g *greenlet) {
+	if p := o.prev; p != g {
+		o.prev = g
+		if p == nil {
+			// Hooks set before Run: the main greenlet ran first.
+			p = g.hub.main
+		}
+		if p != nil && p.state == stateParked && o.hooks.Blocked != nil {
+			o.hooks.Blocked(p.self)
+		}
+	}
+	if o.hooks.Switch == nil {
+		return
+	}
 	if g.isHub {
 		o.hooks.Switch(nil)
 	} else {
@@ -108,4 +150,25 @@ func (g *greenlet) labelName() string {
 		return g.name
 	}
 	return fmt.Sprintf("<Greenlet at %p>", g.self)
+}
+
+// runTraced runs g inside a runtime/trace region (see Hooks), for when an
+// execution trace is being taken: the goroutines of greenlets are reused
+// one greenlet after another, and the region tells which greenlet a
+// stretch of a goroutine's timeline belongs to.
+func (g *greenlet) runTraced() error {
+	defer trace.StartRegion(context.Background(), g.traceRegion()).End()
+	return g.runProtected()
+}
+
+// traceRegion is the type of g's trace region: "greenlet " and its name,
+// if it has one already (see Name), else "greenlet".
+func (g *greenlet) traceRegion() string {
+	switch {
+	case g.name != "":
+		return "greenlet " + g.name
+	case g.named:
+		return "greenlet Greenlet-" + strconv.Itoa(g.seq)
+	}
+	return "greenlet"
 }

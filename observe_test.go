@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/event"
 )
 
 func TestHooks(t *testing.T) {
@@ -88,5 +89,73 @@ func TestProfileLabels(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Blocked comes when a greenlet switches out parked in a blocking call,
+// before the next Switch; a yield, a finish and a hub callback are not
+// blocks.
+func TestHooksBlocked(t *testing.T) {
+	var events []string
+	name := func(g gevent.AnyGreenlet) string {
+		if g == nil {
+			return "hub"
+		}
+		return g.Name()
+	}
+	err := gevent.Run(func() error {
+		ev := event.NewEvent()
+		gevent.GetHub().SetHooks(gevent.Hooks{
+			Blocked: func(g gevent.AnyGreenlet) { events = append(events, "blocked "+name(g)) },
+			Switch:  func(g gevent.AnyGreenlet) { events = append(events, "switch "+name(g)) },
+		})
+		a := gevent.Go(func() {
+			gevent.Sleep(0) // a yield: not blocked
+			ev.Wait()       // blocked
+		})
+		a.SetName("a")
+		b := gevent.Go(func() {
+			gevent.Sleep(time.Millisecond) // blocked
+			ev.Set()
+		})
+		b.SetName("b")
+		_, err := gevent.JoinAll([]*gevent.Greenlet[struct{}]{a, b}) // blocked
+		gevent.GetHub().SetHooks(gevent.Hooks{})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(events, "\n")
+	// The hub's own switches between the greenlets depend on timing (how
+	// many loop iterations the sleep takes): compare without them.
+	got = strings.ReplaceAll(got, "switch hub\n", "")
+	want := strings.Join([]string{
+		"blocked MainGreenlet", "switch a", "switch b", "blocked b", "switch a", "blocked a",
+		"switch b", "switch a", "switch MainGreenlet",
+	}, "\n")
+	if got != want {
+		t.Errorf("events:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// Hooks set before Run see the main greenlet's first block too.
+func TestHooksBlockedSetBeforeRun(t *testing.T) {
+	h, err := gevent.NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocked []string
+	h.SetHooks(gevent.Hooks{Blocked: func(g gevent.AnyGreenlet) { blocked = append(blocked, g.Name()) }})
+	err = h.Run(func() error {
+		gevent.Sleep(time.Millisecond)
+		gevent.Go(func() {}).Join()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(blocked, " "); got != "MainGreenlet MainGreenlet" {
+		t.Errorf("blocked: %q, want the main greenlet twice (Sleep, Join)", got)
 	}
 }

@@ -7,11 +7,11 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
-
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/gid"
 	"github.com/gevent-go/gevent/internal/loop"
@@ -34,7 +34,12 @@ func unregisterHub(h *Hub) { liveMu.Lock(); delete(live, h); liveMu.Unlock() }
 // does: for each, its summary (Hub.String), then each live greenlet with
 // its state, what it waits for where the hub knows it cheaply (a sleep's
 // deadline, a per-call timeout, a delayed start, a raw fd), the gevent
-// call it is blocked in as its stack shows it, and its stack. Safe from
+// call it is blocked in as its stack shows it, the greenlet that started
+// it ("spawned by": a greenlet's name, "Hub" for a hub callback such as a
+// Link's, "another goroutine (Hub.Submit)", or "<Greenlet at 0x...>
+// (finished)" for a spawner that has ended), and its stack. Every
+// spawned greenlet's parent, in gevent's sense, is the hub: it is not
+// repeated. Safe from
 // any goroutine: each hub is asked through Post and answers between two
 // greenlets; a hub that does not start to answer within 2 s (a greenlet
 // that holds it: see StartMonitor) is listed as not responding, with the stacks of
@@ -166,10 +171,19 @@ func (h *Hub) writeRunInfo(w io.Writer, dump []byte) {
 	}
 	cur := current()
 	fmt.Fprintf(w, " greenlets: %d (and the main greenlet)\n", h.alive.n)
+	// The greenlets a spawner can be: the hub and the main greenlet, then
+	// each greenlet listed before the one it started (see spawnerOf).
+	byAddr := make(map[uintptr]*greenlet, len(gs)+1)
+	byAddr[uintptr(unsafe.Pointer(&h.hubGl))] = &h.hubGl
 	for _, g := range gs {
 		if g == nil {
 			continue
 		}
+		var by string
+		if !g.isMain {
+			by = spawnerOf(g, byAddr)
+		}
+		byAddr[uintptr(unsafe.Pointer(g))] = g
 		state, waits := g.describe(cur, now, fds)
 		var stack []byte
 		if g.next != nil || g.isMain {
@@ -189,6 +203,9 @@ func (h *Hub) writeRunInfo(w io.Writer, dump []byte) {
 			fmt.Fprintf(w, " in %s", in)
 		}
 		w.Write([]byte("\n"))
+		if by != "" {
+			fmt.Fprintf(w, "  spawned by %s\n", by)
+		}
 		for line := range bytes.Lines(stack) {
 			w.Write([]byte("  | "))
 			w.Write(line)
@@ -198,6 +215,23 @@ func (h *Hub) writeRunInfo(w io.Writer, dump []byte) {
 		}
 	}
 	w.Write([]byte("\n"))
+}
+
+// spawnerOf names the greenlet that started g, from the address g
+// recorded (spawnedBy), which does not keep that greenlet alive: byAddr
+// holds the hub, the main greenlet and the live greenlets started before
+// g. A spawner still alive is among them (it ran before it started g);
+// one that has finished may be gone, its address even reused by a
+// greenlet started later, which byAddr does not hold yet: it is shown as
+// finished, with the address its String had.
+func spawnerOf(g *greenlet, byAddr map[uintptr]*greenlet) string {
+	switch {
+	case g.spawnedBy == 0:
+		return "another goroutine (Hub.Submit)"
+	case byAddr[g.spawnedBy] != nil:
+		return byAddr[g.spawnedBy].nameFromOutside()
+	}
+	return fmt.Sprintf("<Greenlet at %#x> (finished)", g.spawnedBy)
 }
 
 // describe gives g's state and, when the hub knows it, what g waits for.

@@ -69,11 +69,14 @@ func checkRunInfo(t *testing.T, info string, counts map[string]int) {
 		"new":   regexp.MustCompile(`^ new-\d+ not started: ready to run$`),
 	}
 	got := map[string]int{}
-	stacks := 0
+	stacks, byMain := 0, 0
 	lines := strings.Split(info, "\n")
 	for i, line := range lines {
 		if strings.HasPrefix(line, "  | goroutine ") {
 			stacks++
+		}
+		if line == "  spawned by MainGreenlet" {
+			byMain++
 		}
 		kind, _, ok := strings.Cut(strings.TrimPrefix(line, " "), "-")
 		re := want[kind]
@@ -98,6 +101,10 @@ func checkRunInfo(t *testing.T, info string, counts map[string]int) {
 	total := 1 // never
 	for _, n := range counts {
 		total += n
+	}
+	// Every greenlet was spawned by the main greenlet (none by another).
+	if byMain != total || strings.Count(info, "\n  spawned by ") != total {
+		t.Errorf("%d greenlets spawned by MainGreenlet, %d spawner lines, want %d", byMain, strings.Count(info, "\n  spawned by "), total)
 	}
 	if !strings.Contains(info, fmt.Sprintf("greenlets=%d ", total)) {
 		t.Errorf("summary: %.200s", info)
@@ -187,6 +194,102 @@ func TestNotifyRunInfo(t *testing.T) {
 		}
 		t.Errorf("no run info after the signal: %q", out.String())
 		return g.Kill(nil, true)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// spawnedBy reads, from a run info dump, the spawner line of each
+// greenlet listed: name -> what follows "spawned by ".
+func spawnedBy(t *testing.T, info string) map[string]string {
+	t.Helper()
+	by := map[string]string{}
+	name := ""
+	for line := range strings.Lines(info) {
+		line = strings.TrimSuffix(line, "\n")
+		switch {
+		case strings.HasPrefix(line, "  spawned by "):
+			if name == "" {
+				t.Errorf("spawner line with no greenlet: %q", line)
+			}
+			by[name] = strings.TrimPrefix(line, "  spawned by ")
+		case strings.HasPrefix(line, " ") && !strings.HasPrefix(line, "  "):
+			name, _, _ = strings.Cut(line[1:], " ")
+		}
+	}
+	return by
+}
+
+// Each greenlet's spawner is listed: the greenlet that spawned it (a
+// tree of spawns three deep), the hub for a Link's greenlet, another
+// goroutine for Submit, and a spawner that has finished by its address.
+func TestRunInfoSpawner(t *testing.T) {
+	err := gevent.Run(func() error {
+		h := gevent.GetHub()
+		want := map[string]string{}
+		var spawn func(name, by string, depth int)
+		spawn = func(name, by string, depth int) {
+			g := gevent.New(func() (struct{}, error) {
+				if depth < 2 {
+					for i := range 2 + depth {
+						spawn(fmt.Sprintf("%s.%d", name, i), name, depth+1)
+					}
+				}
+				return struct{}{}, gevent.Sleep(time.Hour)
+			})
+			g.SetName(name)
+			if depth == 2 && strings.HasSuffix(name, ".0") {
+				g.StartLater(time.Hour) // not started yet: still listed with its spawner
+			} else {
+				g.Start()
+			}
+			want[name] = by
+		}
+		for i := range 3 {
+			spawn(fmt.Sprintf("t%d", i), "MainGreenlet", 0)
+		}
+		var orphanParent *gevent.Greenlet[struct{}]
+		orphanParent = gevent.Go(func() {
+			gevent.Go(func() { gevent.Sleep(time.Hour) }).SetName("orphan")
+		})
+		orphanParent.SetName("orphan-parent")
+		want["orphan"] = fmt.Sprintf("<Greenlet at %p> (finished)", orphanParent)
+		gevent.Go(func() {}).Link(func(*gevent.Greenlet[struct{}]) {
+			gevent.GetCurrent().(*gevent.Greenlet[struct{}]).SetName("linked")
+			gevent.Sleep(time.Hour)
+		})
+		want["linked"] = "Hub"
+		release := h.Hold()
+		go func() {
+			h.Submit(func() error {
+				gevent.GetCurrent().(*gevent.Greenlet[struct{}]).SetName("submitted")
+				return gevent.Sleep(time.Hour)
+			})
+			release()
+		}()
+		want["submitted"] = "another goroutine (Hub.Submit)"
+		for start := time.Now(); !strings.Contains(h.FormatRunInfo(), " submitted ") && time.Since(start) < 10*time.Second; {
+			gevent.Sleep(time.Millisecond)
+		}
+		orphanParent.Join()
+		info := h.FormatRunInfo()
+		got := spawnedBy(t, info)
+		if n := len(want); n != 3+3*2+3*2*3+3 {
+			t.Fatalf("%d greenlets in the test", n)
+		}
+		for name, by := range want {
+			if got[name] != by {
+				t.Errorf("%s: spawned by %q, want %q", name, got[name], by)
+			}
+		}
+		if len(got) != len(want) {
+			t.Errorf("%d spawner lines, want %d:\n%s", len(got), len(want), info)
+		}
+		if _, ok := got["MainGreenlet"]; ok {
+			t.Errorf("the main greenlet has a spawner")
+		}
+		return gevent.KillAll(h.Greenlets(), nil, true)
 	})
 	if err != nil {
 		t.Fatal(err)

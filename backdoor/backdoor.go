@@ -9,7 +9,7 @@
 //	help             the commands
 //	list             every running hub and its greenlets, one line each
 //	info             the run info of every hub (gevent.FormatRunInfo)
-//	stack NAME       the run info entry (state, wait, stack) of greenlets named NAME
+//	stack NAME       the run info entry (state, wait, spawner, stack) of greenlets named NAME
 //	kill NAME        kill the greenlets named NAME (ErrGreenletExit)
 //	stats            hubs, greenlets, goroutines, heap
 //	quit             close the connection
@@ -196,7 +196,7 @@ func (s *Server) serve(c net.Conn) {
 }
 
 // entries splits run info into its entries: the summary line of each hub
-// and, for each greenlet, its header line and stack.
+// and, for each greenlet, its header line, spawner line and stack.
 func entries() []string {
 	var es []string
 	for _, block := range strings.Split(gevent.FormatRunInfo(), "\n\n") {

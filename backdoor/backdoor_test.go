@@ -94,7 +94,7 @@ func TestBackdoor(t *testing.T) {
 	c.Close()
 
 	out := session(t, s, "help", "list", "stack victim", "stats")
-	for _, want := range []string{"commands: list", " victim parked: sleeping", "  | goroutine ", "goroutines: ", "<Hub at "} {
+	for _, want := range []string{"commands: list", " victim parked: sleeping", "\n  spawned by MainGreenlet\n", "  | goroutine ", "goroutines: ", "<Hub at "} {
 		if !strings.Contains(out, want) {
 			t.Errorf("session output lacks %q:\n%.3000s", want, out)
 		}

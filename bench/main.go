@@ -33,6 +33,7 @@ var (
 	python  = flag.String("python", "/usr/bin/python3", "python interpreter with gevent")
 	echoDur = flag.Duration("echo", 3*time.Second, "duration of each echo load run")
 	conns   = flag.Int("conns", 50, "echo and HTTP load: connections (HTTP clients: workers)")
+	only    = flag.String("only", "", "run only the Go side of the micro workloads whose name contains this; print, write no results")
 )
 
 // row is one line of the table: a workload measured on the three runtimes.
@@ -73,6 +74,16 @@ func run() error {
 	}
 	info := machine()
 	fmt.Fprintf(os.Stderr, "bench: %s\n", info.oneLine())
+	if *only != "" {
+		var rows []row
+		for _, w := range micro() {
+			if strings.Contains(w.name, *only) {
+				rows = append(rows, microRow(w, target, nil))
+			}
+		}
+		fmt.Print(render(info, rows, time.Since(start)))
+		return nil
+	}
 
 	py, pyErr := runGeventMicro(pyTarget)
 	if pyErr != nil {
@@ -86,19 +97,7 @@ func run() error {
 
 	var rows []row
 	for _, w := range micro() {
-		fmt.Fprintf(os.Stderr, "bench: %s\n", w.name)
-		r := row{name: w.name, unit: "ns/op", lowerBetter: true, plainWhat: w.plainWhat, note: w.note,
-			geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}
-		if w.geventgo != nil {
-			r.geventgo = measure(w.geventgo, target)
-		}
-		if w.plain != nil {
-			r.plain = measure(w.plain, target)
-		}
-		if w.py != "" {
-			r.gevent = py.num(w.py)
-		}
-		rows = append(rows, r)
+		rows = append(rows, microRow(w, target, py))
 	}
 
 	fmt.Fprintln(os.Stderr, "bench: memory per idle greenlet")
@@ -125,6 +124,28 @@ func run() error {
 		return checkSmoke(rows)
 	}
 	return writeResults(table)
+}
+
+// microRow measures w (py: gevent's figures; nil leaves them out).
+func microRow(w workload, target time.Duration, py pyResult) row {
+	fmt.Fprintf(os.Stderr, "bench: %s\n", w.name)
+	r := row{name: w.name, unit: "ns/op", lowerBetter: true, plainWhat: w.plainWhat, note: w.note,
+		geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}
+	switch {
+	case w.off != nil:
+		var off float64
+		r.geventgo, off = measurePair(w.geventgo, w.off, target)
+		r.note += fmt.Sprintf("; off, measured alternately in the same run: %s ns/op, on - off = %+.1f ns/op", num(off), r.geventgo-off)
+	case w.geventgo != nil:
+		r.geventgo = measure(w.geventgo, target)
+	}
+	if w.plain != nil {
+		r.plain = measure(w.plain, target)
+	}
+	if w.py != "" {
+		r.gevent = py.num(w.py)
+	}
+	return r
 }
 
 // checkSmoke fails if a workload that should have produced a figure did
@@ -164,27 +185,44 @@ func writeResults(table string) error {
 // returns the nanoseconds per op of that run; in a full run, the median of
 // three such runs.
 func measure(fn func(n int) error, target time.Duration) float64 {
-	one := func() float64 {
-		n := 100
-		for {
-			t := time.Now()
-			if err := fn(n); err != nil {
-				fmt.Fprintln(os.Stderr, "bench: workload failed:", err)
-				return math.NaN()
-			}
-			dt := time.Since(t)
-			if dt >= target || n >= 50_000_000 {
-				return float64(dt.Nanoseconds()) / float64(n)
-			}
-			grow := float64(target) / float64(max(dt, time.Microsecond)) * 1.2
-			n = int(min(float64(n)*100, max(float64(n)*2, float64(n)*grow)))
-		}
-	}
 	if *smoke {
-		return one()
+		return measureOne(fn, target)
 	}
-	v := []float64{one(), one(), one()}
+	v := []float64{measureOne(fn, target), measureOne(fn, target), measureOne(fn, target)}
 	return median(v)
+}
+
+// measureOne runs fn with a growing count until one run lasts target,
+// and returns the nanoseconds per op of that run.
+func measureOne(fn func(n int) error, target time.Duration) float64 {
+	n := 100
+	for {
+		t := time.Now()
+		if err := fn(n); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: workload failed:", err)
+			return math.NaN()
+		}
+		dt := time.Since(t)
+		if dt >= target || n >= 50_000_000 {
+			return float64(dt.Nanoseconds()) / float64(n)
+		}
+		grow := float64(target) / float64(max(dt, time.Microsecond)) * 1.2
+		n = int(min(float64(n)*100, max(float64(n)*2, float64(n)*grow)))
+	}
+}
+
+// measurePair measures on and off as measure does, alternately (off, on,
+// off, on...: a loaded machine's drift falls on both), and returns both.
+func measurePair(on, off func(n int) error, target time.Duration) (float64, float64) {
+	if *smoke {
+		return measureOne(on, target), measureOne(off, target)
+	}
+	var a, b []float64
+	for range 5 {
+		b = append(b, measureOne(off, target))
+		a = append(a, measureOne(on, target))
+	}
+	return median(a), median(b)
 }
 
 func median(v []float64) float64 {

@@ -19,6 +19,10 @@ type workload struct {
 	plain     func(n int) error
 	plainWhat string
 	note      string
+	// off, if set, is geventgo without the feature the row measures (the
+	// blocking monitor): both are measured in turn, off and on
+	// alternately, and the note gives off's figure and the difference.
+	off func(n int) error
 }
 
 type G = *gevent.Greenlet[struct{}]
@@ -30,48 +34,60 @@ func inHub(fn func(n int) error) func(n int) error {
 
 const fanout = 100
 
+// withMonitor runs fn(n) as the main greenlet of a fresh hub, with the
+// blocking monitor on (default configuration: its watchdog wakes every
+// 25 ms) or off.
+func withMonitor(on bool, fn func(n int) error) func(n int) error {
+	return func(n int) error {
+		h, err := gevent.NewHub()
+		if err != nil {
+			return err
+		}
+		if on {
+			h.StartMonitor(gevent.MonitorConfig{})
+		}
+		return h.Run(func() error { return fn(n) })
+	}
+}
+
+// sleep0Switch: two greenlets alternate n switches with Sleep(0).
+func sleep0Switch(n int) error {
+	w := func() error {
+		for range n / 2 {
+			if err := gevent.Sleep(0); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	_, err := gevent.JoinAll([]G{gevent.GoErr(w), gevent.GoErr(w)})
+	return err
+}
+
+// spawnJoin: n times, spawn a trivial greenlet and join it.
+func spawnJoin(n int) error {
+	for range n {
+		if err := gevent.Spawn(func() (int, error) { return 1, nil }).Join(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func micro() []workload {
 	ws := []workload{
 		{
-			name: "switch: Sleep(0) between 2 greenlets, per switch",
-			geventgo: inHub(func(n int) error {
-				w := func() error {
-					for range n / 2 {
-						if err := gevent.Sleep(0); err != nil {
-							return err
-						}
-					}
-					return nil
-				}
-				_, err := gevent.JoinAll([]G{gevent.GoErr(w), gevent.GoErr(w)})
-				return err
-			}),
+			name:      "switch: Sleep(0) between 2 greenlets, per switch",
+			geventgo:  inHub(sleep0Switch),
 			py:        "switch",
 			plain:     chanSwitch,
 			plainWhat: "unbuffered channel ping-pong, per hand-off",
 		},
 		{
-			name: "switch: Sleep(0) between 2 greenlets, blocking monitor on",
-			geventgo: func(n int) error {
-				h, err := gevent.NewHub()
-				if err != nil {
-					return err
-				}
-				h.StartMonitor(gevent.MonitorConfig{})
-				return h.Run(func() error {
-					w := func() error {
-						for range n / 2 {
-							if err := gevent.Sleep(0); err != nil {
-								return err
-							}
-						}
-						return nil
-					}
-					_, err := gevent.JoinAll([]G{gevent.GoErr(w), gevent.GoErr(w)})
-					return err
-				})
-			},
-			note: "cost of Hub.StartMonitor: compare with the row above",
+			name:     "switch: Sleep(0) between 2 greenlets, blocking monitor on",
+			geventgo: withMonitor(true, sleep0Switch),
+			off:      withMonitor(false, sleep0Switch),
+			note:     "cost of Hub.StartMonitor, default threshold",
 		},
 		{
 			name:      "switch (coroutine floor)",
@@ -82,16 +98,9 @@ func micro() []workload {
 			note:      "anchor",
 		},
 		{
-			name: "spawn + join",
-			geventgo: inHub(func(n int) error {
-				for range n {
-					if err := gevent.Spawn(func() (int, error) { return 1, nil }).Join(); err != nil {
-						return err
-					}
-				}
-				return nil
-			}),
-			py: "spawn_join",
+			name:     "spawn + join",
+			geventgo: inHub(spawnJoin),
+			py:       "spawn_join",
 			plain: func(n int) error {
 				done := make(chan int, 1)
 				for range n {
@@ -101,6 +110,12 @@ func micro() []workload {
 				return nil
 			},
 			plainWhat: "go f() + channel reply",
+		},
+		{
+			name:     "spawn + join, blocking monitor on",
+			geventgo: withMonitor(true, spawnJoin),
+			off:      withMonitor(false, spawnJoin),
+			note:     "cost of Hub.StartMonitor, default threshold",
 		},
 		{
 			name: "spawn n + joinall, per greenlet",

@@ -1,7 +1,7 @@
 // Package debug serves the state of a program's hubs over HTTP, in the
 // manner of net/http/pprof: the run info of every running hub
-// (gevent.FormatRunInfo: greenlets, states, waits, stacks, ready queue,
-// timers) as plain text.
+// (gevent.FormatRunInfo: greenlets, states, waits, spawners, stacks,
+// ready queue, timers) as plain text.
 //
 // Register it on any net/http mux, or a server of this module:
 //

@@ -456,6 +456,8 @@ func (w *response) trailers() http.Header {
 // returned net.Conn is closed (or the server stops and kills it, which
 // closes the connection); so close it when done, from any greenlet or
 // goroutine. A header set with WriteHeader but not sent is sent first.
+// The ReadWriter's buffers belong to the caller: the server keeps no
+// reference to them.
 func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.hijacked {
 		return nil, nil, http.ErrHijacked
@@ -471,11 +473,22 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	c.r.abortBackground()
+	if c.r.hasByte && c.br.Buffered() < c.br.Size() {
+		c.br.Peek(c.br.Buffered() + 1) // the background read's byte, where Buffered() shows it
+	}
 	c.nc.SetDeadline(time.Time{})
 	w.hijacked = true
 	c.state = stateHijacked
 	c.hijack = new(event.Event)
-	return &hijackedConn{Conn: c.nc, c: c}, bufio.NewReadWriter(c.br, c.bw), nil
+	// The reader and writer are the hijacker's now, the body buffer and the
+	// header record nobody's: an idle hijacked connection (a WebSocket)
+	// holds only what its new owner keeps.
+	brw := bufio.NewReadWriter(c.br, c.bw)
+	c.br, c.bw = nil, nil
+	w.buf = nil
+	c.releaseBuffers()
+	c.r.rec = nil
+	return &hijackedConn{Conn: c.nc, c: c}, brw, nil
 }
 
 // hijackedConn lets the connection greenlet end when the handler's side

@@ -43,6 +43,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gevent-go/gevent"
@@ -133,6 +134,7 @@ func New(serve func(c *Conn) error) *Handler { return &Handler{Serve: serve} }
 // ServeHTTP upgrades the request and runs h.Serve (see Handler).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u := gorilla.Upgrader{
+		WriteBufferPool:   &writeBufferPool,
 		EnableCompression: h.EnableCompression,
 		Subprotocols:      h.Subprotocols,
 		CheckOrigin:       h.CheckOrigin,
@@ -157,6 +159,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if hw.brw != nil && hw.brw.Reader.Size() > 256 {
 		c.br = hw.brw.Reader // gorilla reads frames through it (it reuses a reader > 256 B)
 	}
+	hw.brw = nil
 	if h.WriteTimeout != 0 {
 		c.writeTimeout = h.WriteTimeout
 	}
@@ -178,9 +181,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.serve(h.Serve)
 }
 
-// hijackWatch keeps the bufio.Reader handed over by Hijack: gorilla reads
-// the frames through it, so Receive can wait for a frame's first byte
-// (Peek) without touching gorilla's state.
+// Memory of an idle connection: the HTTP connection's 4 KiB reader and
+// writer are not kept (Hijack hands gorilla a reader of readBufferSize
+// bytes instead, when the client sent nothing after the handshake);
+// gorilla takes its write buffer from writeBufferPool for each message
+// and gives it back; the frames it writes wait in a pooled buffer of
+// bufConn only until flushed.
+var writeBufferPool sync.Pool
+
+// readBufferSize is the read buffer of a connection: above 256 bytes so
+// that gorilla reads through it (it then holds no other), above a control
+// frame (125 bytes and header); a large message's payload is read past it
+// (bufio reads a large read directly).
+const readBufferSize = 512
+
+// hijackWatch keeps the bufio.Reader it hands gorilla through Hijack:
+// gorilla reads the frames through it, so Receive can wait for a frame's
+// first byte (Peek) without touching gorilla's state.
 type hijackWatch struct {
 	http.ResponseWriter
 	brw *bufio.ReadWriter
@@ -196,7 +213,13 @@ func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.brw, h.bc = brw, &bufConn{Conn: nc}
+	h.bc = &bufConn{Conn: nc}
+	if brw.Reader.Buffered() == 0 {
+		// Nothing to carry over: a small reader of the socket instead of
+		// the server's 4 KiB one (gorilla resets it to read h.bc anyway).
+		brw = bufio.NewReadWriter(bufio.NewReaderSize(h.bc, readBufferSize), brw.Writer)
+	}
+	h.brw = brw
 	return h.bc, brw, nil
 }
 
@@ -208,17 +231,31 @@ func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // greenlet) block the hub's thread on that channel.
 type bufConn struct {
 	net.Conn
-	pending, spare []byte
-	wdl            time.Time
-	err            error // sticky flush error
+	pending *[]byte // from pendingPool while there are bytes to flush
+	wdl     time.Time
+	err     error // sticky flush error
 }
+
+// pendingPool holds bufConn's buffers: an idle connection keeps none.
+var pendingPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func (b *bufConn) Write(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	b.pending = append(b.pending, p...)
+	if b.pending == nil {
+		b.pending = pendingPool.Get().(*[]byte)
+	}
+	*b.pending = append(*b.pending, p...)
 	return len(p), nil
+}
+
+// buffered reports the bytes waiting for a flush.
+func (b *bufConn) buffered() int {
+	if b.pending == nil {
+		return 0
+	}
+	return len(*b.pending)
 }
 
 func (b *bufConn) SetWriteDeadline(t time.Time) error { b.wdl = t; return nil }
@@ -232,15 +269,14 @@ func (b *bufConn) SetDeadline(t time.Time) error {
 // set. Bytes buffered meanwhile (by another greenlet) are written too.
 // The caller holds the write lock.
 func (b *bufConn) flush() error {
-	for b.err == nil && len(b.pending) > 0 {
+	for b.err == nil && b.buffered() > 0 {
 		p := b.pending
-		b.pending = b.spare[:0]
+		b.pending = nil
 		b.Conn.SetWriteDeadline(b.wdl)
-		_, err := b.Conn.Write(p)
-		if cap(p) <= 64<<10 {
-			b.spare = p // keep a small buffer, drop a large one
-		} else {
-			b.spare = nil
+		_, err := b.Conn.Write(*p)
+		if cap(*p) <= 64<<10 { // pool a small buffer, drop a large one
+			*p = (*p)[:0]
+			pendingPool.Put(p)
 		}
 		if err != nil {
 			b.err = err
@@ -404,7 +440,7 @@ func (c *Conn) readErr(err error) error {
 // close frame (1002, 1007, 1009) of a protocol violation or an oversized
 // message. It waits for the write lock for at most closeWait.
 func (c *Conn) flushOwn() {
-	if len(c.bc.pending) == 0 {
+	if c.bc.buffered() == 0 {
 		return
 	}
 	if _, err := c.wmu.Acquire(closeWait); err != nil {

@@ -181,9 +181,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c.serve(h.Serve)
 }
 
-// Memory of an idle connection: the HTTP connection's 4 KiB reader and
-// writer are not kept (Hijack hands gorilla a reader of readBufferSize
-// bytes instead, when the client sent nothing after the handshake);
+// Memory of an idle connection: no 4 KiB reader or writer of the HTTP
+// connection is kept (gorilla reads through a reader of readBufferSize
+// bytes, when the client sent nothing after the handshake);
 // gorilla takes its write buffer from writeBufferPool for each message
 // and gives it back; the frames it writes wait in a pooled buffer of
 // bufConn only until flushed.
@@ -214,9 +214,10 @@ func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	h.bc = &bufConn{Conn: nc}
-	if brw.Reader.Buffered() == 0 {
-		// Nothing to carry over: a small reader of the socket instead of
-		// the server's 4 KiB one (gorilla resets it to read h.bc anyway).
+	if brw.Reader.Buffered() == 0 && brw.Reader.Size() > readBufferSize {
+		// Nothing to carry over: a small reader of the socket instead of a
+		// 4 KiB one (gorilla resets it to read h.bc anyway). httpserver's
+		// Hijack hands out one of readBufferSize already.
 		brw = bufio.NewReadWriter(bufio.NewReaderSize(h.bc, readBufferSize), brw.Writer)
 	}
 	h.brw = brw

@@ -91,9 +91,9 @@ func runPython(args ...string) (pyResult, error) {
 	return r, nil
 }
 
-func runGeventMicro(target float64) (pyResult, error) {
+func runGeventMicro(target float64, only ...string) (pyResult, error) {
 	fmt.Fprintln(os.Stderr, "bench: gevent workloads (python3)")
-	r, err := runPython("micro", fmt.Sprint(target))
+	r, err := runPython(append([]string{"micro", fmt.Sprint(target)}, only...)...)
 	if r == nil {
 		r = pyResult{}
 	}

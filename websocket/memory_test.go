@@ -2,19 +2,22 @@ package websocket_test
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
-	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/gevent-go/gevent/websocket"
+	gorilla "github.com/gorilla/websocket"
 )
 
 // The idle-connection memory measurements count the server only: the
@@ -26,8 +29,8 @@ const idleClientsEnv = "WEBSOCKET_IDLE_CLIENTS" // "addr n" for the child
 
 // TestIdleClientsChild is the child process of idleMemory (it does
 // nothing in a normal run): it opens n WebSocket connections to addr
-// (the opening handshake written by hand), prints "ready", and holds them
-// until its stdin closes.
+// (gorilla clients, 50 handshakes at a time), prints "ready", and holds
+// them until its stdin closes.
 func TestIdleClientsChild(t *testing.T) {
 	spec := os.Getenv(idleClientsEnv)
 	if spec == "" {
@@ -38,19 +41,21 @@ func TestIdleClientsChild(t *testing.T) {
 	if _, err := fmt.Sscan(spec, &addr, &n); err != nil {
 		t.Fatal(err)
 	}
-	conns := make([]net.Conn, 0, n)
-	buf := make([]byte, 512)
-	for range n {
-		c, err := net.Dial("tcp", addr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c.SetDeadline(time.Now().Add(time.Minute))
-		io.WriteString(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-		if k, err := c.Read(buf); err != nil || !strings.Contains(string(buf[:k]), " 101 ") {
-			t.Fatalf("handshake: %v %q", err, buf[:k])
-		}
-		conns = append(conns, c)
+	conns := make([]*gorilla.Conn, n)
+	errs := make([]error, n)
+	dialer := gorilla.Dialer{ReadBufferSize: 512, WriteBufferSize: 512, HandshakeTimeout: time.Minute}
+	sem := make(chan struct{}, 50) // handshakes at once
+	var wg sync.WaitGroup
+	for i := range n {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			conns[i], _, errs[i] = dialer.Dial("ws://"+addr+"/", nil)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
 	}
 	fmt.Println("ready")
 	io.Copy(io.Discard, os.Stdin)
@@ -66,11 +71,13 @@ func TestIdleClientsChild(t *testing.T) {
 // collected and the runtime's free pages).
 func idleMemory(t testing.TB, n int) (heapStack, stack, rss float64) {
 	var waiting atomic.Int64
-	ts := serve(t, websocket.New(func(c *websocket.Conn) error {
+	mux := http.NewServeMux()
+	mux.Handle("/", websocket.New(func(c *websocket.Conn) error {
 		waiting.Add(1)
 		_, _, err := c.Receive()
 		return err
 	}))
+	ts := serve(t, mux)
 	inUse := func() (uint64, uint64) {
 		runtime.GC()
 		var m runtime.MemStats

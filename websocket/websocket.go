@@ -133,31 +133,41 @@ func New(serve func(c *Conn) error) *Handler { return &Handler{Serve: serve} }
 
 // ServeHTTP upgrades the request and runs h.Serve (see Handler).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u := gorilla.Upgrader{
+	if c := h.upgrade(w, r); c != nil {
+		c.serve(h.Serve)
+	}
+}
+
+// upgrade answers the handshake and returns the connection, or nil
+// after an error answer. It is a function of its own so that the
+// upgrader and the handshake's locals are not on the greenlet's stack
+// while the connection is served (an idle connection's stack stays
+// within 4 KiB).
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) *Conn {
+	// The upgrader lives in hw, on the heap: on the stack it would make
+	// this frame and so the deepest point of the handshake larger.
+	hw := &hijackWatch{ResponseWriter: w, u: gorilla.Upgrader{
 		WriteBufferPool:   &writeBufferPool,
 		EnableCompression: h.EnableCompression,
 		Subprotocols:      h.Subprotocols,
 		CheckOrigin:       h.CheckOrigin,
-		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-			w.Header().Set("Sec-WebSocket-Version", "13")
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			w.WriteHeader(status)
-			fmt.Fprintf(w, "%d %s: %v\n", status, http.StatusText(status), reason)
-		},
-	}
-	hw := &hijackWatch{ResponseWriter: w}
-	ws, err := u.Upgrade(hw, r, nil)
+		Error:             handshakeError,
+	}}
+	ws, err := hw.u.Upgrade(hw, r, nil)
 	if err != nil {
-		return // answered by Error
+		return nil // answered by Error
 	}
 	c := &Conn{ws: ws, bc: hw.bc, req: r, writeTimeout: DefaultWriteTimeout}
 	if err := c.bc.flush(); err != nil { // the 101 response
 		ws.Close()
-		return
+		return nil
 	}
-	if hw.brw != nil && hw.brw.Reader.Size() > 256 {
-		c.br = hw.brw.Reader // gorilla reads frames through it (it reuses a reader > 256 B)
+	if hw.brw != nil && hw.brw.Reader.Size() > 256 && hw.brw.Reader.Buffered() == 0 {
+		// gorilla reads frames through it (it reuses a reader > 256 B),
+		// which reads the hijacked connection itself (bufConn only
+		// buffers writes).
+		c.br = hw.brw.Reader
+		c.br.Reset(hw.bc.Conn)
 	}
 	hw.brw = nil
 	if h.WriteTimeout != 0 {
@@ -178,7 +188,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	c.serve(h.Serve)
+	return c
+}
+
+// handshakeError answers a bad handshake with the reason as text.
+func handshakeError(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	w.Header().Set("Sec-WebSocket-Version", "13")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "%d %s: %v\n", status, http.StatusText(status), reason)
 }
 
 // Memory of an idle connection: no 4 KiB reader or writer of the HTTP
@@ -200,6 +219,7 @@ const readBufferSize = 512
 // first byte (Peek) without touching gorilla's state.
 type hijackWatch struct {
 	http.ResponseWriter
+	u   gorilla.Upgrader
 	brw *bufio.ReadWriter
 	bc  *bufConn
 }
@@ -327,6 +347,7 @@ type Conn struct {
 	wmu, rmu     lock.Lock
 	writeTimeout time.Duration
 	onPong       func([]byte)
+	readDeadline bool // a read deadline is set
 	closeSent    bool // a close frame was written (or the connection is dead)
 	closed       bool // Close was called
 	peerClosed   bool
@@ -363,27 +384,50 @@ func (c *Conn) Receive(timeout ...time.Duration) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer c.rmu.Release()
+	if err := c.waitFrame(timeout); err != nil {
+		return 0, nil, err
+	}
+	return c.readMessage()
+}
+
+// waitFrame sets the read deadline and waits for the first byte of a
+// frame outside gorilla: a timeout, kill or Timeout scope here leaves the
+// connection as it was. EOF and connection errors are left for gorilla
+// to read and report.
+func (c *Conn) waitFrame(timeout []time.Duration) error {
 	dl := time.Time{}
 	if len(timeout) > 0 && timeout[0] >= 0 {
 		dl = time.Now().Add(timeout[0])
 	}
-	c.ws.SetReadDeadline(dl)
-	if c.br != nil && c.br.Buffered() == 0 {
-		// Wait for the first byte of a frame outside gorilla: a timeout,
-		// kill or Timeout scope here leaves the connection as it was.
-		if _, err := c.br.Peek(1); err != nil {
-			var ne net.Error
-			switch {
-			case errors.As(err, &ne) && ne.Timeout() && !isScope(err):
-				c.ws.SetReadDeadline(time.Time{})
-				return 0, nil, ErrReadTimeout
-			case errors.Is(err, gevent.ErrGreenletExit) || isScope(err) || !isConnErr(err):
-				c.ws.SetReadDeadline(time.Time{})
-				return 0, nil, err
-			}
-			// EOF, reset, closed: let gorilla read it and report it.
+	c.setReadDeadline(dl)
+	if c.br == nil || c.br.Buffered() > 0 {
+		return nil
+	}
+	if _, err := c.br.Peek(1); err != nil {
+		var ne net.Error
+		switch {
+		case errors.As(err, &ne) && ne.Timeout() && !isScope(err):
+			c.setReadDeadline(time.Time{})
+			return ErrReadTimeout
+		case errors.Is(err, gevent.ErrGreenletExit) || isScope(err) || !isConnErr(err):
+			c.setReadDeadline(time.Time{})
+			return err
 		}
 	}
+	return nil
+}
+
+// setReadDeadline sets the read deadline unless it is none and was none.
+func (c *Conn) setReadDeadline(t time.Time) {
+	if t.IsZero() && !c.readDeadline {
+		return
+	}
+	c.readDeadline = !t.IsZero()
+	c.ws.SetReadDeadline(t)
+}
+
+// readMessage reads the message whose first byte arrived, with gorilla.
+func (c *Conn) readMessage() (int, []byte, error) {
 	typ, r, err := c.ws.NextReader()
 	if err != nil {
 		return 0, nil, c.readErr(err)

@@ -28,26 +28,12 @@ var (
 	smoke   = flag.Bool("smoke", false, "run every workload briefly (seconds) to check that it works; write no results")
 	procs   = flag.Int("procs", 1, "GOMAXPROCS for the Go workloads and the load generator")
 	outDir  = flag.String("out", "bench/results", "directory for the markdown results (full runs only)")
-	child   = flag.String("child", "", "internal: run a child workload (mem-geventgo, mem-go, echo-geventgo, echo-go, http-*, ws-*, ...)")
+	child   = flag.String("child", "", "internal: run a child workload (mem-geventgo, mem-go, echo-geventgo, echo-go)")
 	port    = flag.Int("port", 0, "internal: port for a child echo server")
 	python  = flag.String("python", "/usr/bin/python3", "python interpreter with gevent")
 	echoDur = flag.Duration("echo", 3*time.Second, "duration of each echo load run")
 	conns   = flag.Int("conns", 50, "echo and HTTP load: connections (HTTP clients: workers)")
-	only    = flag.String("only", "", "run only these sections, comma-separated: micro, memory, echo, http, client, ws (default all)")
 )
-
-// want reports whether section is to be run (-only).
-func want(section string) bool {
-	if *only == "" {
-		return true
-	}
-	for _, s := range strings.Split(*only, ",") {
-		if strings.TrimSpace(s) == section {
-			return true
-		}
-	}
-	return false
-}
 
 // row is one line of the table: a workload measured on the three runtimes.
 type row struct {
@@ -71,7 +57,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(); err != nil {
+	if err := runSelected(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -89,11 +75,7 @@ func run() error {
 	info := machine()
 	fmt.Fprintf(os.Stderr, "bench: %s\n", info.oneLine())
 
-	var microOnly []string
-	if !want("micro") {
-		microOnly = []string{"none"} // versions only
-	}
-	py, pyErr := runGeventMicro(pyTarget, microOnly...)
+	py, pyErr := runGeventMicro(pyTarget)
 	if pyErr != nil {
 		if *smoke && os.Getenv("CI") != "true" {
 			fmt.Fprintln(os.Stderr, "bench: gevent not available, its column is empty:", pyErr)
@@ -105,9 +87,6 @@ func run() error {
 
 	var rows []row
 	for _, w := range micro() {
-		if !want("micro") {
-			break
-		}
 		fmt.Fprintf(os.Stderr, "bench: %s\n", w.name)
 		r := row{name: w.name, unit: "ns/op", lowerBetter: true, plainWhat: w.plainWhat, note: w.note,
 			geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}
@@ -123,14 +102,11 @@ func run() error {
 		rows = append(rows, r)
 	}
 
-	if want("memory") {
-		fmt.Fprintln(os.Stderr, "bench: memory per idle greenlet")
-		rows = append(rows, memoryRow(memN))
-	}
-	if want("echo") {
-		fmt.Fprintln(os.Stderr, "bench: echo servers")
-		rows = append(rows, echoRows()...)
-	}
+	fmt.Fprintln(os.Stderr, "bench: memory per idle greenlet")
+	rows = append(rows, memoryRow(memN))
+
+	fmt.Fprintln(os.Stderr, "bench: echo servers")
+	rows = append(rows, echoRows()...)
 
 	var runs httpRuns
 	pyPath, err := scriptPath()
@@ -138,19 +114,13 @@ func run() error {
 		return err
 	}
 	defer os.Remove(pyPath)
-	if want("http") {
-		fmt.Fprintln(os.Stderr, "bench: HTTP servers")
-		rows = append(rows, helloRows(pyPath, pyErr, &runs)...)
-		rows = append(rows, idleRow(pyPath, pyErr))
-	}
-	if want("client") {
-		fmt.Fprintln(os.Stderr, "bench: HTTP clients")
-		rows = append(rows, clientRows(pyPath, pyErr, &runs)...)
-	}
-	if want("ws") {
-		fmt.Fprintln(os.Stderr, "bench: WebSocket servers")
-		rows = append(rows, wsRows(pyPath, pyErr, &runs)...)
-	}
+	fmt.Fprintln(os.Stderr, "bench: HTTP servers")
+	rows = append(rows, helloRows(pyPath, pyErr, &runs)...)
+	rows = append(rows, idleRow(pyPath, pyErr))
+	fmt.Fprintln(os.Stderr, "bench: HTTP clients")
+	rows = append(rows, clientRows(pyPath, pyErr, &runs)...)
+	fmt.Fprintln(os.Stderr, "bench: WebSocket servers")
+	rows = append(rows, wsRows(pyPath, pyErr, &runs)...)
 
 	table := render(info, rows, time.Since(start)) + runs.b.String()
 	fmt.Print(table)
@@ -184,17 +154,12 @@ func writeResults(table string) error {
 		return err
 	}
 	name := filepath.Join(*outDir, time.Now().Format("2006-01-02")+".md")
-	paths := []string{name, filepath.Join(*outDir, "latest.md")}
-	if *only != "" { // a partial run: its own file, latest.md untouched
-		name = filepath.Join(*outDir, time.Now().Format("2006-01-02")+"-"+strings.ReplaceAll(*only, ",", "-")+".md")
-		paths = []string{name}
-	}
-	for _, p := range paths {
+	for _, p := range []string{name, filepath.Join(*outDir, "latest.md")} {
 		if err := os.WriteFile(p, []byte(table), 0o644); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(os.Stderr, "bench: wrote %s\n", strings.Join(paths, " and "))
+	fmt.Fprintf(os.Stderr, "bench: wrote %s and latest.md\n", name)
 	return nil
 }
 

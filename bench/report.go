@@ -91,9 +91,9 @@ func runPython(args ...string) (pyResult, error) {
 	return r, nil
 }
 
-func runGeventMicro(target float64, only ...string) (pyResult, error) {
+func runGeventMicro(target float64) (pyResult, error) {
 	fmt.Fprintln(os.Stderr, "bench: gevent workloads (python3)")
-	r, err := runPython(append([]string{"micro", fmt.Sprint(target)}, only...)...)
+	r, err := runPython("micro", fmt.Sprint(target))
 	if r == nil {
 		r = pyResult{}
 	}

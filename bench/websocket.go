@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -41,8 +42,46 @@ import (
 var (
 	wsFanN    = flag.Int("ws-fanout", 10_000, "WebSocket connections for the broadcast fan-out and the idle memory rows")
 	wsBcastN  = flag.Int("ws-broadcasts", 5, "broadcasts to the fan-out connections (the row shows the median)")
+	wsOnly    = flag.Bool("ws", false, "run only the WebSocket rows; a full run writes them to <date>-ws.md (not latest.md)")
 	wsMessage = make([]byte, 64)
 )
+
+// runSelected runs the whole harness, or with -ws the WebSocket rows only.
+func runSelected() error {
+	if !*wsOnly {
+		return run()
+	}
+	start := time.Now()
+	if *smoke {
+		*echoDur = 200 * time.Millisecond
+	}
+	info := machine()
+	fmt.Fprintf(os.Stderr, "bench: %s\n", info.oneLine())
+	py, pyErr := runPython("micro", "0", "none") // the versions only
+	if pyErr != nil {
+		fmt.Fprintln(os.Stderr, "bench: gevent not available, its column is empty:", pyErr)
+	} else {
+		info.gevent, info.python = py.str("gevent"), py.str("python")
+	}
+	pyPath, err := scriptPath()
+	if err != nil {
+		return err
+	}
+	defer os.Remove(pyPath)
+	var runs httpRuns
+	rows := wsRows(pyPath, pyErr, &runs)
+	table := render(info, rows, time.Since(start)) + runs.b.String()
+	fmt.Print(table)
+	if *smoke {
+		return checkSmoke(rows)
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return err
+	}
+	name := filepath.Join(*outDir, time.Now().Format("2006-01-02")+"-ws.md")
+	fmt.Fprintf(os.Stderr, "bench: wrote %s\n", name)
+	return os.WriteFile(name, []byte(table), 0o644)
+}
 
 func init() {
 	childServers["ws-geventgo"] = func(port int) error {

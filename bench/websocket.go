@@ -303,7 +303,8 @@ func wsEchoLoad(addr string, conns int, d time.Duration) (l httpLoad) {
 // connection and the time to last delivery of each broadcast.
 type fanoutResult struct {
 	memPerConn float64
-	times      []time.Duration
+	times      []time.Duration // to the last delivery
+	sendTimes  []time.Duration // to the trigger's answer: the server's send loop ended
 	err        error
 }
 
@@ -413,6 +414,7 @@ func wsFanout(addr string, pid, n, reps int) (res fanoutResult) {
 				res.err = err
 				return
 			}
+			res.sendTimes = append(res.sendTimes, time.Since(t0))
 			if sent != n {
 				res.err = fmt.Errorf("broadcast %d: the server sent %d of %d", k, sent, n)
 				return
@@ -548,7 +550,7 @@ func wsRows(pyPath string, pyErr error, runs *httpRuns) []row {
 		unit: "ms", lowerBetter: true, plainWhat: plainWhat, geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}
 	mem := row{name: fmt.Sprintf("WebSocket: %d idle connections, server RSS growth per connection", n),
 		unit: "bytes", lowerBetter: true, plainWhat: plainWhat, geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}
-	runs.printf("### WebSocket fan-out, every broadcast (%d connections)\n\n| server | RSS growth per idle connection | time to last delivery, each broadcast |\n|---|--:|---|\n", n)
+	runs.printf("### WebSocket fan-out, every broadcast (%d connections)\n\n| server | RSS growth per idle connection | time to last delivery, each broadcast | time to the trigger's answer (the server's send loop done) |\n|---|--:|---|---|\n", n)
 	for _, k := range kinds {
 		fmt.Fprintf(os.Stderr, "bench: WebSocket fan-out to %d connections, %s\n", n, k.label)
 		var fr fanoutResult
@@ -558,7 +560,7 @@ func wsRows(pyPath string, pyErr error, runs *httpRuns) []row {
 		})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", k.label, err)
-			runs.printf("| %s | failed: %s | |\n", k.label, oneLineErr(err))
+			runs.printf("| %s | failed: %s | | |\n", k.label, oneLineErr(err))
 			if k.label == ours.label {
 				fan.note = "failed: " + oneLineErr(err)
 				mem.note = fan.note
@@ -566,12 +568,13 @@ func wsRows(pyPath string, pyErr error, runs *httpRuns) []row {
 			continue
 		}
 		var ms []float64
-		var each []string
-		for _, t := range fr.times {
+		var each, sends []string
+		for i, t := range fr.times {
 			ms = append(ms, float64(t.Microseconds())/1000)
 			each = append(each, fmtDur(t))
+			sends = append(sends, fmtDur(fr.sendTimes[i]))
 		}
-		runs.printf("| %s | %s B | %s |\n", k.label, num(fr.memPerConn), strings.Join(each, ", "))
+		runs.printf("| %s | %s B | %s | %s |\n", k.label, num(fr.memPerConn), strings.Join(each, ", "), strings.Join(sends, ", "))
 		f := median(ms)
 		switch k.label {
 		case ours.label:

@@ -9,6 +9,8 @@
 #                             a Session each (keep-alive), fetching URL for SECS
 #   inflight URL N         -> N requests.get in flight at once against the hold
 #                             server (URL/hold, URL/arrived, URL/release)
+#   ws PORT                -> gevent-websocket's WebSocketHandler under pywsgi:
+#                             /echo, /hub, /count, /broadcast (bench/websocket.go)
 import sys
 
 if len(sys.argv) > 1 and sys.argv[1] in ('fetch', 'inflight'):
@@ -180,6 +182,61 @@ def inflight(base, n):
     print(json.dumps({'mem_inflight': (after - before) / n}))
 
 
+def ws_server(port):
+    """The routes of bench/websocket.go's Go servers, on gevent-websocket."""
+    import resource
+    from gevent.pywsgi import WSGIServer
+    from geventwebsocket.handler import WebSocketHandler
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # 10,000 connections
+    clients = set()
+
+    def app(env, start):
+        path = env['PATH_INFO']
+        ws = env.get('wsgi.websocket')
+        if ws is not None and path == '/echo':
+            try:
+                while True:
+                    m = ws.receive()
+                    if m is None:
+                        break
+                    ws.send(m)
+            except Exception:
+                pass
+            return []
+        if ws is not None and path == '/hub':
+            clients.add(ws)
+            try:
+                while ws.receive() is not None:
+                    pass
+            except Exception:
+                pass
+            finally:
+                clients.discard(ws)
+            return []
+        if path == '/count':
+            body = str(len(clients))
+        elif path == '/broadcast':
+            msg = env.get('QUERY_STRING', '')
+            n = 0
+            for c in list(clients):
+                try:
+                    c.send(msg)
+                    n += 1
+                except Exception:
+                    pass
+            body = str(n)
+        else:
+            start('400 Bad Request', [('Content-Type', 'text/plain')])
+            return [b'bad request']
+        body = body.encode()
+        start('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', str(len(body)))])
+        return [body]
+    WSGIServer(('127.0.0.1', port), app, handler_class=WebSocketHandler,
+               log=None, backlog=1024).serve_forever()
+
+
 def main():
     mode = sys.argv[1]
     if mode == 'micro':
@@ -217,6 +274,8 @@ def main():
             start('200 OK', [('Content-Type', 'text/plain'), ('Content-Length', '13')])
             return [b'Hello, World!']
         WSGIServer(('127.0.0.1', int(sys.argv[2])), app, log=None).serve_forever()
+    elif mode == 'ws':
+        ws_server(int(sys.argv[2]))
     elif mode == 'fetch':
         fetch(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]))
     elif mode == 'inflight':

@@ -50,6 +50,7 @@ type row struct {
 func main() {
 	flag.Parse()
 	runtime.GOMAXPROCS(*procs)
+	raiseNoFile()
 	if *child != "" {
 		if err := runChild(*child); err != nil {
 			fmt.Fprintln(os.Stderr, "bench child:", err)
@@ -57,7 +58,7 @@ func main() {
 		}
 		return
 	}
-	if err := run(); err != nil {
+	if err := runSelected(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -117,6 +118,8 @@ func run() error {
 	rows = append(rows, idleRow(pyPath, pyErr))
 	fmt.Fprintln(os.Stderr, "bench: HTTP clients")
 	rows = append(rows, clientRows(pyPath, pyErr, &runs)...)
+	fmt.Fprintln(os.Stderr, "bench: WebSocket servers")
+	rows = append(rows, wsRows(pyPath, pyErr, &runs)...)
 
 	table := render(info, rows, time.Since(start)) + runs.b.String()
 	fmt.Print(table)

@@ -366,3 +366,107 @@ func TestIdleConnectionHoldsNoBuffers(t *testing.T) {
 		t.Fatalf("idle connection: %v", held)
 	}
 }
+
+// TestHijackHandsOverBuffers: after Hijack the connection keeps none of
+// its buffers (they are the hijacker's, or back in their pools: an idle
+// hijacked connection, a WebSocket, holds only what its new owner keeps),
+// and a byte the background read took (the handler asked for the
+// context's Done) is in the returned reader's buffer, where a hijacker
+// checking Buffered() sees it (as with net/http).
+func TestHijackHandsOverBuffers(t *testing.T) {
+	type result struct {
+		buffered     int
+		peek         string
+		br, bw, wbuf bool
+		size         int
+		err          error
+	}
+	got := make(chan result, 1)
+	ts := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.Context().Done() // starts the background read
+		c := w.(*response).c
+		for deadline := time.Now().Add(5 * time.Second); !c.r.hasByte && time.Now().Before(deadline); {
+			if err := gevent.Sleep(5 * time.Millisecond); err != nil {
+				got <- result{err: err}
+				return
+			}
+		}
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			got <- result{err: err}
+			return
+		}
+		defer conn.Close()
+		p, _ := brw.Reader.Peek(brw.Reader.Buffered())
+		got <- result{buffered: brw.Reader.Buffered(), peek: string(p), br: c.br != nil, bw: c.bw != nil, wbuf: c.wbuf != nil, size: brw.Reader.Size()}
+	})})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	time.Sleep(50 * time.Millisecond) // the request is read; then the byte comes
+	io.WriteString(c, "x")
+	select {
+	case r := <-got:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if r.buffered != 1 || r.peek != "x" {
+			t.Errorf("the reader holds %d bytes %q, want the byte the background read took", r.buffered, r.peek)
+		}
+		if r.size != 4096 {
+			t.Errorf("the reader holding a byte has size %d, want the server's (4096)", r.size)
+		}
+		if r.br || r.bw || r.wbuf {
+			t.Errorf("after Hijack the connection still holds its reader %v, writer %v, body buffer %v", r.br, r.bw, r.wbuf)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("handler did not run")
+	}
+}
+
+// TestHijackSmallBuffers: a connection hijacked with nothing buffered
+// hands out 512-byte buffers (its 4 KiB ones go back to the pools), and
+// they work: the client's bytes arrive through the reader, the writer's
+// reach the client.
+func TestHijackSmallBuffers(t *testing.T) {
+	sizes := make(chan [2]int, 1)
+	ts := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, brw, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(err)
+		}
+		defer conn.Close()
+		sizes <- [2]int{brw.Reader.Size(), brw.Writer.Size()}
+		brw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+		brw.Flush()
+		line, err := brw.ReadString('\n')
+		if err != nil {
+			return
+		}
+		brw.WriteString("echo: " + strings.Repeat(line, 100))
+		brw.Flush()
+	})})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 101 {
+		t.Fatalf("%v %v", resp, err)
+	}
+	io.WriteString(c, "hello\n")
+	b, _ := io.ReadAll(br)
+	if got, want := string(b), "echo: "+strings.Repeat("hello\n", 100); got != want {
+		t.Fatalf("got %q", got)
+	}
+	if s := <-sizes; s != [2]int{512, 512} {
+		t.Errorf("hijacked reader and writer sizes %v, want 512 each", s)
+	}
+}

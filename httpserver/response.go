@@ -456,6 +456,8 @@ func (w *response) trailers() http.Header {
 // returned net.Conn is closed (or the server stops and kills it, which
 // closes the connection); so close it when done, from any greenlet or
 // goroutine. A header set with WriteHeader but not sent is sent first.
+// The ReadWriter's buffers belong to the caller (the server keeps no
+// reference to them): 512 bytes each, unless the reader holds bytes.
 func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.hijacked {
 		return nil, nil, http.ErrHijacked
@@ -471,12 +473,34 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		return nil, nil, err
 	}
 	c.r.abortBackground()
+	if c.r.hasByte && c.br.Buffered() < c.br.Size() {
+		c.br.Peek(c.br.Buffered() + 1) // the background read's byte, where Buffered() shows it
+	}
 	c.nc.SetDeadline(time.Time{})
 	w.hijacked = true
 	c.state = stateHijacked
 	c.hijack = new(event.Event)
-	return &hijackedConn{Conn: c.nc, c: c}, bufio.NewReadWriter(c.br, c.bw), nil
+	// The server's 4 KiB buffers go back to their pools (the reader only if
+	// it holds nothing), the header record is dropped, and the hijacker
+	// gets buffers of its own, small ones: an idle hijacked connection (a
+	// WebSocket) holds only what its new owner keeps, and leaves no 8 KiB
+	// of garbage per connection.
+	w.buf = nil
+	c.releaseBuffers()
+	c.releaseReader()
+	c.r.rec = nil
+	br := c.br
+	if br == nil {
+		br = bufio.NewReaderSize(&c.r, hijackBufferSize)
+	}
+	c.br = nil
+	return &hijackedConn{Conn: c.nc, c: c}, bufio.NewReadWriter(br, bufio.NewWriterSize(c.nc, hijackBufferSize)), nil
 }
+
+// hijackBufferSize is the size of the buffers Hijack hands out (the
+// reader's unless it holds bytes the client sent): above the 256 bytes
+// below which gorilla/websocket allocates a reader of its own.
+const hijackBufferSize = 512
 
 // hijackedConn lets the connection greenlet end when the handler's side
 // closes the connection.

@@ -7,7 +7,8 @@
 # chromium for the web examples' browser tests (driven by chromedp) and
 # python3-websockets as a non-browser WebSocket client; for the bench
 # harness's HTTP rows (go run ./bench), wrk (the load generator) and
-# requests (the Python client under gevent).
+# requests (the Python client under gevent), and gevent-websocket (the
+# WebSocket rows' Python server).
 set -euo pipefail
 need=()
 /usr/bin/python3 -c 'import gevent' 2>/dev/null || need+=(python3-gevent)
@@ -21,6 +22,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 /usr/bin/python3 -c 'import websockets' 2>/dev/null || need+=(python3-websockets)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 /usr/bin/python3 -c 'import requests' 2>/dev/null || need+=(python3-requests)
+/usr/bin/python3 -c 'import geventwebsocket' 2>/dev/null || need+=(python3-gevent-websocket)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""

@@ -1,15 +1,11 @@
 package websocket_test
 
 import (
-	"fmt"
 	"net"
 	"net/http"
-	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/gevent-go/gevent/websocket"
 	gorilla "github.com/gorilla/websocket"
@@ -94,44 +90,14 @@ func benchEcho(b *testing.B, addr string) {
 }
 
 // BenchmarkIdleConnMemory reports the server's memory per idle WebSocket
-// connection (heap and stacks in use, after GC; the clients are raw TCP
-// sockets of the same process that did the handshake by hand, a few
-// hundred bytes each). b.N is ignored: 2,000 connections.
+// connection, each handler waiting in Receive: heap and stacks in use
+// after GC, the stacks alone, and the process's RSS growth. The 2,000
+// clients run in a child process (see idleMemory). b.N is ignored.
 //
 //	go test ./websocket -run '^$' -bench IdleConnMemory -benchtime 1x
 func BenchmarkIdleConnMemory(b *testing.B) {
-	const n = 2000
-	ts := serve(b, websocket.New(echo))
-	var stackInUse uint64
-	inUse := func() uint64 {
-		runtime.GC()
-		var m runtime.MemStats
-		runtime.ReadMemStats(&m)
-		stackInUse = m.StackInuse
-		return m.HeapInuse + m.StackInuse
-	}
-	before := inUse()
-	stackBefore := stackInUse
-	conns := make([]net.Conn, 0, n)
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-	}()
-	buf := make([]byte, 4096)
-	for i := 0; i < n; i++ {
-		c, err := net.Dial("tcp", ts.addr)
-		if err != nil {
-			b.Fatal(err)
-		}
-		fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
-		if k, err := c.Read(buf); err != nil || !strings.Contains(string(buf[:k]), " 101 ") {
-			b.Fatalf("handshake: %v %q", err, buf[:k])
-		}
-		conns = append(conns, c)
-	}
-	time.Sleep(200 * time.Millisecond) // the handlers reach Receive
-	after := inUse()
-	b.ReportMetric(float64(after-before)/n, "B/conn")
-	b.ReportMetric(float64(stackInUse-stackBefore)/n, "stackB/conn")
+	hs, stack, rss := idleMemory(b, 2000)
+	b.ReportMetric(hs, "B/conn")
+	b.ReportMetric(stack, "stackB/conn")
+	b.ReportMetric(rss, "rssB/conn")
 }

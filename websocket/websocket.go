@@ -43,6 +43,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/gevent-go/gevent"
@@ -132,31 +133,43 @@ func New(serve func(c *Conn) error) *Handler { return &Handler{Serve: serve} }
 
 // ServeHTTP upgrades the request and runs h.Serve (see Handler).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	u := gorilla.Upgrader{
+	if c := h.upgrade(w, r); c != nil {
+		c.serve(h.Serve)
+	}
+}
+
+// upgrade answers the handshake and returns the connection, or nil
+// after an error answer. It is a function of its own so that the
+// upgrader and the handshake's locals are not on the greenlet's stack
+// while the connection is served (an idle connection's stack stays
+// within 4 KiB).
+func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) *Conn {
+	// The upgrader lives in hw, on the heap: on the stack it would make
+	// this frame and so the deepest point of the handshake larger.
+	hw := &hijackWatch{ResponseWriter: w, u: gorilla.Upgrader{
+		WriteBufferPool:   &writeBufferPool,
 		EnableCompression: h.EnableCompression,
 		Subprotocols:      h.Subprotocols,
 		CheckOrigin:       h.CheckOrigin,
-		Error: func(w http.ResponseWriter, r *http.Request, status int, reason error) {
-			w.Header().Set("Sec-WebSocket-Version", "13")
-			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-			w.Header().Set("X-Content-Type-Options", "nosniff")
-			w.WriteHeader(status)
-			fmt.Fprintf(w, "%d %s: %v\n", status, http.StatusText(status), reason)
-		},
-	}
-	hw := &hijackWatch{ResponseWriter: w}
-	ws, err := u.Upgrade(hw, r, nil)
+		Error:             handshakeError,
+	}}
+	ws, err := hw.u.Upgrade(hw, r, nil)
 	if err != nil {
-		return // answered by Error
+		return nil // answered by Error
 	}
 	c := &Conn{ws: ws, bc: hw.bc, req: r, writeTimeout: DefaultWriteTimeout}
 	if err := c.bc.flush(); err != nil { // the 101 response
 		ws.Close()
-		return
+		return nil
 	}
-	if hw.brw != nil && hw.brw.Reader.Size() > 256 {
-		c.br = hw.brw.Reader // gorilla reads frames through it (it reuses a reader > 256 B)
+	if hw.brw != nil && hw.brw.Reader.Size() > 256 && hw.brw.Reader.Buffered() == 0 {
+		// gorilla reads frames through it (it reuses a reader > 256 B),
+		// which reads the hijacked connection itself (bufConn only
+		// buffers writes).
+		c.br = hw.brw.Reader
+		c.br.Reset(hw.bc.Conn)
 	}
+	hw.brw = nil
 	if h.WriteTimeout != 0 {
 		c.writeTimeout = h.WriteTimeout
 	}
@@ -175,14 +188,38 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		return nil
 	})
-	c.serve(h.Serve)
+	return c
 }
 
-// hijackWatch keeps the bufio.Reader handed over by Hijack: gorilla reads
-// the frames through it, so Receive can wait for a frame's first byte
-// (Peek) without touching gorilla's state.
+// handshakeError answers a bad handshake with the reason as text.
+func handshakeError(w http.ResponseWriter, r *http.Request, status int, reason error) {
+	w.Header().Set("Sec-WebSocket-Version", "13")
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, "%d %s: %v\n", status, http.StatusText(status), reason)
+}
+
+// Memory of an idle connection: no 4 KiB reader or writer of the HTTP
+// connection is kept (gorilla reads through a reader of readBufferSize
+// bytes, when the client sent nothing after the handshake);
+// gorilla takes its write buffer from writeBufferPool for each message
+// and gives it back; the frames it writes wait in a pooled buffer of
+// bufConn only until flushed.
+var writeBufferPool sync.Pool
+
+// readBufferSize is the read buffer of a connection: above 256 bytes so
+// that gorilla reads through it (it then holds no other), above a control
+// frame (125 bytes and header); a large message's payload is read past it
+// (bufio reads a large read directly).
+const readBufferSize = 512
+
+// hijackWatch keeps the bufio.Reader it hands gorilla through Hijack:
+// gorilla reads the frames through it, so Receive can wait for a frame's
+// first byte (Peek) without touching gorilla's state.
 type hijackWatch struct {
 	http.ResponseWriter
+	u   gorilla.Upgrader
 	brw *bufio.ReadWriter
 	bc  *bufConn
 }
@@ -196,7 +233,14 @@ func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	h.brw, h.bc = brw, &bufConn{Conn: nc}
+	h.bc = &bufConn{Conn: nc}
+	if brw.Reader.Buffered() == 0 && brw.Reader.Size() > readBufferSize {
+		// Nothing to carry over: a small reader of the socket instead of a
+		// 4 KiB one (gorilla resets it to read h.bc anyway). httpserver's
+		// Hijack hands out one of readBufferSize already.
+		brw = bufio.NewReadWriter(bufio.NewReaderSize(h.bc, readBufferSize), brw.Writer)
+	}
+	h.brw = brw
 	return h.bc, brw, nil
 }
 
@@ -208,17 +252,31 @@ func (h *hijackWatch) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 // greenlet) block the hub's thread on that channel.
 type bufConn struct {
 	net.Conn
-	pending, spare []byte
-	wdl            time.Time
-	err            error // sticky flush error
+	pending *[]byte // from pendingPool while there are bytes to flush
+	wdl     time.Time
+	err     error // sticky flush error
 }
+
+// pendingPool holds bufConn's buffers: an idle connection keeps none.
+var pendingPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
 
 func (b *bufConn) Write(p []byte) (int, error) {
 	if b.err != nil {
 		return 0, b.err
 	}
-	b.pending = append(b.pending, p...)
+	if b.pending == nil {
+		b.pending = pendingPool.Get().(*[]byte)
+	}
+	*b.pending = append(*b.pending, p...)
 	return len(p), nil
+}
+
+// buffered reports the bytes waiting for a flush.
+func (b *bufConn) buffered() int {
+	if b.pending == nil {
+		return 0
+	}
+	return len(*b.pending)
 }
 
 func (b *bufConn) SetWriteDeadline(t time.Time) error { b.wdl = t; return nil }
@@ -232,15 +290,14 @@ func (b *bufConn) SetDeadline(t time.Time) error {
 // set. Bytes buffered meanwhile (by another greenlet) are written too.
 // The caller holds the write lock.
 func (b *bufConn) flush() error {
-	for b.err == nil && len(b.pending) > 0 {
+	for b.err == nil && b.buffered() > 0 {
 		p := b.pending
-		b.pending = b.spare[:0]
+		b.pending = nil
 		b.Conn.SetWriteDeadline(b.wdl)
-		_, err := b.Conn.Write(p)
-		if cap(p) <= 64<<10 {
-			b.spare = p // keep a small buffer, drop a large one
-		} else {
-			b.spare = nil
+		_, err := b.Conn.Write(*p)
+		if cap(*p) <= 64<<10 { // pool a small buffer, drop a large one
+			*p = (*p)[:0]
+			pendingPool.Put(p)
 		}
 		if err != nil {
 			b.err = err
@@ -290,6 +347,7 @@ type Conn struct {
 	wmu, rmu     lock.Lock
 	writeTimeout time.Duration
 	onPong       func([]byte)
+	readDeadline bool // a read deadline is set
 	closeSent    bool // a close frame was written (or the connection is dead)
 	closed       bool // Close was called
 	peerClosed   bool
@@ -326,27 +384,50 @@ func (c *Conn) Receive(timeout ...time.Duration) (int, []byte, error) {
 		return 0, nil, err
 	}
 	defer c.rmu.Release()
+	if err := c.waitFrame(timeout); err != nil {
+		return 0, nil, err
+	}
+	return c.readMessage()
+}
+
+// waitFrame sets the read deadline and waits for the first byte of a
+// frame outside gorilla: a timeout, kill or Timeout scope here leaves the
+// connection as it was. EOF and connection errors are left for gorilla
+// to read and report.
+func (c *Conn) waitFrame(timeout []time.Duration) error {
 	dl := time.Time{}
 	if len(timeout) > 0 && timeout[0] >= 0 {
 		dl = time.Now().Add(timeout[0])
 	}
-	c.ws.SetReadDeadline(dl)
-	if c.br != nil && c.br.Buffered() == 0 {
-		// Wait for the first byte of a frame outside gorilla: a timeout,
-		// kill or Timeout scope here leaves the connection as it was.
-		if _, err := c.br.Peek(1); err != nil {
-			var ne net.Error
-			switch {
-			case errors.As(err, &ne) && ne.Timeout() && !isScope(err):
-				c.ws.SetReadDeadline(time.Time{})
-				return 0, nil, ErrReadTimeout
-			case errors.Is(err, gevent.ErrGreenletExit) || isScope(err) || !isConnErr(err):
-				c.ws.SetReadDeadline(time.Time{})
-				return 0, nil, err
-			}
-			// EOF, reset, closed: let gorilla read it and report it.
+	c.setReadDeadline(dl)
+	if c.br == nil || c.br.Buffered() > 0 {
+		return nil
+	}
+	if _, err := c.br.Peek(1); err != nil {
+		var ne net.Error
+		switch {
+		case errors.As(err, &ne) && ne.Timeout() && !isScope(err):
+			c.setReadDeadline(time.Time{})
+			return ErrReadTimeout
+		case errors.Is(err, gevent.ErrGreenletExit) || isScope(err) || !isConnErr(err):
+			c.setReadDeadline(time.Time{})
+			return err
 		}
 	}
+	return nil
+}
+
+// setReadDeadline sets the read deadline unless it is none and was none.
+func (c *Conn) setReadDeadline(t time.Time) {
+	if t.IsZero() && !c.readDeadline {
+		return
+	}
+	c.readDeadline = !t.IsZero()
+	c.ws.SetReadDeadline(t)
+}
+
+// readMessage reads the message whose first byte arrived, with gorilla.
+func (c *Conn) readMessage() (int, []byte, error) {
 	typ, r, err := c.ws.NextReader()
 	if err != nil {
 		return 0, nil, c.readErr(err)
@@ -404,7 +485,7 @@ func (c *Conn) readErr(err error) error {
 // close frame (1002, 1007, 1009) of a protocol violation or an oversized
 // message. It waits for the write lock for at most closeWait.
 func (c *Conn) flushOwn() {
-	if len(c.bc.pending) == 0 {
+	if c.bc.buffered() == 0 {
 		return
 	}
 	if _, err := c.wmu.Acquire(closeWait); err != nil {

@@ -1,0 +1,593 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/httpserver"
+	"github.com/gevent-go/gevent/websocket"
+	gorilla "github.com/gorilla/websocket"
+)
+
+// The WebSocket workloads (issue 14): three servers, each a child process
+// (this binary with -child ws-geventgo or ws-go, or python3 with
+// gevent-websocket under pywsgi), serve the same three routes:
+//
+//	/echo       WebSocket: sends every message back
+//	/hub        WebSocket: joins the broadcast set, reads until the client goes
+//	/count      HTTP: the number of connections in the broadcast set
+//	/broadcast  HTTP: sends the query string as a text message to each
+//	            connection of the set, one after the other, in the request's
+//	            greenlet (goroutine), and answers how many sends succeeded
+//
+// The load generator is this process (gorilla clients, a goroutine each),
+// with GOMAXPROCS raised to the number of cores while it runs so that the
+// client is not what limits a server pinned to one core.
+
+var (
+	wsFanN    = flag.Int("ws-fanout", 10_000, "WebSocket connections for the broadcast fan-out and the idle memory rows")
+	wsBcastN  = flag.Int("ws-broadcasts", 5, "broadcasts to the fan-out connections (the row shows the median)")
+	wsOnly    = flag.Bool("ws", false, "run only the WebSocket rows; a full run writes them to <date>-ws.md (not latest.md)")
+	wsMessage = make([]byte, 64)
+)
+
+// runSelected runs the whole harness, or with -ws the WebSocket rows only.
+func runSelected() error {
+	if !*wsOnly {
+		return run()
+	}
+	start := time.Now()
+	if *smoke {
+		*echoDur = 200 * time.Millisecond
+	}
+	info := machine()
+	fmt.Fprintf(os.Stderr, "bench: %s\n", info.oneLine())
+	py, pyErr := runPython("micro", "0", "none") // the versions only
+	if pyErr != nil {
+		fmt.Fprintln(os.Stderr, "bench: gevent not available, its column is empty:", pyErr)
+	} else {
+		info.gevent, info.python = py.str("gevent"), py.str("python")
+	}
+	pyPath, err := scriptPath()
+	if err != nil {
+		return err
+	}
+	defer os.Remove(pyPath)
+	var runs httpRuns
+	rows := wsRows(pyPath, pyErr, &runs)
+	table := render(info, rows, time.Since(start)) + runs.b.String()
+	fmt.Print(table)
+	if *smoke {
+		return checkSmoke(rows)
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return err
+	}
+	name := filepath.Join(*outDir, time.Now().Format("2006-01-02")+"-ws.md")
+	fmt.Fprintf(os.Stderr, "bench: wrote %s\n", name)
+	return os.WriteFile(name, []byte(table), 0o644)
+}
+
+func init() {
+	childServers["ws-geventgo"] = func(port int) error {
+		raiseNoFile()
+		return gevent.Run(func() error {
+			return httpserver.ListenAndServe("127.0.0.1:"+strconv.Itoa(port), wsGeventGoMux())
+		})
+	}
+	childServers["ws-go"] = func(port int) error {
+		raiseNoFile()
+		return http.ListenAndServe("127.0.0.1:"+strconv.Itoa(port), wsGoMux())
+	}
+}
+
+// raiseNoFile raises the soft limit of open files to the hard limit (the
+// fan-out holds 10,000 connections in each of two processes). Go does it
+// at start too; this says so, and python3 does it in gevent_bench.py.
+func raiseNoFile() {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+		l.Cur = l.Max
+		syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
+}
+
+func noFileLimit() uint64 {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) != nil {
+		return 0
+	}
+	return l.Cur
+}
+
+// wsGeventGoMux: package websocket on httpserver, one hub.
+func wsGeventGoMux() http.Handler {
+	set := map[*websocket.Conn]struct{}{}
+	mux := http.NewServeMux()
+	mux.Handle("/echo", websocket.New(func(c *websocket.Conn) error {
+		for {
+			typ, m, err := c.Receive()
+			if err != nil {
+				return nil
+			}
+			if err := c.Send(typ, m); err != nil {
+				return err
+			}
+		}
+	}))
+	mux.Handle("/hub", websocket.New(func(c *websocket.Conn) error {
+		set[c] = struct{}{}
+		defer delete(set, c)
+		for {
+			if _, _, err := c.Receive(); err != nil {
+				return nil
+			}
+		}
+	}))
+	mux.HandleFunc("/count", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, len(set)) })
+	mux.HandleFunc("/broadcast", func(w http.ResponseWriter, r *http.Request) {
+		msg := []byte(r.URL.RawQuery)
+		conns := make([]*websocket.Conn, 0, len(set))
+		for c := range set {
+			conns = append(conns, c)
+		}
+		n := 0
+		for _, c := range conns {
+			if c.Send(websocket.TextMessage, msg) == nil {
+				n++
+			}
+		}
+		fmt.Fprint(w, n)
+	})
+	return mux
+}
+
+// wsGoMux: the same routes on net/http with gorilla's default Upgrader
+// (it reuses net/http's 4 KiB hijacked reader and writer as its buffers).
+func wsGoMux() http.Handler {
+	type conn struct {
+		ws  *gorilla.Conn
+		wmu sync.Mutex
+	}
+	var mu sync.Mutex
+	set := map[*conn]struct{}{}
+	var up gorilla.Upgrader
+	mux := http.NewServeMux()
+	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		c, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			typ, m, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			if c.WriteMessage(typ, m) != nil {
+				return
+			}
+		}
+	})
+	mux.HandleFunc("/hub", func(w http.ResponseWriter, r *http.Request) {
+		ws, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer ws.Close()
+		c := &conn{ws: ws}
+		mu.Lock()
+		set[c] = struct{}{}
+		mu.Unlock()
+		defer func() { mu.Lock(); delete(set, c); mu.Unlock() }()
+		for {
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	})
+	mux.HandleFunc("/count", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprint(w, len(set))
+	})
+	mux.HandleFunc("/broadcast", func(w http.ResponseWriter, r *http.Request) {
+		msg := []byte(r.URL.RawQuery)
+		mu.Lock()
+		conns := make([]*conn, 0, len(set))
+		for c := range set {
+			conns = append(conns, c)
+		}
+		mu.Unlock()
+		n := 0
+		for _, c := range conns {
+			c.wmu.Lock()
+			err := c.ws.WriteMessage(gorilla.TextMessage, msg)
+			c.wmu.Unlock()
+			if err == nil {
+				n++
+			}
+		}
+		fmt.Fprint(w, n)
+	})
+	return mux
+}
+
+// withClientProcs runs f with GOMAXPROCS at the number of cores.
+func withClientProcs(f func()) {
+	old := runtime.GOMAXPROCS(runtime.NumCPU())
+	defer runtime.GOMAXPROCS(old)
+	f()
+}
+
+// wsEchoLoad: conns gorilla clients, each doing round trips of a 64-byte
+// binary message with addr's /echo for d.
+func wsEchoLoad(addr string, conns int, d time.Duration) (l httpLoad) {
+	withClientProcs(func() {
+		cs := make([]*gorilla.Conn, conns)
+		defer func() {
+			for _, c := range cs {
+				if c != nil {
+					c.Close()
+				}
+			}
+		}()
+		for i := range cs {
+			c, _, err := gorilla.DefaultDialer.Dial("ws://"+addr+"/echo", nil)
+			if err != nil {
+				l.err = err
+				return
+			}
+			cs[i] = c
+		}
+		deadline := time.Now().Add(d)
+		lat := make([][]time.Duration, conns)
+		errs := make([]error, conns)
+		var wg sync.WaitGroup
+		for i, c := range cs {
+			wg.Go(func() {
+				for time.Now().Before(deadline) {
+					t := time.Now()
+					if err := c.WriteMessage(gorilla.BinaryMessage, wsMessage); err != nil {
+						errs[i] = err
+						return
+					}
+					typ, m, err := c.ReadMessage()
+					if err == nil && (typ != gorilla.BinaryMessage || len(m) != len(wsMessage)) {
+						err = fmt.Errorf("echo: type %d, %d bytes", typ, len(m))
+					}
+					if err != nil {
+						errs[i] = err
+						return
+					}
+					lat[i] = append(lat[i], time.Since(t))
+				}
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			l.err = err
+			return
+		}
+		var all []time.Duration
+		for _, x := range lat {
+			all = append(all, x...)
+		}
+		if len(all) == 0 {
+			l.err = errors.New("no round trip completed")
+			return
+		}
+		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+		pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
+		l = httpLoad{rate: float64(len(all)) / d.Seconds(), p50: pct(0.5), p99: pct(0.99), reqs: int64(len(all))}
+	})
+	return l
+}
+
+// fanoutResult is one server's fan-out run: its RSS growth per idle
+// connection and the time to last delivery of each broadcast.
+type fanoutResult struct {
+	memPerConn float64
+	times      []time.Duration // to the last delivery
+	sendTimes  []time.Duration // to the trigger's answer: the server's send loop ended
+	err        error
+}
+
+// wsFanout opens n WebSocket connections to addr's /hub (100 handshakes
+// at a time), measures the server's RSS growth per connection once all
+// are in the broadcast set and idle, then asks for reps broadcasts, one
+// after the other, and times each from the trigger request to the n-th
+// delivery (every client counts what it receives, and checks it).
+func wsFanout(addr string, pid, n, reps int) (res fanoutResult) {
+	if lim := noFileLimit(); lim < uint64(n)+256 {
+		res.err = fmt.Errorf("open files limit %d is below the %d connections", lim, n)
+		return res
+	}
+	withClientProcs(func() {
+		hc := &http.Client{Timeout: 2 * time.Minute}
+		// Warm up: one connection joins and leaves, and one echo.
+		if c, _, err := gorilla.DefaultDialer.Dial("ws://"+addr+"/echo", nil); err != nil {
+			res.err = err
+			return
+		} else {
+			c.WriteMessage(gorilla.TextMessage, []byte("hi"))
+			c.ReadMessage()
+			c.Close()
+		}
+		time.Sleep(200 * time.Millisecond)
+		before := procRSS(pid)
+
+		type round struct {
+			want string
+			got  atomic.Int64
+			bad  atomic.Int64
+			done chan time.Time
+		}
+		var cur atomic.Pointer[round]
+		dialer := gorilla.Dialer{ReadBufferSize: 512, WriteBufferSize: 512, HandshakeTimeout: time.Minute}
+		cs := make([]*gorilla.Conn, n)
+		errs := make([]error, n)
+		var readers sync.WaitGroup
+		defer func() {
+			for _, c := range cs {
+				if c != nil {
+					c.Close()
+				}
+			}
+			readers.Wait()
+		}()
+		sem := make(chan struct{}, 100)
+		var wg sync.WaitGroup
+		for i := range n {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				c, _, err := dialer.Dial("ws://"+addr+"/hub", nil)
+				if err != nil {
+					errs[i] = err
+					return
+				}
+				cs[i] = c
+				readers.Go(func() {
+					for {
+						_, m, err := c.ReadMessage()
+						if err != nil {
+							return
+						}
+						r := cur.Load()
+						if r == nil || string(m) != r.want {
+							if r != nil {
+								r.bad.Add(1)
+							}
+							continue
+						}
+						if r.got.Add(1) == int64(n) {
+							r.done <- time.Now()
+						}
+					}
+				})
+			})
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			res.err = err
+			return
+		}
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(20 * time.Millisecond) {
+			k, err := getInt(hc, "http://"+addr+"/count")
+			if err != nil {
+				res.err = err
+				return
+			}
+			if k == n {
+				break
+			}
+			if time.Now().After(deadline) {
+				res.err = fmt.Errorf("only %d of %d connections joined", k, n)
+				return
+			}
+		}
+		time.Sleep(300 * time.Millisecond)
+		res.memPerConn = float64(procRSS(pid)-before) / float64(n)
+
+		for k := range reps {
+			r := &round{want: "broadcast-" + strconv.Itoa(k), done: make(chan time.Time, 1)}
+			cur.Store(r)
+			t0 := time.Now()
+			sent, err := getInt(hc, "http://"+addr+"/broadcast?"+r.want)
+			if err != nil {
+				res.err = err
+				return
+			}
+			res.sendTimes = append(res.sendTimes, time.Since(t0))
+			if sent != n {
+				res.err = fmt.Errorf("broadcast %d: the server sent %d of %d", k, sent, n)
+				return
+			}
+			select {
+			case t := <-r.done:
+				res.times = append(res.times, t.Sub(t0))
+			case <-time.After(time.Minute):
+				res.err = fmt.Errorf("broadcast %d: %d of %d delivered", k, r.got.Load(), n)
+				return
+			}
+			if b := r.bad.Load(); b > 0 {
+				res.err = fmt.Errorf("broadcast %d: %d unexpected messages", k, b)
+				return
+			}
+		}
+	})
+	return res
+}
+
+// wsServers returns the three WebSocket servers.
+func wsServers(pyPath string) (ours, gev, plain httpServerKind) {
+	self := func(name string) func(int) []string {
+		return func(port int) []string {
+			return []string{os.Args[0], "-procs=1", "-child", name, "-port", strconv.Itoa(port)}
+		}
+	}
+	ours = httpServerKind{"websocket on httpserver", self("ws-geventgo")}
+	plain = httpServerKind{"gorilla on net/http", self("ws-go")}
+	gev = httpServerKind{"gevent-websocket", func(port int) []string { return []string{*python, pyPath, "ws", strconv.Itoa(port)} }}
+	return
+}
+
+// geventWebsocketMissing says why the gevent-websocket column is empty,
+// or returns "" when python3 can import it.
+func geventWebsocketMissing() string {
+	out, err := runCmd(*python, "-c", "import geventwebsocket")
+	if err != nil {
+		return "gevent-websocket not importable (scripts/deps.sh installs python3-gevent-websocket): " + strings.TrimSpace(out)
+	}
+	return ""
+}
+
+func runCmd(name string, args ...string) (string, error) {
+	cmd := exec.Command(name, args...)
+	b, err := cmd.CombinedOutput()
+	return string(b), err
+}
+
+// wsRows measures the WebSocket servers: echo (reps runs each,
+// interleaved), then fan-out and idle memory (one run each).
+func wsRows(pyPath string, pyErr error, runs *httpRuns) []row {
+	reps, d, n, bc := *httpReps, *echoDur, *wsFanN, *wsBcastN
+	if *smoke {
+		reps, d, n, bc = 1, 200*time.Millisecond, 200, 2
+	}
+	ours, gev, plain := wsServers(pyPath)
+	kinds := []httpServerKind{ours, plain}
+	gevNote := ""
+	if pyErr != nil {
+		gevNote = "gevent not available"
+	} else if gevNote = geventWebsocketMissing(); gevNote == "" {
+		kinds = append(kinds, gev)
+	}
+	if gevNote != "" {
+		fmt.Fprintln(os.Stderr, "bench: WebSocket:", gevNote)
+	}
+
+	res := map[string][]httpLoad{}
+	runs.printf("### WebSocket echo, every run (%d gorilla clients in the bench process at GOMAXPROCS=%d, 64 B binary messages, %s each; server GOMAXPROCS=1 for the Go ones)\n\n",
+		*conns, runtime.NumCPU(), d)
+	runs.printf("| server | run | round trips/s | p50 | p99 | server CPU per round trip |\n|---|--:|--:|--:|--:|--:|\n")
+	for rep := range reps {
+		for _, k := range kinds {
+			fmt.Fprintf(os.Stderr, "bench: WebSocket echo, %s, run %d\n", k.label, rep+1)
+			var l httpLoad
+			err := withServer(k.argv, func(addr string, pid int) error {
+				cpu0 := procCPU(pid)
+				l = wsEchoLoad(addr, *conns, d)
+				if l.reqs > 0 {
+					l.cpuUS = float64((procCPU(pid) - cpu0).Microseconds()) / float64(l.reqs)
+				}
+				return l.err
+			})
+			if err != nil {
+				l.err = err
+				fmt.Fprintln(os.Stderr, "bench:", k.label, err)
+				runs.printf("| %s | %d | failed: %s | | | |\n", k.label, rep+1, oneLineErr(err))
+			} else {
+				runs.printf("| %s | %d | %s | %s | %s | %s µs |\n", k.label, rep+1, num(l.rate), fmtDur(l.p50), fmtDur(l.p99), num(l.cpuUS))
+			}
+			res[k.label] = append(res[k.label], l)
+		}
+	}
+	runs.printf("\n")
+	med := func(label string, f func(httpLoad) float64) (float64, error) {
+		var v []float64
+		var err error
+		for _, l := range res[label] {
+			if l.err != nil {
+				err = l.err
+				continue
+			}
+			v = append(v, f(l))
+		}
+		if len(v) == 0 {
+			return math.NaN(), err
+		}
+		return median(v), nil
+	}
+	plainWhat := "gorilla on net/http, GOMAXPROCS=1"
+	label := fmt.Sprintf("WebSocket echo (%d conns, 64 B, median of %d)", *conns, reps)
+	us := func(d time.Duration) float64 { return float64(d.Microseconds()) }
+	mk := func(what, unit string, lower bool, f func(httpLoad) float64) row {
+		r := row{name: label + ": " + what, unit: unit, lowerBetter: lower, plainWhat: plainWhat}
+		var err error
+		r.geventgo, err = med(ours.label, f)
+		if err != nil {
+			r.note = "failed: " + oneLineErr(err)
+		}
+		r.plain, _ = med(plain.label, f)
+		r.gevent, _ = med(gev.label, f)
+		return r
+	}
+	rows := []row{
+		mk("throughput", "round trips/s", false, func(l httpLoad) float64 { return l.rate }),
+		mk("latency p50", "µs", true, func(l httpLoad) float64 { return us(l.p50) }),
+		mk("latency p99", "µs", true, func(l httpLoad) float64 { return us(l.p99) }),
+		mk("server CPU per round trip", "µs", true, func(l httpLoad) float64 { return l.cpuUS }),
+	}
+
+	fan := row{name: fmt.Sprintf("WebSocket broadcast: one message to %d connections, time to last delivery (median of %d)", n, bc),
+		unit: "ms", lowerBetter: true, plainWhat: plainWhat, geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}
+	mem := row{name: fmt.Sprintf("WebSocket: %d idle connections, server RSS growth per connection", n),
+		unit: "bytes", lowerBetter: true, plainWhat: plainWhat, geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}
+	runs.printf("### WebSocket fan-out, every broadcast (%d connections)\n\n| server | RSS growth per idle connection | time to last delivery, each broadcast | time to the trigger's answer (the server's send loop done) |\n|---|--:|---|---|\n", n)
+	for _, k := range kinds {
+		fmt.Fprintf(os.Stderr, "bench: WebSocket fan-out to %d connections, %s\n", n, k.label)
+		var fr fanoutResult
+		err := withServer(k.argv, func(addr string, pid int) error {
+			fr = wsFanout(addr, pid, n, bc)
+			return fr.err
+		})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", k.label, err)
+			runs.printf("| %s | failed: %s | | |\n", k.label, oneLineErr(err))
+			if k.label == ours.label {
+				fan.note = "failed: " + oneLineErr(err)
+				mem.note = fan.note
+			}
+			continue
+		}
+		var ms []float64
+		var each, sends []string
+		for i, t := range fr.times {
+			ms = append(ms, float64(t.Microseconds())/1000)
+			each = append(each, fmtDur(t))
+			sends = append(sends, fmtDur(fr.sendTimes[i]))
+		}
+		runs.printf("| %s | %s B | %s | %s |\n", k.label, num(fr.memPerConn), strings.Join(each, ", "), strings.Join(sends, ", "))
+		f := median(ms)
+		switch k.label {
+		case ours.label:
+			fan.geventgo, mem.geventgo = f, fr.memPerConn
+		case plain.label:
+			fan.plain, mem.plain = f, fr.memPerConn
+		default:
+			fan.gevent, mem.gevent = f, fr.memPerConn
+		}
+	}
+	runs.printf("\n")
+	if gevNote != "" {
+		runs.printf("gevent-websocket column empty: %s\n\n", gevNote)
+	}
+	return append(rows, fan, mem)
+}

@@ -160,7 +160,13 @@ type Socket struct {
 	rcvtimeo time.Duration // < 0: none
 	sndtimeo time.Duration
 	stopHook func() bool
+	fast     *fast // nil: zmq4's methods (cgo.go)
+	counts   counts
 }
+
+// counts counts the socket's libzmq calls of each kind (cgo calls on the
+// fast paths), for the tests that bound them per message.
+type counts struct{ send, recv, events int }
 
 func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 	fdn, err := zs.GetFd()
@@ -174,6 +180,7 @@ func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 		return nil, fmt.Errorf("zmq: registering ZMQ_FD: %w", err)
 	}
 	s := &Socket{Socket: zs, hub: h, fd: fd, rcvtimeo: -1, sndtimeo: -1}
+	newFast(s)
 	// A weak pointer: a Socket dropped without Close is not kept alive
 	// until its hub ends (zmq4's finalizer closes the libzmq socket).
 	ws := weak.Make(s)
@@ -206,7 +213,9 @@ func (s *Socket) Close() error {
 	s.stopHook()
 	s.fd.Close(ErrClosed)
 	s.waiters.WakeAll(struct{}{})
-	return s.Socket.Close()
+	err := s.Socket.Close()
+	s.freeFast()
+	return err
 }
 
 // SetRcvtimeo sets RCVTIMEO, which bounds each blocking receive (< 0:
@@ -236,7 +245,7 @@ func (s *Socket) GetEvents() (State, error) {
 	if s.closed {
 		return 0, ErrClosed
 	}
-	ev, err := s.Socket.GetEvents()
+	ev, err := s.events()
 	if err == nil {
 		s.notify(ev)
 	}
@@ -261,7 +270,7 @@ func (s *Socket) stateChanged() {
 	if s.closed || s.wantIn == 0 && s.wantOut == 0 {
 		return
 	}
-	if ev, err := s.Socket.GetEvents(); err == nil {
+	if ev, err := s.events(); err == nil {
 		s.notify(ev)
 	}
 }
@@ -281,7 +290,7 @@ func (s *Socket) wait(want State, deadline time.Time, op string, d time.Duration
 		if s.closed {
 			return ErrClosed
 		}
-		ev, err := s.Socket.GetEvents()
+		ev, err := s.events()
 		if err != nil {
 			return err
 		}
@@ -431,24 +440,24 @@ func sendOp(s *Socket, op string, flags Flag, call func(Flag) (int, error)) (int
 // Errors from libzmq (EFSM for a REQ socket that must send first, ETERM)
 // are returned as zmq4.Errno values.
 func (s *Socket) Recv(flags Flag) (string, error) {
-	return recvOp(s, "Recv", flags, s.Socket.Recv)
+	return recvOp(s, "Recv", flags, s.recvString)
 }
 
 // RecvBytes is Recv returning a []byte.
 func (s *Socket) RecvBytes(flags Flag) ([]byte, error) {
-	return recvOp(s, "RecvBytes", flags, s.Socket.RecvBytes)
+	return recvOp(s, "RecvBytes", flags, s.recvBytes)
 }
 
 // RecvMessage receives all parts of a multipart message (pyzmq's
 // recv_multipart); it waits as Recv for the first part (the others arrive
 // with it: ZeroMQ delivers messages atomically).
 func (s *Socket) RecvMessage(flags Flag) ([]string, error) {
-	return recvOp(s, "RecvMessage", flags, s.Socket.RecvMessage)
+	return recvOp(s, "RecvMessage", flags, s.recvMessage)
 }
 
 // RecvMessageBytes is RecvMessage returning [][]byte.
 func (s *Socket) RecvMessageBytes(flags Flag) ([][]byte, error) {
-	return recvOp(s, "RecvMessageBytes", flags, s.Socket.RecvMessageBytes)
+	return recvOp(s, "RecvMessageBytes", flags, s.recvMessageBytes)
 }
 
 // RecvWithMetadata is Recv with the message's metadata properties
@@ -526,12 +535,12 @@ func (s *Socket) RecvEvent(flags Flag) (zmq4.Event, string, int, error) {
 // gevent.ErrTimeout and ErrAgain; a kill or Timeout scope returns that
 // error; Close returns ErrClosed; in every case nothing was sent.
 func (s *Socket) Send(data string, flags Flag) (int, error) {
-	return sendOp(s, "Send", flags, func(f Flag) (int, error) { return s.Socket.Send(data, f) })
+	return sendOp(s, "Send", flags, func(f Flag) (int, error) { return s.sendString(data, f) })
 }
 
 // SendBytes is Send of a []byte.
 func (s *Socket) SendBytes(data []byte, flags Flag) (int, error) {
-	return sendOp(s, "SendBytes", flags, func(f Flag) (int, error) { return s.Socket.SendBytes(data, f) })
+	return sendOp(s, "SendBytes", flags, func(f Flag) (int, error) { return s.sendBytes(data, f) })
 }
 
 // SendMessage sends a multipart message (pyzmq's send_multipart; parts

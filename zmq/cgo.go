@@ -1,0 +1,279 @@
+package zmq
+
+/*
+#cgo !windows pkg-config: libzmq
+#cgo noescape gz_send
+#cgo nocallback gz_send
+#cgo nocallback gz_recv
+#cgo nocallback gz_events
+#cgo nocallback gz_free
+#include <zmq.h>
+#include <errno.h>
+#include <stdlib.h>
+
+// gz_rstate holds the last message part received on a socket, open until
+// the next receive or gz_free, so that Go copies its data straight out of
+// libzmq's memory: one cgo call per part.
+typedef struct {
+	zmq_msg_t msg;
+	int open;
+	int more;
+	void *data;
+	size_t size;
+} gz_rstate;
+
+static gz_rstate *gz_new(void) { return calloc(1, sizeof(gz_rstate)); }
+
+static void gz_free(gz_rstate *st) {
+	if (st->open)
+		zmq_msg_close(&st->msg);
+	free(st);
+}
+
+// gz_recv receives one part into st (data, size, more); 0 or -errno.
+static int gz_recv(void *sock, gz_rstate *st, int flags) {
+	if (st->open) {
+		zmq_msg_close(&st->msg);
+		st->open = 0;
+	}
+	zmq_msg_init(&st->msg);
+	int rc;
+	do
+		rc = zmq_msg_recv(&st->msg, sock, flags);
+	while (rc < 0 && errno == EINTR);
+	if (rc < 0) {
+		int e = errno;
+		zmq_msg_close(&st->msg);
+		return -e;
+	}
+	st->open = 1;
+	st->data = zmq_msg_data(&st->msg);
+	st->size = zmq_msg_size(&st->msg);
+	st->more = zmq_msg_more(&st->msg);
+	return 0;
+}
+
+// gz_send sends one part; its size or -errno.
+static int gz_send(void *sock, const void *data, size_t len, int flags) {
+	int rc;
+	do
+		rc = zmq_send(sock, data, len, flags);
+	while (rc < 0 && errno == EINTR);
+	return rc < 0 ? -errno : rc;
+}
+
+// gz_events reads ZMQ_EVENTS; the events or -errno.
+static int gz_events(void *sock) {
+	int ev = 0;
+	size_t n = sizeof ev;
+	int rc;
+	do
+		rc = zmq_getsockopt(sock, ZMQ_EVENTS, &ev, &n);
+	while (rc < 0 && errno == EINTR);
+	return rc < 0 ? -errno : ev;
+}
+*/
+import "C"
+
+import (
+	"reflect"
+	"runtime"
+	"syscall"
+	"unsafe"
+
+	zmq4 "github.com/pebbe/zmq4"
+)
+
+// Send, receive and ZMQ_EVENTS in one cgo call each. zmq4's RecvBytes
+// makes five (zmq_msg_init, zmq_msg_recv, zmq_msg_data, a memcpy,
+// zmq_msg_close), its Send converts the string to a []byte, and a cgo call
+// costs about as much as a non-blocking libzmq operation: these calls are
+// most of the CPU time per message between two greenlets. They need the
+// libzmq socket of a zmq4.Socket, an unexported field: rawSocket mirrors
+// the start of zmq4.Socket (v1.4.0), checked field by field at init; if a
+// newer zmq4 lays it out otherwise, the package uses zmq4's methods.
+
+// rawSocket is the start of zmq4.Socket.
+type rawSocket struct {
+	soc    unsafe.Pointer
+	ctx    unsafe.Pointer
+	opened bool
+}
+
+var rawOK = func() bool {
+	t := reflect.TypeFor[zmq4.Socket]()
+	r := reflect.TypeFor[rawSocket]()
+	if t.NumField() < r.NumField() {
+		return false
+	}
+	for i := range r.NumField() {
+		f, g := t.Field(i), r.Field(i)
+		if f.Name != g.Name || f.Offset != g.Offset || f.Type.Size() != g.Type.Size() ||
+			f.Type.Kind() != g.Type.Kind() && !(g.Name == "ctx" && f.Type.Kind() == reflect.Pointer) {
+			return false
+		}
+	}
+	return true
+}()
+
+// fast is the per-socket state of the one-call paths (nil: zmq4's methods).
+type fast struct {
+	st      *C.gz_rstate
+	cleanup runtime.Cleanup
+}
+
+func newFast(s *Socket) {
+	if !rawOK {
+		return
+	}
+	st := C.gz_new()
+	if st == nil {
+		return
+	}
+	s.fast = &fast{st: st}
+	// A Socket dropped without Close: its last message and st are freed
+	// when it is collected (after zmq4's finalizer may have closed the
+	// libzmq socket; st does not refer to it).
+	s.fast.cleanup = runtime.AddCleanup(s, func(st *C.gz_rstate) { C.gz_free(st) }, st)
+}
+
+// freeFast releases the state (Close).
+func (s *Socket) freeFast() {
+	if f := s.fast; f != nil {
+		f.cleanup.Stop()
+		C.gz_free(f.st)
+		s.fast = nil
+	}
+}
+
+// raw returns the libzmq socket, or nil with zmq4's error if the zmq4
+// socket was closed under us (its own Close called directly).
+func (s *Socket) raw() (unsafe.Pointer, error) {
+	r := (*rawSocket)(unsafe.Pointer(s.Socket))
+	if !r.opened {
+		return nil, zmq4.ErrorSocketClosed
+	}
+	return r.soc, nil
+}
+
+func errnoOf(rc C.int) error { return zmq4.Errno(syscall.Errno(-rc)) }
+
+// events reads ZMQ_EVENTS.
+func (s *Socket) events() (State, error) {
+	s.counts.events++
+	if s.fast == nil {
+		return s.Socket.GetEvents()
+	}
+	p, err := s.raw()
+	if err != nil {
+		return 0, err
+	}
+	rc := C.gz_events(p)
+	if rc < 0 {
+		return 0, errnoOf(rc)
+	}
+	return State(rc), nil
+}
+
+// recvPart receives one part and returns its data, valid until the next
+// receive on the socket, and whether more parts follow. It needs s.fast.
+func (s *Socket) recvPart(flags Flag) ([]byte, bool, error) {
+	s.counts.recv++
+	p, err := s.raw()
+	if err != nil {
+		return nil, false, err
+	}
+	st := s.fast.st
+	if rc := C.gz_recv(p, st, C.int(flags)); rc < 0 {
+		return nil, false, errnoOf(rc)
+	}
+	return unsafe.Slice((*byte)(st.data), int(st.size)), st.more != 0, nil
+}
+
+func (s *Socket) recvBytes(flags Flag) ([]byte, error) {
+	if s.fast == nil {
+		s.counts.recv++
+		return s.Socket.RecvBytes(flags)
+	}
+	b, _, err := s.recvPart(flags)
+	if err != nil {
+		return []byte{}, err
+	}
+	return append([]byte{}, b...), nil
+}
+
+func (s *Socket) recvString(flags Flag) (string, error) {
+	if s.fast == nil {
+		s.counts.recv++
+		return s.Socket.Recv(flags)
+	}
+	b, _, err := s.recvPart(flags)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// recvParts receives the parts of one message (the first with flags, the
+// others, which ZeroMQ delivers with it, with DONTWAIT), each copied by
+// conv.
+func recvParts[T any](s *Socket, flags Flag, conv func([]byte) T) ([]T, error) {
+	var out []T
+	for {
+		b, more, err := s.recvPart(flags)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, conv(b))
+		if !more {
+			return out, nil
+		}
+		flags |= DONTWAIT
+	}
+}
+
+func (s *Socket) recvMessage(flags Flag) ([]string, error) {
+	if s.fast == nil {
+		s.counts.recv++
+		return s.Socket.RecvMessage(flags)
+	}
+	return recvParts(s, flags, func(b []byte) string { return string(b) })
+}
+
+func (s *Socket) recvMessageBytes(flags Flag) ([][]byte, error) {
+	if s.fast == nil {
+		s.counts.recv++
+		return s.Socket.RecvMessageBytes(flags)
+	}
+	return recvParts(s, flags, func(b []byte) []byte { return append([]byte{}, b...) })
+}
+
+// send sends p[:n] (a string's or a slice's bytes, which C only reads).
+func (s *Socket) send(p *byte, n int, flags Flag) (int, error) {
+	s.counts.send++
+	raw, err := s.raw()
+	if err != nil {
+		return 0, err
+	}
+	rc := C.gz_send(raw, unsafe.Pointer(p), C.size_t(n), C.int(flags))
+	if rc < 0 {
+		return -1, errnoOf(rc) // as zmq4
+	}
+	return int(rc), nil
+}
+
+func (s *Socket) sendBytes(b []byte, flags Flag) (int, error) {
+	if s.fast == nil {
+		s.counts.send++
+		return s.Socket.SendBytes(b, flags)
+	}
+	return s.send(unsafe.SliceData(b), len(b), flags)
+}
+
+func (s *Socket) sendString(m string, flags Flag) (int, error) {
+	if s.fast == nil {
+		s.counts.send++
+		return s.Socket.Send(m, flags)
+	}
+	return s.send(unsafe.StringData(m), len(m), flags)
+}

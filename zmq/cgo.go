@@ -4,6 +4,7 @@ package zmq
 #cgo !windows pkg-config: libzmq
 #cgo noescape gz_send
 #cgo nocallback gz_send
+#cgo nocallback gz_send_small
 #cgo nocallback gz_recv
 #cgo nocallback gz_events
 #cgo nocallback gz_free
@@ -11,15 +12,19 @@ package zmq
 #include <errno.h>
 #include <stdlib.h>
 
+enum { GZ_SMALL = 512 };
+
 // gz_rstate holds the last message part received on a socket, open until
 // the next receive or gz_free, so that Go copies its data straight out of
-// libzmq's memory: one cgo call per part.
+// libzmq's memory: one cgo call per part. Small parts to send are copied
+// into small first: C memory, which cgo need not check.
 typedef struct {
 	zmq_msg_t msg;
 	int open;
 	int more;
 	void *data;
 	size_t size;
+	char small[GZ_SMALL];
 } gz_rstate;
 
 static gz_rstate *gz_new(void) { return calloc(1, sizeof(gz_rstate)); }
@@ -60,6 +65,11 @@ static int gz_send(void *sock, const void *data, size_t len, int flags) {
 		rc = zmq_send(sock, data, len, flags);
 	while (rc < 0 && errno == EINTR);
 	return rc < 0 ? -errno : rc;
+}
+
+// gz_send_small sends st->small[:len].
+static int gz_send_small(void *sock, gz_rstate *st, size_t len, int flags) {
+	return gz_send(sock, st->small, len, flags);
 }
 
 // gz_events reads ZMQ_EVENTS; the events or -errno.
@@ -199,7 +209,14 @@ func (s *Socket) recvBytes(flags Flag) ([]byte, error) {
 	if err != nil {
 		return []byte{}, err
 	}
-	return append([]byte{}, b...), nil
+	return clone(b), nil
+}
+
+// clone copies b out of C memory (non-nil, as zmq4's RecvBytes).
+func clone(b []byte) []byte {
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out
 }
 
 func (s *Socket) recvString(flags Flag) (string, error) {
@@ -245,35 +262,27 @@ func (s *Socket) recvMessageBytes(flags Flag) ([][]byte, error) {
 		s.counts.recv++
 		return s.Socket.RecvMessageBytes(flags)
 	}
-	return recvParts(s, flags, func(b []byte) []byte { return append([]byte{}, b...) })
+	return recvParts(s, flags, clone)
 }
 
 // send sends p[:n] (a string's or a slice's bytes, which C only reads).
+// A small part is copied into C memory first: passing a Go pointer to C
+// costs a check (cgocheck) longer than the copy.
 func (s *Socket) send(p *byte, n int, flags Flag) (int, error) {
 	s.counts.send++
 	raw, err := s.raw()
 	if err != nil {
 		return 0, err
 	}
-	rc := C.gz_send(raw, unsafe.Pointer(p), C.size_t(n), C.int(flags))
+	var rc C.int
+	if st := s.fast.st; n <= C.GZ_SMALL {
+		copy(unsafe.Slice((*byte)(unsafe.Pointer(&st.small[0])), n), unsafe.Slice(p, n))
+		rc = C.gz_send_small(raw, st, C.size_t(n), C.int(flags))
+	} else {
+		rc = C.gz_send(raw, unsafe.Pointer(p), C.size_t(n), C.int(flags))
+	}
 	if rc < 0 {
 		return -1, errnoOf(rc) // as zmq4
 	}
 	return int(rc), nil
-}
-
-func (s *Socket) sendBytes(b []byte, flags Flag) (int, error) {
-	if s.fast == nil {
-		s.counts.send++
-		return s.Socket.SendBytes(b, flags)
-	}
-	return s.send(unsafe.SliceData(b), len(b), flags)
-}
-
-func (s *Socket) sendString(m string, flags Flag) (int, error) {
-	if s.fast == nil {
-		s.counts.send++
-		return s.Socket.Send(m, flags)
-	}
-	return s.send(unsafe.StringData(m), len(m), flags)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"syscall"
 	"time"
+	"unsafe"
 	"weak"
 
 	"github.com/gevent-go/gevent"
@@ -381,21 +382,23 @@ func deadlineOf(d time.Duration) time.Time {
 }
 
 // recvOp runs a receive with DONTWAIT, waiting for POLLIN on EAGAIN.
-func recvOp[T any](s *Socket, op string, flags Flag, call func(Flag) (T, error)) (T, error) {
+// call is a method expression or a function of no captures where it can
+// (a func value that captures allocates at each call).
+func recvOp[T any](s *Socket, op string, flags Flag, call func(*Socket, Flag) (T, error)) (T, error) {
 	var zero T
 	s.check(op)
 	if s.closed {
 		return zero, ErrClosed
 	}
 	if flags&DONTWAIT != 0 {
-		v, err := call(flags)
+		v, err := call(s, flags)
 		s.stateChanged()
 		return v, err
 	}
 	d := s.rcvtimeo
 	dl := deadlineOf(d)
 	for {
-		v, err := call(flags | DONTWAIT)
+		v, err := call(s, flags|DONTWAIT)
 		if !isAgain(err) {
 			s.stateChanged()
 			return v, err
@@ -406,21 +409,28 @@ func recvOp[T any](s *Socket, op string, flags Flag, call func(Flag) (T, error))
 	}
 }
 
-// sendOp runs a send with DONTWAIT, waiting for POLLOUT on EAGAIN.
-func sendOp(s *Socket, op string, flags Flag, call func(Flag) (int, error)) (int, error) {
+// sendOp runs a send with DONTWAIT, waiting for POLLOUT on EAGAIN. It
+// sends p[:n] as one part (the fast path, cgo.go) when call is nil.
+func sendOp(s *Socket, op string, flags Flag, p *byte, n int, call func(Flag) (int, error)) (int, error) {
 	s.check(op)
 	if s.closed {
 		return 0, ErrClosed
 	}
+	once := func(f Flag) (int, error) {
+		if call == nil {
+			return s.send(p, n, f)
+		}
+		return call(f)
+	}
 	if flags&DONTWAIT != 0 {
-		n, err := call(flags)
+		n, err := once(flags)
 		s.stateChanged()
 		return n, err
 	}
 	d := s.sndtimeo
 	dl := deadlineOf(d)
 	for {
-		n, err := call(flags | DONTWAIT)
+		n, err := once(flags | DONTWAIT)
 		if !isAgain(err) {
 			s.stateChanged()
 			return n, err
@@ -440,24 +450,24 @@ func sendOp(s *Socket, op string, flags Flag, call func(Flag) (int, error)) (int
 // Errors from libzmq (EFSM for a REQ socket that must send first, ETERM)
 // are returned as zmq4.Errno values.
 func (s *Socket) Recv(flags Flag) (string, error) {
-	return recvOp(s, "Recv", flags, s.recvString)
+	return recvOp(s, "Recv", flags, (*Socket).recvString)
 }
 
 // RecvBytes is Recv returning a []byte.
 func (s *Socket) RecvBytes(flags Flag) ([]byte, error) {
-	return recvOp(s, "RecvBytes", flags, s.recvBytes)
+	return recvOp(s, "RecvBytes", flags, (*Socket).recvBytes)
 }
 
 // RecvMessage receives all parts of a multipart message (pyzmq's
 // recv_multipart); it waits as Recv for the first part (the others arrive
 // with it: ZeroMQ delivers messages atomically).
 func (s *Socket) RecvMessage(flags Flag) ([]string, error) {
-	return recvOp(s, "RecvMessage", flags, s.recvMessage)
+	return recvOp(s, "RecvMessage", flags, (*Socket).recvMessage)
 }
 
 // RecvMessageBytes is RecvMessage returning [][]byte.
 func (s *Socket) RecvMessageBytes(flags Flag) ([][]byte, error) {
-	return recvOp(s, "RecvMessageBytes", flags, s.recvMessageBytes)
+	return recvOp(s, "RecvMessageBytes", flags, (*Socket).recvMessageBytes)
 }
 
 // RecvWithMetadata is Recv with the message's metadata properties
@@ -467,7 +477,7 @@ func (s *Socket) RecvWithMetadata(flags Flag, properties ...string) (string, map
 		m  string
 		md map[string]string
 	}
-	v, err := recvOp(s, "RecvWithMetadata", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvWithMetadata", flags, func(s *Socket, f Flag) (r, error) {
 		m, md, err := s.Socket.RecvWithMetadata(f, properties...)
 		return r{m, md}, err
 	})
@@ -480,7 +490,7 @@ func (s *Socket) RecvBytesWithMetadata(flags Flag, properties ...string) ([]byte
 		m  []byte
 		md map[string]string
 	}
-	v, err := recvOp(s, "RecvBytesWithMetadata", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvBytesWithMetadata", flags, func(s *Socket, f Flag) (r, error) {
 		m, md, err := s.Socket.RecvBytesWithMetadata(f, properties...)
 		return r{m, md}, err
 	})
@@ -493,7 +503,7 @@ func (s *Socket) RecvMessageWithMetadata(flags Flag, properties ...string) ([]st
 		m  []string
 		md map[string]string
 	}
-	v, err := recvOp(s, "RecvMessageWithMetadata", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvMessageWithMetadata", flags, func(s *Socket, f Flag) (r, error) {
 		m, md, err := s.Socket.RecvMessageWithMetadata(f, properties...)
 		return r{m, md}, err
 	})
@@ -506,7 +516,7 @@ func (s *Socket) RecvMessageBytesWithMetadata(flags Flag, properties ...string) 
 		m  [][]byte
 		md map[string]string
 	}
-	v, err := recvOp(s, "RecvMessageBytesWithMetadata", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvMessageBytesWithMetadata", flags, func(s *Socket, f Flag) (r, error) {
 		m, md, err := s.Socket.RecvMessageBytesWithMetadata(f, properties...)
 		return r{m, md}, err
 	})
@@ -521,7 +531,7 @@ func (s *Socket) RecvEvent(flags Flag) (zmq4.Event, string, int, error) {
 		addr  string
 		value int
 	}
-	v, err := recvOp(s, "RecvEvent", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvEvent", flags, func(s *Socket, f Flag) (r, error) {
 		e, a, val, err := s.Socket.RecvEvent(f)
 		return r{e, a, val}, err
 	})
@@ -535,12 +545,24 @@ func (s *Socket) RecvEvent(flags Flag) (zmq4.Event, string, int, error) {
 // gevent.ErrTimeout and ErrAgain; a kill or Timeout scope returns that
 // error; Close returns ErrClosed; in every case nothing was sent.
 func (s *Socket) Send(data string, flags Flag) (int, error) {
-	return sendOp(s, "Send", flags, func(f Flag) (int, error) { return s.sendString(data, f) })
+	if s.fast == nil {
+		return sendOp(s, "Send", flags, nil, 0, func(f Flag) (int, error) {
+			s.counts.send++
+			return s.Socket.Send(data, f)
+		})
+	}
+	return sendOp(s, "Send", flags, unsafe.StringData(data), len(data), nil)
 }
 
 // SendBytes is Send of a []byte.
 func (s *Socket) SendBytes(data []byte, flags Flag) (int, error) {
-	return sendOp(s, "SendBytes", flags, func(f Flag) (int, error) { return s.sendBytes(data, f) })
+	if s.fast == nil {
+		return sendOp(s, "SendBytes", flags, nil, 0, func(f Flag) (int, error) {
+			s.counts.send++
+			return s.Socket.SendBytes(data, f)
+		})
+	}
+	return sendOp(s, "SendBytes", flags, unsafe.SliceData(data), len(data), nil)
 }
 
 // SendMessage sends a multipart message (pyzmq's send_multipart; parts
@@ -548,7 +570,7 @@ func (s *Socket) SendBytes(data []byte, flags Flag) (int, error) {
 // returns the bytes sent. It waits as Send until the first part is
 // accepted; ZeroMQ then takes the rest without waiting.
 func (s *Socket) SendMessage(parts ...interface{}) (int, error) {
-	return sendOp(s, "SendMessage", 0, func(f Flag) (int, error) {
+	return sendOp(s, "SendMessage", 0, nil, 0, func(f Flag) (int, error) {
 		return s.Socket.SendMessageDontwait(parts...)
 	})
 }
@@ -556,7 +578,7 @@ func (s *Socket) SendMessage(parts ...interface{}) (int, error) {
 // SendMessageDontwait is SendMessage that returns ErrAgain instead of
 // waiting.
 func (s *Socket) SendMessageDontwait(parts ...interface{}) (int, error) {
-	return sendOp(s, "SendMessageDontwait", DONTWAIT, func(f Flag) (int, error) {
+	return sendOp(s, "SendMessageDontwait", DONTWAIT, nil, 0, func(f Flag) (int, error) {
 		return s.Socket.SendMessageDontwait(parts...)
 	})
 }

@@ -161,7 +161,10 @@ type Socket struct {
 	rcvtimeo time.Duration // < 0: none
 	sndtimeo time.Duration
 	stopHook func() bool
-	fast     *fast // nil: zmq4's methods (cgo.go)
+	fast     *fast                  // nil: zmq4's methods (cgo.go)
+	peers    []weak.Pointer[Socket] // inproc peers on this hub (peers.go)
+	keys     []inprocKey            // its inproc endpoints in the registry
+	pokes    int                    // parks that checked peers
 	counts   counts
 }
 
@@ -189,6 +192,7 @@ func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 		// The hub's epoll instance and greenlets are gone.
 		if s := ws.Value(); s != nil && !s.closed {
 			s.closed = true
+			s.unregister()
 			s.Socket.SetLinger(0)
 			s.Socket.Close()
 		}
@@ -212,6 +216,7 @@ func (s *Socket) Close() error {
 	}
 	s.closed = true
 	s.stopHook()
+	s.unregister()
 	s.fd.Close(ErrClosed)
 	s.waiters.WakeAll(struct{}{})
 	err := s.Socket.Close()
@@ -299,6 +304,7 @@ func (s *Socket) wait(want State, deadline time.Time, op string, d time.Duration
 			return nil
 		}
 		s.notify(ev) // our read may have taken another waiter's edge
+		s.pokePeers()
 		timeout := time.Duration(-1)
 		if !deadline.IsZero() {
 			timeout = time.Until(deadline)
@@ -336,6 +342,7 @@ func (s *Socket) waitRecv(dl time.Time, op string, d time.Duration) error {
 			return &timeoutError{op, d}
 		}
 	}
+	s.pokePeers()
 	s.wantIn++
 	err := s.watchFD(timeout)
 	s.wantIn--

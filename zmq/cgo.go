@@ -8,6 +8,7 @@ package zmq
 #cgo nocallback gz_recv
 #cgo nocallback gz_events
 #cgo nocallback gz_free
+#cgo nocallback gz_release
 #include <zmq.h>
 #include <errno.h>
 #include <stdint.h>
@@ -34,6 +35,15 @@ static void gz_free(gz_rstate *st) {
 	if (st->open)
 		zmq_msg_close(&st->msg);
 	free(st);
+}
+
+// gz_release closes the message kept in st.
+static void gz_release(uintptr_t stp) {
+	gz_rstate *st = (gz_rstate *)stp;
+	if (st->open) {
+		zmq_msg_close(&st->msg);
+		st->open = 0;
+	}
 }
 
 // gz_recv receives one part into st (data, size, more); 0 or -errno.
@@ -207,6 +217,18 @@ func (s *Socket) recvPart(flags Flag) ([]byte, bool, error) {
 	return unsafe.Slice((*byte)(st.data), int(st.size)), st.more != 0, nil
 }
 
+// keepMax is the largest part whose libzmq message stays open until the
+// next receive; a larger one is closed once copied (one more cgo call,
+// little beside the copy), not to hold its memory meanwhile.
+const keepMax = 64 << 10
+
+// copied is called once the part recvPart returned was copied.
+func (s *Socket) copied() {
+	if st := s.fast.st; st.size > keepMax {
+		C.gz_release(C.uintptr_t(uintptr(unsafe.Pointer(st))))
+	}
+}
+
 func (s *Socket) recvBytes(flags Flag) ([]byte, error) {
 	if s.fast == nil {
 		s.counts.recv++
@@ -216,7 +238,9 @@ func (s *Socket) recvBytes(flags Flag) ([]byte, error) {
 	if err != nil {
 		return []byte{}, err
 	}
-	return clone(b), nil
+	out := clone(b)
+	s.copied()
+	return out, nil
 }
 
 // clone copies b out of C memory (non-nil, as zmq4's RecvBytes).
@@ -235,7 +259,9 @@ func (s *Socket) recvString(flags Flag) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return string(b), nil
+	out := string(b)
+	s.copied()
+	return out, nil
 }
 
 // recvParts receives the parts of one message (the first with flags, the
@@ -249,6 +275,7 @@ func recvParts[T any](s *Socket, flags Flag, conv func([]byte) T) ([]T, error) {
 			return out, err
 		}
 		out = append(out, conv(b))
+		s.copied()
 		if !more {
 			return out, nil
 		}

@@ -123,7 +123,7 @@ import (
 // rawSocket is the start of zmq4.Socket.
 type rawSocket struct {
 	soc    unsafe.Pointer
-	ctx    unsafe.Pointer
+	ctx    *zmq4.Context
 	opened bool
 }
 
@@ -135,8 +135,7 @@ var rawOK = func() bool {
 	}
 	for i := range r.NumField() {
 		f, g := t.Field(i), r.Field(i)
-		if f.Name != g.Name || f.Offset != g.Offset || f.Type.Size() != g.Type.Size() ||
-			f.Type.Kind() != g.Type.Kind() && !(g.Name == "ctx" && f.Type.Kind() == reflect.Pointer) {
+		if f.Name != g.Name || f.Offset != g.Offset || f.Type != g.Type {
 			return false
 		}
 	}

@@ -17,7 +17,8 @@ import (
 // socket's inproc peers of the same hub that have waiters, and wakes those
 // that can proceed (stateChanged: zmq.green's __state_changed, applied to
 // the peer): the two greenlets of a REQ/REP pair then hand over through
-// the hub's ready queue, with no epoll_wait per hop. The edge the check
+// the hub's ready queue, with no epoll_wait per hop. Only for sockets of
+// at most maxPeers such peers. The edge the check
 // consumed is not lost: the check wakes every waiter that it lets proceed,
 // exactly as after a send or receive on the peer itself.
 //
@@ -169,10 +170,16 @@ func removeWeak(l []weak.Pointer[Socket], s *Socket) []weak.Pointer[Socket] {
 	return out
 }
 
+// maxPeers bounds the checks per park: each is a ZMQ_EVENTS read (a cgo
+// call and libzmq's poll of its command fd). A socket with more inproc
+// peers on its hub (a server of many inproc clients of one hub) leaves
+// them to epoll, which finds the ready ones in one call.
+const maxPeers = 4
+
 // pokePeers runs stateChanged on the inproc peers of s that have waiters
 // (the greenlet calling it is about to park).
 func (s *Socket) pokePeers() {
-	if len(s.peers) == 0 {
+	if len(s.peers) == 0 || len(s.peers) > maxPeers {
 		return
 	}
 	// The hub yields the thread (runtime.Gosched) before it sleeps in

@@ -250,3 +250,60 @@ func TestDroppedInprocPeerIsCollectable(t *testing.T) {
 		return nil
 	})
 }
+
+// A socket with more inproc peers on its hub than the direct checks cover
+// (a server of six clients) leaves them to epoll: every exchange
+// completes.
+func TestManyInprocPeersOfOneHub(t *testing.T) {
+	run(t, func() error {
+		ep := inproc()
+		router := must(ctx.Socket(zmq.ROUTER))
+		defer router.Close()
+		must(0, router.Bind(ep))
+		const clients, rounds = 6, 50
+		srv := gevent.GoErr(func() error {
+			for range clients * rounds {
+				m, err := router.RecvMessageBytes(0)
+				if err != nil {
+					return err
+				}
+				if _, err := router.SendMessage(m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		var gs []*gevent.Greenlet[struct{}]
+		errs := make([]error, clients)
+		for i := range clients {
+			req := must(ctx.Socket(zmq.REQ))
+			defer req.Close()
+			must(0, req.SetRcvtimeo(10*time.Second))
+			must(0, req.Connect(ep))
+			gs = append(gs, gevent.Go(func() {
+				for r := range rounds {
+					want := fmt.Sprint(i, "/", r)
+					if _, errs[i] = req.Send(want, 0); errs[i] != nil {
+						return
+					}
+					var m string
+					if m, errs[i] = req.Recv(0); errs[i] == nil && m != want {
+						errs[i] = fmt.Errorf("client %d: got %q, want %q", i, m, want)
+					}
+					if errs[i] != nil {
+						return
+					}
+				}
+			}))
+		}
+		if _, err := gevent.JoinAll(gs, 20*time.Second); err != nil {
+			return err
+		}
+		for _, err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		return srv.Join(5 * time.Second)
+	})
+}

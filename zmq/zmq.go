@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"syscall"
 	"time"
+	"unsafe"
 	"weak"
 
 	"github.com/gevent-go/gevent"
@@ -160,7 +161,16 @@ type Socket struct {
 	rcvtimeo time.Duration // < 0: none
 	sndtimeo time.Duration
 	stopHook func() bool
+	fast     *fast                  // nil: zmq4's methods (cgo.go)
+	peers    []weak.Pointer[Socket] // inproc peers on this hub (peers.go)
+	keys     []inprocKey            // its inproc endpoints in the registry
+	pokes    int                    // parks that checked peers
+	counts   counts
 }
+
+// counts counts the socket's libzmq calls of each kind (cgo calls on the
+// fast paths), for the tests that bound them per message.
+type counts struct{ send, recv, events int }
 
 func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 	fdn, err := zs.GetFd()
@@ -174,6 +184,7 @@ func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 		return nil, fmt.Errorf("zmq: registering ZMQ_FD: %w", err)
 	}
 	s := &Socket{Socket: zs, hub: h, fd: fd, rcvtimeo: -1, sndtimeo: -1}
+	newFast(s)
 	// A weak pointer: a Socket dropped without Close is not kept alive
 	// until its hub ends (zmq4's finalizer closes the libzmq socket).
 	ws := weak.Make(s)
@@ -181,6 +192,7 @@ func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 		// The hub's epoll instance and greenlets are gone.
 		if s := ws.Value(); s != nil && !s.closed {
 			s.closed = true
+			s.unregister()
 			s.Socket.SetLinger(0)
 			s.Socket.Close()
 		}
@@ -204,9 +216,12 @@ func (s *Socket) Close() error {
 	}
 	s.closed = true
 	s.stopHook()
+	s.unregister()
 	s.fd.Close(ErrClosed)
 	s.waiters.WakeAll(struct{}{})
-	return s.Socket.Close()
+	err := s.Socket.Close()
+	s.freeFast()
+	return err
 }
 
 // SetRcvtimeo sets RCVTIMEO, which bounds each blocking receive (< 0:
@@ -236,7 +251,7 @@ func (s *Socket) GetEvents() (State, error) {
 	if s.closed {
 		return 0, ErrClosed
 	}
-	ev, err := s.Socket.GetEvents()
+	ev, err := s.events()
 	if err == nil {
 		s.notify(ev)
 	}
@@ -261,7 +276,7 @@ func (s *Socket) stateChanged() {
 	if s.closed || s.wantIn == 0 && s.wantOut == 0 {
 		return
 	}
-	if ev, err := s.Socket.GetEvents(); err == nil {
+	if ev, err := s.events(); err == nil {
 		s.notify(ev)
 	}
 }
@@ -281,7 +296,7 @@ func (s *Socket) wait(want State, deadline time.Time, op string, d time.Duration
 		if s.closed {
 			return ErrClosed
 		}
-		ev, err := s.Socket.GetEvents()
+		ev, err := s.events()
 		if err != nil {
 			return err
 		}
@@ -289,6 +304,7 @@ func (s *Socket) wait(want State, deadline time.Time, op string, d time.Duration
 			return nil
 		}
 		s.notify(ev) // our read may have taken another waiter's edge
+		s.pokePeers()
 		timeout := time.Duration(-1)
 		if !deadline.IsZero() {
 			timeout = time.Until(deadline)
@@ -326,6 +342,7 @@ func (s *Socket) waitRecv(dl time.Time, op string, d time.Duration) error {
 			return &timeoutError{op, d}
 		}
 	}
+	s.pokePeers()
 	s.wantIn++
 	err := s.watchFD(timeout)
 	s.wantIn--
@@ -372,21 +389,23 @@ func deadlineOf(d time.Duration) time.Time {
 }
 
 // recvOp runs a receive with DONTWAIT, waiting for POLLIN on EAGAIN.
-func recvOp[T any](s *Socket, op string, flags Flag, call func(Flag) (T, error)) (T, error) {
+// call is a method expression or a function of no captures where it can
+// (a func value that captures allocates at each call).
+func recvOp[T any](s *Socket, op string, flags Flag, call func(*Socket, Flag) (T, error)) (T, error) {
 	var zero T
 	s.check(op)
 	if s.closed {
 		return zero, ErrClosed
 	}
 	if flags&DONTWAIT != 0 {
-		v, err := call(flags)
+		v, err := call(s, flags)
 		s.stateChanged()
 		return v, err
 	}
 	d := s.rcvtimeo
 	dl := deadlineOf(d)
 	for {
-		v, err := call(flags | DONTWAIT)
+		v, err := call(s, flags|DONTWAIT)
 		if !isAgain(err) {
 			s.stateChanged()
 			return v, err
@@ -397,21 +416,28 @@ func recvOp[T any](s *Socket, op string, flags Flag, call func(Flag) (T, error))
 	}
 }
 
-// sendOp runs a send with DONTWAIT, waiting for POLLOUT on EAGAIN.
-func sendOp(s *Socket, op string, flags Flag, call func(Flag) (int, error)) (int, error) {
+// sendOp runs a send with DONTWAIT, waiting for POLLOUT on EAGAIN. It
+// sends p[:n] as one part (the fast path, cgo.go) when call is nil.
+func sendOp(s *Socket, op string, flags Flag, p *byte, n int, call func(Flag) (int, error)) (int, error) {
 	s.check(op)
 	if s.closed {
 		return 0, ErrClosed
 	}
+	once := func(f Flag) (int, error) {
+		if call == nil {
+			return s.send(p, n, f)
+		}
+		return call(f)
+	}
 	if flags&DONTWAIT != 0 {
-		n, err := call(flags)
+		n, err := once(flags)
 		s.stateChanged()
 		return n, err
 	}
 	d := s.sndtimeo
 	dl := deadlineOf(d)
 	for {
-		n, err := call(flags | DONTWAIT)
+		n, err := once(flags | DONTWAIT)
 		if !isAgain(err) {
 			s.stateChanged()
 			return n, err
@@ -431,24 +457,24 @@ func sendOp(s *Socket, op string, flags Flag, call func(Flag) (int, error)) (int
 // Errors from libzmq (EFSM for a REQ socket that must send first, ETERM)
 // are returned as zmq4.Errno values.
 func (s *Socket) Recv(flags Flag) (string, error) {
-	return recvOp(s, "Recv", flags, s.Socket.Recv)
+	return recvOp(s, "Recv", flags, (*Socket).recvString)
 }
 
 // RecvBytes is Recv returning a []byte.
 func (s *Socket) RecvBytes(flags Flag) ([]byte, error) {
-	return recvOp(s, "RecvBytes", flags, s.Socket.RecvBytes)
+	return recvOp(s, "RecvBytes", flags, (*Socket).recvBytes)
 }
 
 // RecvMessage receives all parts of a multipart message (pyzmq's
 // recv_multipart); it waits as Recv for the first part (the others arrive
 // with it: ZeroMQ delivers messages atomically).
 func (s *Socket) RecvMessage(flags Flag) ([]string, error) {
-	return recvOp(s, "RecvMessage", flags, s.Socket.RecvMessage)
+	return recvOp(s, "RecvMessage", flags, (*Socket).recvMessage)
 }
 
 // RecvMessageBytes is RecvMessage returning [][]byte.
 func (s *Socket) RecvMessageBytes(flags Flag) ([][]byte, error) {
-	return recvOp(s, "RecvMessageBytes", flags, s.Socket.RecvMessageBytes)
+	return recvOp(s, "RecvMessageBytes", flags, (*Socket).recvMessageBytes)
 }
 
 // RecvWithMetadata is Recv with the message's metadata properties
@@ -458,7 +484,7 @@ func (s *Socket) RecvWithMetadata(flags Flag, properties ...string) (string, map
 		m  string
 		md map[string]string
 	}
-	v, err := recvOp(s, "RecvWithMetadata", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvWithMetadata", flags, func(s *Socket, f Flag) (r, error) {
 		m, md, err := s.Socket.RecvWithMetadata(f, properties...)
 		return r{m, md}, err
 	})
@@ -471,7 +497,7 @@ func (s *Socket) RecvBytesWithMetadata(flags Flag, properties ...string) ([]byte
 		m  []byte
 		md map[string]string
 	}
-	v, err := recvOp(s, "RecvBytesWithMetadata", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvBytesWithMetadata", flags, func(s *Socket, f Flag) (r, error) {
 		m, md, err := s.Socket.RecvBytesWithMetadata(f, properties...)
 		return r{m, md}, err
 	})
@@ -484,7 +510,7 @@ func (s *Socket) RecvMessageWithMetadata(flags Flag, properties ...string) ([]st
 		m  []string
 		md map[string]string
 	}
-	v, err := recvOp(s, "RecvMessageWithMetadata", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvMessageWithMetadata", flags, func(s *Socket, f Flag) (r, error) {
 		m, md, err := s.Socket.RecvMessageWithMetadata(f, properties...)
 		return r{m, md}, err
 	})
@@ -497,7 +523,7 @@ func (s *Socket) RecvMessageBytesWithMetadata(flags Flag, properties ...string) 
 		m  [][]byte
 		md map[string]string
 	}
-	v, err := recvOp(s, "RecvMessageBytesWithMetadata", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvMessageBytesWithMetadata", flags, func(s *Socket, f Flag) (r, error) {
 		m, md, err := s.Socket.RecvMessageBytesWithMetadata(f, properties...)
 		return r{m, md}, err
 	})
@@ -512,7 +538,7 @@ func (s *Socket) RecvEvent(flags Flag) (zmq4.Event, string, int, error) {
 		addr  string
 		value int
 	}
-	v, err := recvOp(s, "RecvEvent", flags, func(f Flag) (r, error) {
+	v, err := recvOp(s, "RecvEvent", flags, func(s *Socket, f Flag) (r, error) {
 		e, a, val, err := s.Socket.RecvEvent(f)
 		return r{e, a, val}, err
 	})
@@ -526,12 +552,24 @@ func (s *Socket) RecvEvent(flags Flag) (zmq4.Event, string, int, error) {
 // gevent.ErrTimeout and ErrAgain; a kill or Timeout scope returns that
 // error; Close returns ErrClosed; in every case nothing was sent.
 func (s *Socket) Send(data string, flags Flag) (int, error) {
-	return sendOp(s, "Send", flags, func(f Flag) (int, error) { return s.Socket.Send(data, f) })
+	if s.fast == nil {
+		return sendOp(s, "Send", flags, nil, 0, func(f Flag) (int, error) {
+			s.counts.send++
+			return s.Socket.Send(data, f)
+		})
+	}
+	return sendOp(s, "Send", flags, unsafe.StringData(data), len(data), nil)
 }
 
 // SendBytes is Send of a []byte.
 func (s *Socket) SendBytes(data []byte, flags Flag) (int, error) {
-	return sendOp(s, "SendBytes", flags, func(f Flag) (int, error) { return s.Socket.SendBytes(data, f) })
+	if s.fast == nil {
+		return sendOp(s, "SendBytes", flags, nil, 0, func(f Flag) (int, error) {
+			s.counts.send++
+			return s.Socket.SendBytes(data, f)
+		})
+	}
+	return sendOp(s, "SendBytes", flags, unsafe.SliceData(data), len(data), nil)
 }
 
 // SendMessage sends a multipart message (pyzmq's send_multipart; parts
@@ -539,7 +577,7 @@ func (s *Socket) SendBytes(data []byte, flags Flag) (int, error) {
 // returns the bytes sent. It waits as Send until the first part is
 // accepted; ZeroMQ then takes the rest without waiting.
 func (s *Socket) SendMessage(parts ...interface{}) (int, error) {
-	return sendOp(s, "SendMessage", 0, func(f Flag) (int, error) {
+	return sendOp(s, "SendMessage", 0, nil, 0, func(f Flag) (int, error) {
 		return s.Socket.SendMessageDontwait(parts...)
 	})
 }
@@ -547,7 +585,7 @@ func (s *Socket) SendMessage(parts ...interface{}) (int, error) {
 // SendMessageDontwait is SendMessage that returns ErrAgain instead of
 // waiting.
 func (s *Socket) SendMessageDontwait(parts ...interface{}) (int, error) {
-	return sendOp(s, "SendMessageDontwait", DONTWAIT, func(f Flag) (int, error) {
+	return sendOp(s, "SendMessageDontwait", DONTWAIT, nil, 0, func(f Flag) (int, error) {
 		return s.Socket.SendMessageDontwait(parts...)
 	})
 }

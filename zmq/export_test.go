@@ -1,0 +1,14 @@
+package zmq
+
+// Counts returns how many sends, receives and ZMQ_EVENTS reads the socket
+// made (libzmq calls), for tests that bound them per message.
+func (s *Socket) Counts() (send, recv, events int) {
+	return s.counts.send, s.counts.recv, s.counts.events
+}
+
+// UseZmq4Methods makes s use zmq4's methods instead of the one-call paths
+// of cgo.go (what a zmq4 of another layout gets), for tests of both.
+func UseZmq4Methods(s *Socket) { s.freeFast() }
+
+// RawLayoutOK reports whether cgo.go recognised zmq4.Socket's layout.
+var RawLayoutOK = rawOK

@@ -38,6 +38,7 @@ type conn struct {
 	srv    *Server
 	nc     net.Conn
 	g      gevent.AnyGreenlet
+	gctx   context.Context // g's context
 	remote string
 	tls    *tls.ConnectionState
 	state  int
@@ -51,7 +52,8 @@ type conn struct {
 }
 
 func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
-	c := &conn{srv: s, nc: nc, g: gevent.GetCurrent(), remote: addr.String()}
+	g := gevent.GetCurrent()
+	c := &conn{srv: s, nc: nc, g: g, gctx: g.Context(), remote: addr.String()}
 	c.r.c = c
 	if _, ok := nc.(*tls.Conn); ok {
 		c.br = bufio.NewReaderSize(&c.r, 4096) // tls.Conn buffers: keep it simple
@@ -170,7 +172,7 @@ func (c *conn) maxHeaderBytes() int64 {
 
 // killed reports whether the connection's greenlet was killed (its
 // context is cancelled only then while it runs).
-func (c *conn) killed() bool { return c.g.Context().Err() != nil }
+func (c *conn) killed() bool { return c.gctx.Err() != nil }
 
 func (c *conn) serve() {
 	s := c.srv
@@ -528,7 +530,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 func (r *connReader) startBackground() {
 	if r.bg != nil || r.hasByte || r.bgErr != nil || r.c.tls != nil || r.c.br.Buffered() > 0 || len(r.pending) > 0 {
 		if r.bgErr != nil && r.ctx != nil {
-			r.ctx.cancel(errClientGone)
+			r.ctx.end(errClientGone)
 			r.ctx.gone.Set()
 		}
 		return
@@ -546,7 +548,7 @@ func (r *connReader) startBackground() {
 			}
 			r.bgErr = err
 			if ctx != nil {
-				ctx.cancel(errClientGone)
+				ctx.end(errClientGone)
 				ctx.gone.Set()
 			}
 		}
@@ -570,16 +572,52 @@ func (r *connReader) abortBackground() {
 }
 
 // reqContext is a request's context: cancelled when the connection's
-// greenlet is killed (the server stops, a kill), or when the client closes
-// the connection while the handler runs. Watching for the latter costs a
-// greenlet and a read, so it starts only when someone asks for Done or Err.
+// greenlet is killed (the server stops, a kill), when the handler returns,
+// or when the client closes the connection while the handler runs.
+// Watching for the latter costs a greenlet and a read, so it starts only
+// when someone asks for Done or Err. The cancellable context underneath is
+// made at the first call of Done, Err or Value (most handlers make none):
+// a request that never looks at its context costs no context.WithCancel.
 type reqContext struct {
-	context.Context
-	cancel  context.CancelCauseFunc
+	parent  context.Context // the connection greenlet's context
 	w       *response
+	mu      sync.Mutex
+	ctx     context.Context // made by get
+	cancel  context.CancelCauseFunc
+	cause   error // the cause given to end before ctx was made
 	watched atomic.Bool
 	gone    event.Event // set when the client goes away (ClientGone)
 }
+
+// get returns the cancellable context, making it at the first call (from
+// any goroutine).
+func (x *reqContext) get() context.Context {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ctx == nil {
+		x.ctx, x.cancel = context.WithCancelCause(x.parent)
+		if x.cause != nil {
+			x.cancel(x.cause)
+		}
+	}
+	return x.ctx
+}
+
+// end cancels the context with cause (at once if it was made, else when
+// it is).
+func (x *reqContext) end(cause error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ctx != nil {
+		x.cancel(cause)
+	} else if x.cause == nil {
+		x.cause = cause
+	}
+}
+
+func (x *reqContext) Deadline() (time.Time, bool) { return x.parent.Deadline() }
+
+func (x *reqContext) String() string { return "httpserver request context" }
 
 // reqContextKey finds a request's reqContext under the values middleware
 // may have added.
@@ -589,7 +627,7 @@ func (x *reqContext) Value(key any) any {
 	if key == (reqContextKey{}) {
 		return x
 	}
-	return x.Context.Value(key)
+	return x.get().Value(key)
 }
 
 // ClientGone returns an event that is set when the client closes the
@@ -613,12 +651,12 @@ func ClientGone(r *http.Request) *event.Event {
 
 func (x *reqContext) Done() <-chan struct{} {
 	x.watch()
-	return x.Context.Done()
+	return x.get().Done()
 }
 
 func (x *reqContext) Err() error {
 	x.watch()
-	return x.Context.Err()
+	return x.get().Err()
 }
 
 func (x *reqContext) watch() {

@@ -28,7 +28,8 @@ const bufferBeforeHeader = 4096
 type response struct {
 	c      *conn
 	req    *http.Request
-	ctx    *reqContext
+	ctx    *reqContext // &rctx
+	rctx   reqContext
 	body   *body
 	start  time.Time
 	header http.Header // the handler's map
@@ -60,8 +61,8 @@ func (c *conn) newResponse(req *http.Request, start time.Time) *response {
 	w := &response{c: c, header: make(http.Header), start: start, contentLength: -1, buf: c.wbuf[:0]}
 	req.RemoteAddr = c.remote
 	req.TLS = c.tls
-	ctx := &reqContext{w: w}
-	ctx.Context, ctx.cancel = context.WithCancelCause(c.g.Context())
+	ctx := &w.rctx
+	ctx.w, ctx.parent = w, c.gctx
 	req = req.WithContext(ctx)
 	w.req, w.ctx = req, ctx
 	c.r.ctx = ctx
@@ -409,7 +410,7 @@ func (w *response) finish() {
 	if err := bw.Flush(); err != nil {
 		w.fail(err)
 	}
-	w.ctx.cancel(context.Canceled)
+	w.ctx.end(context.Canceled)
 	if b := w.body; b != nil && !w.bodyEOF && !w.closeAfter {
 		if b.needContinue && !b.sentContinue {
 			w.closeAfter = true

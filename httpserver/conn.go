@@ -45,8 +45,9 @@ type conn struct {
 	r      connReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	wbuf   []byte    // the response body buffered before the header is sent
-	small  [256]byte // an idle connection's first read, before it has a reader
+	wbuf   []byte       // the response body buffered before the header is sent
+	hdr    bytes.Buffer // the response's header lines, taken at WriteHeader
+	small  [256]byte    // an idle connection's first read, before it has a reader
 	closed bool
 	hijack *event.Event // set when a hijacked connection is closed
 }
@@ -136,6 +137,9 @@ func (c *conn) releaseBuffers() {
 	c.wbuf = nil
 	if cap(c.r.rec) > 1024 {
 		c.r.rec = nil
+	}
+	if c.hdr.Cap() > 1024 {
+		c.hdr = bytes.Buffer{}
 	}
 }
 

@@ -33,7 +33,17 @@ type response struct {
 	body   *body
 	start  time.Time
 	header http.Header // the handler's map
-	hdr    http.Header // its copy taken by WriteHeader
+
+	// Taken from header by WriteHeader (later changes have no effect):
+	// the lines to send (in c.hdr), and what sendHeader needs to know.
+	te          string   // Transfer-Encoding, if not "chunked"
+	trailerDecl []string // the "Trailer" values
+	hasTrailer  bool
+	hasCType    bool
+	hasCEnc     bool
+	hasDate     bool
+	connClose   bool // Connection: close
+	hasConn     bool // any Connection header
 
 	status        int
 	wroteHeader   bool // WriteHeader called (status decided)
@@ -42,6 +52,7 @@ type response struct {
 	hijacked      bool
 	isHEAD        bool
 	chunked       bool
+	chunkedAsked  bool // the handler set Transfer-Encoding: chunked
 	closeAfter    bool
 	bodyEOF       bool  // the request body was read to its end (or there is none)
 	contentLength int64 // declared or computed; -1 unknown
@@ -110,13 +121,69 @@ func (w *response) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	w.hdr = w.header.Clone()
-	if cl := w.hdr.Get("Content-Length"); cl != "" {
-		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
-			w.contentLength = n
-		} else {
-			w.hdr.Del("Content-Length")
+	w.snapshotHeader()
+}
+
+// snapshotHeader takes from the handler's header what the response will
+// send (net/http clones the map; this writes the lines once, into the
+// connection's reused buffer c.hdr, and keeps a few facts): the
+// Content-Length, the lines to send, and what sendHeader decides on.
+// Removed: TrailerPrefix keys; Content-Length and Transfer-Encoding for a
+// status without body (and Content-Type for 304); Transfer-Encoding:
+// chunked and any Content-Length with it; an invalid Content-Length.
+func (w *response) snapshotHeader() {
+	h, code := w.header, w.status
+	var exclude map[string]bool
+	drop := func(k string) {
+		if _, ok := h[k]; ok {
+			if exclude == nil {
+				exclude = make(map[string]bool)
+			}
+			exclude[k] = true
 		}
+	}
+	if vv, ok := h["Trailer"]; ok {
+		w.hasTrailer = true
+		w.trailerDecl = append([]string(nil), vv...)
+	}
+	for k := range h {
+		if strings.HasPrefix(k, http.TrailerPrefix) {
+			drop(k)
+		}
+	}
+	if !bodyAllowed(code) {
+		drop("Content-Length")
+		drop("Transfer-Encoding")
+		if code == http.StatusNotModified {
+			drop("Content-Type")
+		}
+	} else {
+		if cl := h.Get("Content-Length"); cl != "" {
+			if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+				w.contentLength = n
+			} else {
+				drop("Content-Length")
+			}
+		}
+		if te := h.Get("Transfer-Encoding"); strings.EqualFold(te, "chunked") {
+			drop("Transfer-Encoding")
+			drop("Content-Length")
+			w.contentLength = -1
+			w.chunkedAsked = true
+		} else {
+			w.te = te
+		}
+		_, w.hasCType = h["Content-Type"]
+		w.hasCEnc = h.Get("Content-Encoding") != ""
+	}
+	if conn := h["Connection"]; len(conn) > 0 {
+		w.hasConn, w.connClose = true, hasToken(conn, "close")
+	}
+	_, w.hasDate = h["Date"]
+	b := &w.c.hdr
+	b.Reset()
+	if len(h) > 0 {
+		h.WriteSubset(b, exclude)
 	}
 }
 
@@ -246,37 +313,22 @@ func hasToken(vals []string, token string) bool {
 // final: the handler has returned, so the body is w.buf entire.
 func (w *response) sendHeader(final bool) {
 	w.headerSent = true
-	h, req, bw := w.hdr, w.req, w.c.bw
+	req, bw := w.req, w.c.bw
 	code := w.status
 	var setLength bool
 	var ctype string
-	_, hasTrailers := h["Trailer"]
-	for k := range h {
-		if strings.HasPrefix(k, http.TrailerPrefix) {
-			delete(h, k)
-		}
-	}
 	if !bodyAllowed(code) {
-		h.Del("Content-Length")
-		h.Del("Transfer-Encoding")
-		if code == http.StatusNotModified {
-			h.Del("Content-Type")
-		}
 		w.contentLength = -1
 	} else {
-		te := h.Get("Transfer-Encoding")
-		if strings.EqualFold(te, "chunked") {
-			h.Del("Transfer-Encoding")
-			te = ""
-			w.contentLength = -1
-			h.Del("Content-Length")
+		te := w.te
+		if w.chunkedAsked {
 			if req.ProtoAtLeast(1, 1) && !w.isHEAD {
 				w.chunked = true
 			} else if !w.isHEAD {
 				w.closeAfter = true
 			}
 		}
-		if w.contentLength < 0 && te == "" && !hasTrailers && final && (!w.isHEAD || w.written > 0) {
+		if w.contentLength < 0 && te == "" && !w.hasTrailer && final && (!w.isHEAD || w.written > 0) {
 			w.contentLength, setLength = w.written, true
 		}
 		if w.contentLength < 0 && !w.chunked && !w.isHEAD {
@@ -286,18 +338,17 @@ func (w *response) sendHeader(final bool) {
 				w.closeAfter = true // the body ends when the connection does
 			}
 		}
-		if _, ok := h["Content-Type"]; !ok && te == "" && len(w.buf) > 0 && h.Get("Content-Encoding") == "" {
+		if !w.hasCType && te == "" && len(w.buf) > 0 && !w.hasCEnc {
 			ctype = http.DetectContentType(w.buf)
 		}
 	}
-	conn := h["Connection"]
-	if hasToken(conn, "close") || req.Close || w.c.srv.stopping {
+	if w.connClose || req.Close || w.c.srv.stopping {
 		w.closeAfter = true
 	}
 	keepAlive10 := false
 	if !req.ProtoAtLeast(1, 1) && !w.closeAfter {
 		if w.contentLength >= 0 || !bodyAllowed(code) || w.isHEAD {
-			keepAlive10 = len(conn) == 0
+			keepAlive10 = !w.hasConn
 		} else {
 			w.closeAfter = true
 		}
@@ -311,10 +362,8 @@ func (w *response) sendHeader(final bool) {
 	}
 
 	writeStatusLine(bw, code)
-	if len(h) > 0 {
-		h.Write(bw)
-	}
-	if _, ok := h["Date"]; !ok {
+	bw.Write(w.c.hdr.Bytes())
+	if !w.hasDate {
 		bw.WriteString("Date: ")
 		bw.Write(httpDate())
 		bw.WriteString("\r\n")
@@ -331,7 +380,7 @@ func (w *response) sendHeader(final bool) {
 	if w.chunked {
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
 	}
-	if w.closeAfter && !hasToken(conn, "close") {
+	if w.closeAfter && !w.connClose {
 		bw.WriteString("Connection: close\r\n")
 	} else if keepAlive10 {
 		bw.WriteString("Connection: keep-alive\r\n")
@@ -428,7 +477,7 @@ func (w *response) finish() {
 // "Trailer" header, and those set with http.TrailerPrefix.
 func (w *response) trailers() http.Header {
 	var tr http.Header
-	for _, v := range w.hdr["Trailer"] {
+	for _, v := range w.trailerDecl {
 		for _, k := range strings.Split(v, ",") {
 			k = http.CanonicalHeaderKey(strings.TrimSpace(k))
 			if vv, ok := w.header[k]; ok {

@@ -220,6 +220,7 @@ func TestResponseFraming(t *testing.T) {
 		{"GET /early HTTP/1.1\r\nHost: x\r\n\r\n", []string{"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK"}, nil, "final"},
 		{"GET /empty HTTP/1.1\r\nHost: x\r\n\r\n", []string{"Content-Length: 0"}, []string{"Content-Type"}, "\r\n\r\n"},
 		{"GET /late HTTP/1.1\r\nHost: x\r\n\r\n", []string{"X-Early: 1\r\n", "Content-Type: text/html; charset=utf-8\r\n", "Content-Length: 6\r\n"}, []string{"X-Late", "close", "text/plain"}, "\r\n\r\n<html>"},
+		{"GET /te-chunked HTTP/1.1\r\nHost: x\r\n\r\n", []string{"Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"}, []string{"Content-Length"}, ""},
 		{"GET /badlen HTTP/1.1\r\nHost: x\r\n\r\n", []string{"Content-Length: 2\r\n"}, []string{"x1"}, "\r\n\r\nhi"},
 	}
 	for _, tc := range cases {

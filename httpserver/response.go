@@ -328,7 +328,9 @@ func (w *response) sendHeader(final bool) {
 				w.closeAfter = true
 			}
 		}
-		if w.contentLength < 0 && te == "" && !w.hasTrailer && final && (!w.isHEAD || w.written > 0) {
+		// Content-Length from what was written, unless the handler asked
+		// for chunked (RFC 9112 6.2: never both).
+		if w.contentLength < 0 && te == "" && !w.chunkedAsked && !w.hasTrailer && final && (!w.isHEAD || w.written > 0) {
 			w.contentLength, setLength = w.written, true
 		}
 		if w.contentLength < 0 && !w.chunked && !w.isHEAD {

@@ -45,9 +45,10 @@ type conn struct {
 	r      connReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	wbuf   []byte       // the response body buffered before the header is sent
-	hdr    bytes.Buffer // the response's header lines, taken at WriteHeader
-	small  [256]byte    // an idle connection's first read, before it has a reader
+	wbuf   []byte                    // the response body buffered before the header is sent
+	warr   *[bufferBeforeHeader]byte // wbuf's array, from bufPool
+	hdr    bytes.Buffer              // the response's header lines, taken at WriteHeader
+	small  [256]byte                 // an idle connection's first read, before it has a reader
 	closed bool
 	hijack *event.Event // set when a hijacked connection is closed
 }
@@ -76,7 +77,7 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 var (
 	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
 	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
-	bufPool    = sync.Pool{New: func() any { b := make([]byte, 0, bufferBeforeHeader); return &b }}
+	bufPool    = sync.Pool{New: func() any { return new([bufferBeforeHeader]byte) }}
 )
 
 func (c *conn) acquireBuffers() {
@@ -84,8 +85,9 @@ func (c *conn) acquireBuffers() {
 		c.bw = writerPool.Get().(*bufio.Writer)
 		c.bw.Reset(c.nc)
 	}
-	if c.wbuf == nil {
-		c.wbuf = (*bufPool.Get().(*[]byte))[:0]
+	if c.warr == nil {
+		c.warr = bufPool.Get().(*[bufferBeforeHeader]byte)
+		c.wbuf = c.warr[:0]
 	}
 }
 
@@ -130,11 +132,10 @@ func (c *conn) releaseBuffers() {
 		writerPool.Put(c.bw)
 		c.bw = nil
 	}
-	if c.wbuf != nil && cap(c.wbuf) <= 2*bufferBeforeHeader {
-		b := c.wbuf[:0]
-		bufPool.Put(&b)
+	if c.warr != nil {
+		bufPool.Put(c.warr)
 	}
-	c.wbuf = nil
+	c.warr, c.wbuf = nil, nil
 	if cap(c.r.rec) > 1024 {
 		c.r.rec = nil
 	}

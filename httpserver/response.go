@@ -275,16 +275,28 @@ func (w *response) fail(err error) {
 	w.closeAfter = true
 }
 
+// writeInt writes n in base to bw, formatted in bw's free space (a local
+// array would escape through bw.Write).
+func writeInt(bw *bufio.Writer, n int64, base int) {
+	if bw.Available() < 20 {
+		bw.WriteString(strconv.FormatInt(n, base))
+		return
+	}
+	bw.Write(strconv.AppendInt(bw.AvailableBuffer(), n, base))
+}
+
 func writeChunkHeader(bw *bufio.Writer, n int) {
-	var b [20]byte
-	bw.Write(strconv.AppendInt(b[:0], int64(n), 16))
+	writeInt(bw, int64(n), 16)
 	bw.WriteString("\r\n")
 }
 
 func writeStatusLine(bw *bufio.Writer, code int) {
+	if code == http.StatusOK {
+		bw.WriteString("HTTP/1.1 200 OK\r\n")
+		return
+	}
 	bw.WriteString("HTTP/1.1 ")
-	var b [8]byte
-	bw.Write(strconv.AppendInt(b[:0], int64(code), 10))
+	writeInt(bw, int64(code), 10)
 	bw.WriteByte(' ')
 	text := http.StatusText(code)
 	if text == "" {
@@ -371,9 +383,8 @@ func (w *response) sendHeader(final bool) {
 		bw.WriteString("\r\n")
 	}
 	if setLength {
-		var b [20]byte
 		bw.WriteString("Content-Length: ")
-		bw.Write(strconv.AppendInt(b[:0], w.contentLength, 10))
+		writeInt(bw, w.contentLength, 10)
 		bw.WriteString("\r\n")
 	}
 	if ctype != "" {

@@ -17,7 +17,7 @@ import (
 // itself makes 3 (its Content-Type value, the map's first entry, the
 // []byte it writes); http.ReadRequest 7 or 8 (the Request, its header map
 // and values, the URL).
-const helloAllocs = 14
+const helloAllocs = 12
 
 // TestAllocsPerRequest counts the allocations of a keep-alive request
 // (the client here allocates nothing): the figure that decides most of

@@ -50,6 +50,8 @@ type conn struct {
 	hdr    bytes.Buffer              // the response's header lines, taken at WriteHeader
 	small  [256]byte                 // an idle connection's first read, before it has a reader
 	closed bool
+	rdl    time.Time    // the read deadline set last (zero: none, as at accept)
+	wdl    time.Time    // the write deadline set last
 	hijack *event.Event // set when a hijacked connection is closed
 }
 
@@ -144,6 +146,24 @@ func (c *conn) releaseBuffers() {
 	}
 }
 
+// setReadDeadline sets the connection's read deadline; the call (and its
+// work in the socket) is skipped when the deadline is the one set last
+// (with no timeouts configured, every request's deadlines are "none").
+func (c *conn) setReadDeadline(t time.Time) {
+	if !t.Equal(c.rdl) {
+		c.rdl = t
+		c.nc.SetReadDeadline(t)
+	}
+}
+
+// setWriteDeadline is setReadDeadline for writes.
+func (c *conn) setWriteDeadline(t time.Time) {
+	if !t.Equal(c.wdl) {
+		c.wdl = t
+		c.nc.SetWriteDeadline(t)
+	}
+}
+
 func deadline(d time.Duration) time.Time {
 	if d <= 0 {
 		return time.Time{}
@@ -182,7 +202,9 @@ func (c *conn) killed() bool { return c.gctx.Err() != nil }
 func (c *conn) serve() {
 	s := c.srv
 	if tc, ok := c.nc.(*tls.Conn); ok {
-		c.nc.SetDeadline(deadline(c.headerTimeout()))
+		dl := deadline(c.headerTimeout())
+		c.setReadDeadline(dl)
+		c.setWriteDeadline(dl)
 		if err := tc.Handshake(); err != nil {
 			if s.ErrorLog != nil && !c.killed() {
 				s.ErrorLog.Info("httpserver: TLS handshake", "remote", c.remote, "err", err)
@@ -202,9 +224,9 @@ func (c *conn) serve() {
 		if c.br == nil || c.br.Buffered() == 0 {
 			if first {
 				hdrDeadline = deadline(c.headerTimeout())
-				c.nc.SetReadDeadline(hdrDeadline)
+				c.setReadDeadline(hdrDeadline)
 			} else {
-				c.nc.SetReadDeadline(deadline(c.idleTimeout()))
+				c.setReadDeadline(deadline(c.idleTimeout()))
 			}
 			if err := c.waitRequest(); err != nil {
 				return // EOF, idle timeout, closed by Stop, or a kill
@@ -214,7 +236,7 @@ func (c *conn) serve() {
 		c.acquireBuffers()
 		start := time.Now()
 		if !first || hdrDeadline.IsZero() {
-			c.nc.SetReadDeadline(deadline(c.headerTimeout()))
+			c.setReadDeadline(deadline(c.headerTimeout()))
 		}
 		first = false
 		c.r.beginHeader(c.br, c.maxHeaderBytes())
@@ -230,14 +252,14 @@ func (c *conn) serve() {
 			return
 		}
 		if s.ReadTimeout > 0 {
-			c.nc.SetReadDeadline(start.Add(s.ReadTimeout))
+			c.setReadDeadline(start.Add(s.ReadTimeout))
 		} else {
-			c.nc.SetReadDeadline(time.Time{})
+			c.setReadDeadline(time.Time{})
 		}
 		if s.WriteTimeout > 0 {
-			c.nc.SetWriteDeadline(time.Now().Add(s.WriteTimeout))
+			c.setWriteDeadline(time.Now().Add(s.WriteTimeout))
 		} else {
-			c.nc.SetWriteDeadline(time.Time{})
+			c.setWriteDeadline(time.Time{})
 		}
 		w := c.newResponse(req, start)
 		if !c.runHandler(w) || c.killed() {
@@ -428,7 +450,7 @@ func (c *conn) writeError(code int, msg string) {
 	body := msg + "\n"
 	c.acquireBuffers()
 	c.bw.Reset(c.nc)
-	c.nc.SetWriteDeadline(deadline(time.Second))
+	c.setWriteDeadline(deadline(time.Second))
 	c.bw.WriteString("HTTP/1.1 " + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
 	c.bw.WriteString("Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n")
 	c.bw.WriteString("Date: ")
@@ -568,10 +590,11 @@ func (r *connReader) abortBackground() {
 	}
 	if !bg.Dead() {
 		r.aborting = true
-		r.c.nc.SetReadDeadline(aLongTimeAgo)
+		prev := r.c.rdl
+		r.c.setReadDeadline(aLongTimeAgo)
 		bg.Join()
 		r.aborting = false
-		r.c.nc.SetReadDeadline(time.Time{})
+		r.c.setReadDeadline(prev)
 	}
 	r.bg = nil
 }

@@ -567,6 +567,7 @@ func (w *response) SetReadDeadline(t time.Time) error {
 	if w.hijacked {
 		return http.ErrHijacked
 	}
+	w.c.rdl = t
 	return w.c.nc.SetReadDeadline(t)
 }
 
@@ -576,6 +577,7 @@ func (w *response) SetWriteDeadline(t time.Time) error {
 	if w.hijacked {
 		return http.ErrHijacked
 	}
+	w.c.wdl = t
 	return w.c.nc.SetWriteDeadline(t)
 }
 

@@ -234,7 +234,10 @@ func (c *conn) serve() {
 		}
 		c.state = stateActive
 		c.acquireBuffers()
-		start := time.Now()
+		var start time.Time // for ReadTimeout and the access log only
+		if s.ReadTimeout > 0 || s.AccessLog != nil {
+			start = time.Now()
+		}
 		if !first || hdrDeadline.IsZero() {
 			c.setReadDeadline(deadline(c.headerTimeout()))
 		}

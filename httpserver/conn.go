@@ -30,8 +30,15 @@ const (
 var aLongTimeAgo = time.Unix(1, 0)
 
 // errClientGone is the cause of a request context cancelled because the
-// peer closed the connection while the handler ran.
-var errClientGone = errors.New("httpserver: client closed the connection")
+// peer closed the connection while the handler ran. It matches
+// context.Canceled (what net/http's request contexts report then), so the
+// usual checks for a client that went away work.
+var errClientGone error = clientGoneError{}
+
+type clientGoneError struct{}
+
+func (clientGoneError) Error() string        { return "httpserver: client closed the connection" }
+func (clientGoneError) Is(target error) bool { return target == context.Canceled }
 
 // conn is one accepted connection, served by one greenlet.
 type conn struct {
@@ -53,6 +60,15 @@ type conn struct {
 	rdl    time.Time    // the read deadline set last (zero: none, as at accept)
 	wdl    time.Time    // the write deadline set last
 	hijack *event.Event // set when a hijacked connection is closed
+
+	// A Flush called from another goroutine runs in a greenlet of its own
+	// (flushElsewhere); the handler's greenlet waits for it before writing
+	// (enter), and it leaves the flush to the handler's greenlet while
+	// that one is inside a method that writes (busy).
+	flushing   bool
+	busy       bool
+	flushLater bool
+	flushDone  gevent.WaitList[struct{}]
 }
 
 func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
@@ -65,6 +81,12 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 	s.track(c, true)
 	defer s.track(c, false)
 	c.serve()
+	if c.flushing {
+		// A flush from elsewhere is blocked in a write: closing the socket
+		// ends it; its buffers are not reused.
+		c.nc.Close()
+		return
+	}
 	if c.state != stateHijacked {
 		c.releaseBuffers()
 		c.releaseReader()

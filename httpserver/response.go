@@ -58,7 +58,8 @@ type response struct {
 	contentLength int64 // declared or computed; -1 unknown
 	written       int64 // body bytes the handler wrote
 	buf           []byte
-	err           error // sticky write error
+	err           error       // sticky write error
+	flushAsked    atomic.Bool // a Flush from another goroutine is on its way to the hub
 }
 
 var (
@@ -110,6 +111,10 @@ func (w *response) WriteHeader(code int) {
 			}
 			w.body.sentContinue = true
 		}
+		if w.enter() != nil {
+			return
+		}
+		defer w.leave()
 		bw := w.c.bw
 		writeStatusLine(bw, code)
 		w.header.Write(bw)
@@ -210,6 +215,15 @@ func (w *response) WriteString(s string) (int, error) { return writeBody(w, s) }
 var errAfterHandler = errors.New("httpserver: ResponseWriter used after the handler returned")
 
 func writeBody[B []byte | string](w *response, p B) (int, error) {
+	if err := w.enter(); err != nil {
+		return 0, err
+	}
+	n, err := writeBody1(w, p)
+	w.leave()
+	return n, err
+}
+
+func writeBody1[B []byte | string](w *response, p B) (int, error) {
 	if w.hijacked {
 		return 0, http.ErrHijacked
 	}
@@ -422,7 +436,73 @@ func (w *response) Flush() { w.FlushError() }
 
 // FlushError is Flush returning the write error (http.ResponseController).
 // It waits as Write does.
+//
+// Called from a goroutine that is not a greenlet of the server's hub
+// (ReverseProxy's FlushInterval timer does so), it does not write: it
+// hands the flush to the hub, where a greenlet of its own does it (after
+// the handler's write in progress, if any), and returns nil at once. So a
+// client that does not read blocks neither that goroutine nor the hub.
 func (w *response) FlushError() error {
+	if !w.c.srv.hub.OnHub() {
+		w.flushElsewhere()
+		return nil
+	}
+	if err := w.enter(); err != nil {
+		return err
+	}
+	defer w.leave()
+	return w.flush()
+}
+
+// enter waits until no flush asked from elsewhere is writing, and marks
+// the handler's greenlet busy writing. A kill or Timeout while waiting is
+// returned (and the response is not touched).
+func (w *response) enter() error {
+	c := w.c
+	for c.flushing {
+		if _, err := c.flushDone.Wait(-1); err != nil {
+			w.fail(err)
+			return err
+		}
+	}
+	c.busy = true
+	return nil
+}
+
+// leave ends enter, and does the flush asked from elsewhere meanwhile.
+func (w *response) leave() {
+	c := w.c
+	for c.flushLater && !w.handlerDone && !w.hijacked {
+		c.flushLater = false
+		w.flush() // still busy: another flush from elsewhere waits for it
+	}
+	c.flushLater = false
+	c.busy = false
+}
+
+// flushElsewhere hands a Flush called off the hub to the hub.
+func (w *response) flushElsewhere() {
+	if !w.flushAsked.CompareAndSwap(false, true) {
+		return // one is on its way
+	}
+	w.c.srv.hub.Submit(func() error {
+		w.flushAsked.Store(false)
+		c := w.c
+		switch {
+		case w.handlerDone || w.hijacked || c.flushing:
+		case c.busy:
+			c.flushLater = true
+		default:
+			c.flushing = true
+			w.flush()
+			c.flushing = false
+			c.flushDone.WakeAll(struct{}{})
+		}
+		return nil
+	})
+}
+
+func (w *response) flush() error {
 	if w.hijacked {
 		return http.ErrHijacked
 	}
@@ -451,6 +531,12 @@ func (w *response) FlushError() error {
 func (w *response) finish() {
 	c := w.c
 	w.handlerDone = true
+	for c.flushing { // a flush asked from elsewhere is writing
+		if _, err := c.flushDone.Wait(-1); err != nil {
+			w.closeAfter = true
+			return
+		}
+	}
 	c.r.abortBackground()
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
@@ -526,6 +612,10 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.handlerDone {
 		return nil, nil, errors.New("httpserver: Hijack after the handler returned")
 	}
+	if err := w.enter(); err != nil {
+		return nil, nil, err
+	}
+	defer w.leave()
 	c := w.c
 	if w.wroteHeader && !w.headerSent {
 		w.sendHeader(false)
@@ -614,6 +704,10 @@ func (b *body) Read(p []byte) (int, error) {
 		return 0, http.ErrBodyReadAfterClose
 	}
 	if b.needContinue && !b.sentContinue {
+		if err := w.enter(); err != nil {
+			return 0, err
+		}
+		defer w.leave()
 		b.sentContinue = true
 		if !w.headerSent {
 			bw := w.c.bw

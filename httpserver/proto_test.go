@@ -2,6 +2,8 @@ package httpserver
 
 import (
 	"bufio"
+	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -289,5 +291,34 @@ func TestClientDisconnectMidBody(t *testing.T) {
 	}
 	if errs := ts.hubErrors(); len(errs) != 0 {
 		t.Fatal(errs)
+	}
+}
+
+// writeHeaderLines writes the bytes http.Header.WriteSubset writes.
+func TestWriteHeaderLinesMatchesStdlib(t *testing.T) {
+	many := http.Header{}
+	for i := range 12 {
+		many.Set(fmt.Sprintf("X-K%02d", 11-i), "v")
+	}
+	cases := []struct {
+		h       http.Header
+		exclude map[string]bool
+	}{
+		{http.Header{}, nil},
+		{http.Header{"Content-Type": {"text/plain"}}, nil},
+		{http.Header{"Zeta": {"1"}, "Alpha": {"2", "3"}, "Mid": {""}, "B": {"x"}}, nil},
+		{http.Header{"A": {" padded\t"}, "B": {"ok"}}, nil},
+		{http.Header{"A": {"line\r\nbreak"}, "C": {"x\ny"}}, nil},
+		{http.Header{"Bad Key": {"1"}, "": {"2"}, "x:y": {"3"}, "Good": {"4"}, "ü": {"5"}}, nil},
+		{many, nil},
+		{http.Header{"A": {"1"}, "B": {"2"}}, map[string]bool{"A": true}},
+	}
+	for i, tc := range cases {
+		var want, got bytes.Buffer
+		tc.h.WriteSubset(&want, tc.exclude)
+		writeHeaderLines(&got, tc.h, tc.exclude)
+		if got.String() != want.String() {
+			t.Errorf("case %d: got %q, want %q", i, got.String(), want.String())
+		}
 	}
 }

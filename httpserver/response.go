@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -188,9 +189,75 @@ func (w *response) snapshotHeader() {
 	b := &w.c.hdr
 	b.Reset()
 	if len(h) > 0 {
-		h.WriteSubset(b, exclude)
+		writeHeaderLines(b, h, exclude)
 	}
 }
+
+// writeHeaderLines is h.WriteSubset(b, exclude), the same bytes (keys in
+// sorted order, invalid keys dropped, CR and LF in values made spaces,
+// values trimmed), without its sorter pool and string replacer for the
+// common small header whose values need no cleaning.
+func writeHeaderLines(b *bytes.Buffer, h http.Header, exclude map[string]bool) {
+	var arr [8]string
+	if len(h) > len(arr) || exclude != nil {
+		h.WriteSubset(b, exclude)
+		return
+	}
+	keys := arr[:0]
+	for k, vv := range h {
+		for _, v := range vv {
+			if !cleanValue(v) {
+				h.WriteSubset(b, nil)
+				return
+			}
+		}
+		keys = append(keys, k)
+	}
+	for i := 1; i < len(keys); i++ { // insertion sort: a few keys
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	for _, k := range keys {
+		if !validFieldName(k) {
+			continue
+		}
+		for _, v := range h[k] {
+			b.WriteString(k)
+			b.WriteString(": ")
+			b.WriteString(v)
+			b.WriteString("\r\n")
+		}
+	}
+}
+
+// cleanValue reports whether v is sent as is by http.Header.Write: no CR
+// or LF, no white space to trim at either end.
+func cleanValue(v string) bool {
+	if v == "" {
+		return true
+	}
+	if isTrimmed(v[0]) || isTrimmed(v[len(v)-1]) {
+		return false
+	}
+	return strings.IndexByte(v, '\n') < 0 && strings.IndexByte(v, '\r') < 0
+}
+
+// validFieldName is httpguts.ValidHeaderFieldName: a non-empty token.
+func validFieldName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTrimmed(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // Write writes body bytes, after WriteHeader(http.StatusOK) if no status
 // was set. Up to 4 KiB are buffered until the handler returns or flushes;

@@ -132,65 +132,97 @@ func (w *response) WriteHeader(code int) {
 
 // snapshotHeader takes from the handler's header what the response will
 // send (net/http clones the map; this writes the lines once, into the
-// connection's reused buffer c.hdr, and keeps a few facts): the
-// Content-Length, the lines to send, and what sendHeader decides on.
-// Removed: TrailerPrefix keys; Content-Length and Transfer-Encoding for a
-// status without body (and Content-Type for 304); Transfer-Encoding:
-// chunked and any Content-Length with it; an invalid Content-Length.
+// connection's reused buffer c.hdr, and keeps a few facts), in one pass
+// over the map: the Content-Length, the lines to send, and what sendHeader
+// decides on. Left out: TrailerPrefix keys; Content-Length and
+// Transfer-Encoding for a status without body (and Content-Type for 304);
+// Transfer-Encoding: chunked and any Content-Length with it; an invalid
+// Content-Length.
 func (w *response) snapshotHeader() {
 	h, code := w.header, w.status
+	b := &w.c.hdr
+	b.Reset()
+	if len(h) == 0 {
+		return
+	}
+	var arr [8]string
+	keys := arr[:0]
+	simple := len(h) <= len(arr) // the keys fit arr and no value needs cleaning
+	var cl, te string
+	var hasCL, hasTE bool
+	for k, vv := range h {
+		switch k {
+		case "Trailer":
+			w.hasTrailer = true
+			w.trailerDecl = append([]string(nil), vv...)
+		case "Content-Length":
+			hasCL = true
+			if len(vv) > 0 {
+				cl = vv[0]
+			}
+		case "Transfer-Encoding":
+			hasTE = true
+			if len(vv) > 0 {
+				te = vv[0]
+			}
+		case "Content-Type":
+			w.hasCType = true
+		case "Content-Encoding":
+			w.hasCEnc = len(vv) > 0 && vv[0] != ""
+		case "Connection":
+			if len(vv) > 0 {
+				w.hasConn, w.connClose = true, hasToken(vv, "close")
+			}
+		case "Date":
+			w.hasDate = true
+		}
+		if simple {
+			for _, v := range vv {
+				if !cleanValue(v) {
+					simple = false
+				}
+			}
+			keys = append(keys, k)
+		}
+	}
+	var dropCL, dropTE, dropCT bool
+	if !bodyAllowed(code) {
+		dropCL, dropTE = hasCL, hasTE
+		dropCT = code == http.StatusNotModified
+	} else {
+		if cl != "" {
+			if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+				w.contentLength = n
+			} else {
+				dropCL = true
+			}
+		}
+		if strings.EqualFold(te, "chunked") {
+			dropTE, dropCL = true, hasCL
+			w.contentLength = -1
+			w.chunkedAsked = true
+		} else {
+			w.te = te
+		}
+	}
+	skip := func(k string) bool {
+		return strings.HasPrefix(k, http.TrailerPrefix) ||
+			dropCL && k == "Content-Length" || dropTE && k == "Transfer-Encoding" || dropCT && k == "Content-Type"
+	}
+	if simple {
+		writeSortedLines(b, h, keys, skip)
+		return
+	}
 	var exclude map[string]bool
-	drop := func(k string) {
-		if _, ok := h[k]; ok {
+	for k := range h {
+		if skip(k) {
 			if exclude == nil {
 				exclude = make(map[string]bool)
 			}
 			exclude[k] = true
 		}
 	}
-	if vv, ok := h["Trailer"]; ok {
-		w.hasTrailer = true
-		w.trailerDecl = append([]string(nil), vv...)
-	}
-	for k := range h {
-		if strings.HasPrefix(k, http.TrailerPrefix) {
-			drop(k)
-		}
-	}
-	if !bodyAllowed(code) {
-		drop("Content-Length")
-		drop("Transfer-Encoding")
-		if code == http.StatusNotModified {
-			drop("Content-Type")
-		}
-	} else {
-		if cl := h.Get("Content-Length"); cl != "" {
-			if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
-				w.contentLength = n
-			} else {
-				drop("Content-Length")
-			}
-		}
-		if te := h.Get("Transfer-Encoding"); strings.EqualFold(te, "chunked") {
-			drop("Transfer-Encoding")
-			drop("Content-Length")
-			w.contentLength = -1
-			w.chunkedAsked = true
-		} else {
-			w.te = te
-		}
-		_, w.hasCType = h["Content-Type"]
-		w.hasCEnc = h.Get("Content-Encoding") != ""
-	}
-	if conn := h["Connection"]; len(conn) > 0 {
-		w.hasConn, w.connClose = true, hasToken(conn, "close")
-	}
-	_, w.hasDate = h["Date"]
-	b := &w.c.hdr
-	b.Reset()
-	if len(h) > 0 {
-		writeHeaderLines(b, h, exclude)
-	}
+	h.WriteSubset(b, exclude)
 }
 
 // writeHeaderLines is h.WriteSubset(b, exclude), the same bytes (keys in
@@ -199,7 +231,7 @@ func (w *response) snapshotHeader() {
 // common small header whose values need no cleaning.
 func writeHeaderLines(b *bytes.Buffer, h http.Header, exclude map[string]bool) {
 	var arr [8]string
-	if len(h) > len(arr) || exclude != nil {
+	if len(h) > len(arr) {
 		h.WriteSubset(b, exclude)
 		return
 	}
@@ -207,19 +239,26 @@ func writeHeaderLines(b *bytes.Buffer, h http.Header, exclude map[string]bool) {
 	for k, vv := range h {
 		for _, v := range vv {
 			if !cleanValue(v) {
-				h.WriteSubset(b, nil)
+				h.WriteSubset(b, exclude)
 				return
 			}
 		}
 		keys = append(keys, k)
 	}
+	writeSortedLines(b, h, keys, func(k string) bool { return exclude[k] })
+}
+
+// writeSortedLines writes the lines of h's keys (sorted here; a few), but
+// those skip reports and those that are not valid field names, as
+// http.Header.Write does for values that need no cleaning.
+func writeSortedLines(b *bytes.Buffer, h http.Header, keys []string, skip func(string) bool) {
 	for i := 1; i < len(keys); i++ { // insertion sort: a few keys
 		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
 			keys[j], keys[j-1] = keys[j-1], keys[j]
 		}
 	}
 	for _, k := range keys {
-		if !validFieldName(k) {
+		if skip(k) || !validFieldName(k) {
 			continue
 		}
 		for _, v := range h[k] {

@@ -582,8 +582,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 func (r *connReader) startBackground() {
 	if r.bg != nil || r.hasByte || r.bgErr != nil || r.c.tls != nil || r.c.br.Buffered() > 0 || len(r.pending) > 0 {
 		if r.bgErr != nil && r.ctx != nil {
-			r.ctx.end(errClientGone)
-			r.ctx.gone.Set()
+			r.ctx.clientLeft()
 		}
 		return
 	}
@@ -600,8 +599,7 @@ func (r *connReader) startBackground() {
 			}
 			r.bgErr = err
 			if ctx != nil {
-				ctx.end(errClientGone)
-				ctx.gone.Set()
+				ctx.clientLeft()
 			}
 		}
 	})
@@ -639,7 +637,18 @@ type reqContext struct {
 	cancel  context.CancelCauseFunc
 	cause   error // the cause given to end before ctx was made
 	watched atomic.Bool
-	gone    event.Event // set when the client goes away (ClientGone)
+	gone    *event.Event // made by ClientGone; set when the client goes away
+	left    bool         // the client went away (hub-only, as gone)
+}
+
+// clientLeft cancels the context because the client went away, and sets
+// ClientGone's event.
+func (x *reqContext) clientLeft() {
+	x.end(errClientGone)
+	x.left = true
+	if x.gone != nil {
+		x.gone.Set()
+	}
 }
 
 // get returns the cancellable context, making it at the first call (from
@@ -698,8 +707,14 @@ func ClientGone(r *http.Request) *event.Event {
 	if x == nil {
 		return nil
 	}
+	if x.gone == nil {
+		x.gone = new(event.Event)
+		if x.left {
+			x.gone.Set()
+		}
+	}
 	x.watch()
-	return &x.gone
+	return x.gone
 }
 
 func (x *reqContext) Done() <-chan struct{} {

@@ -57,6 +57,7 @@ type conn struct {
 	hdr    bytes.Buffer              // the response's header lines, taken at WriteHeader
 	small  [256]byte                 // an idle connection's first read, before it has a reader
 	closed bool
+	start  time.Time    // when the request being served began (access log, ReadTimeout)
 	rdl    time.Time    // the read deadline set last (zero: none, as at accept)
 	wdl    time.Time    // the write deadline set last
 	hijack *event.Event // set when a hijacked connection is closed
@@ -260,6 +261,7 @@ func (c *conn) serve() {
 		if s.ReadTimeout > 0 || s.AccessLog != nil {
 			start = time.Now()
 		}
+		c.start = start
 		if !first || hdrDeadline.IsZero() {
 			c.setReadDeadline(deadline(c.headerTimeout()))
 		}
@@ -286,7 +288,7 @@ func (c *conn) serve() {
 		} else {
 			c.setWriteDeadline(time.Time{})
 		}
-		w := c.newResponse(req, start)
+		w := c.newResponse(req)
 		if !c.runHandler(w) || c.killed() {
 			return
 		}

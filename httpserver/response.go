@@ -32,7 +32,6 @@ type response struct {
 	ctx    *reqContext // &rctx
 	rctx   reqContext
 	body   *body
-	start  time.Time
 	header http.Header // the handler's map
 
 	// Taken from header by WriteHeader (later changes have no effect):
@@ -70,8 +69,8 @@ var (
 	_ io.StringWriter     = (*response)(nil)
 )
 
-func (c *conn) newResponse(req *http.Request, start time.Time) *response {
-	w := &response{c: c, header: make(http.Header), start: start, contentLength: -1, buf: c.wbuf[:0]}
+func (c *conn) newResponse(req *http.Request) *response {
+	w := &response{c: c, header: make(http.Header), contentLength: -1, buf: c.wbuf[:0]}
 	req.RemoteAddr = c.remote
 	req.TLS = c.tls
 	ctx := &w.rctx
@@ -673,7 +672,7 @@ func (w *response) finish() {
 		}
 	}
 	if c.srv.AccessLog != nil {
-		c.srv.logAccess(c.remote, w.req.Method+" "+w.req.RequestURI+" "+w.req.Proto, w.status, w.written, w.start)
+		c.srv.logAccess(c.remote, w.req.Method+" "+w.req.RequestURI+" "+w.req.Proto, w.status, w.written, c.start)
 	}
 	c.wbuf = w.buf[:0]
 }

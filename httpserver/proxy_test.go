@@ -382,3 +382,19 @@ func TestReverseProxyFlushIntervalSlowClient(t *testing.T) {
 		}
 	}
 }
+
+// 1xx interim responses of the backend (103 Early Hints) are not
+// forwarded: httpclient skips them and calls no httptrace Got1xxResponse.
+// The final response arrives as usual.
+func TestReverseProxyInterimNotForwarded(t *testing.T) {
+	backend := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Link", "</a.css>; rel=preload")
+		w.WriteHeader(http.StatusEarlyHints)
+		io.WriteString(w, "final")
+	})
+	ps := startProxy(t, backend, nil)
+	got := raw(t, ps.front.addr, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+	if !strings.HasPrefix(got, "HTTP/1.1 200 OK\r\n") || !strings.HasSuffix(got, "\r\n\r\nfinal") {
+		t.Fatalf("%q", got)
+	}
+}

@@ -536,7 +536,9 @@ func (w *response) sendHeader(final bool) {
 // discard drops what the handler wrote but did not send (before a 500).
 func (w *response) discard() { w.buf = w.buf[:0] }
 
-// Flush sends the header (if not yet sent) and everything buffered.
+// Flush sends the header (if not yet sent) and everything buffered. From
+// a goroutine other than the hub's greenlets it hands the flush to the hub
+// (see FlushError).
 func (w *response) Flush() { w.FlushError() }
 
 // FlushError is Flush returning the write error (http.ResponseController).

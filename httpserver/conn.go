@@ -52,10 +52,10 @@ type conn struct {
 	r      connReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	wbuf   []byte                    // the response body buffered before the header is sent
-	warr   *[bufferBeforeHeader]byte // wbuf's array, from bufPool
-	hdr    bytes.Buffer              // the response's header lines, taken at WriteHeader
-	small  [256]byte                 // an idle connection's first read, before it has a reader
+	wbuf   []byte       // the response body buffered before the header is sent
+	wb     *writeBufs   // bw and wbuf's array, from the pool
+	hdr    bytes.Buffer // the response's header lines, taken at WriteHeader
+	small  [256]byte    // an idle connection's first read, before it has a reader
 	closed bool
 	start  time.Time    // when the request being served began (access log, ReadTimeout)
 	rdl    time.Time    // the read deadline set last (zero: none, as at accept)
@@ -99,20 +99,63 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 
 // Writers and response buffers are pooled: an idle keep-alive connection
 // holds neither (its memory is its greenlet, its reader and the socket).
+// Each Server keeps a few on free lists of its own (its hub's: no
+// synchronisation, most recently used first), then uses the shared pools.
 var (
-	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+	writerPool = sync.Pool{New: func() any { return &writeBufs{bw: bufio.NewWriterSize(nil, 4096)} }}
 	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
-	bufPool    = sync.Pool{New: func() any { return new([bufferBeforeHeader]byte) }}
 )
 
-func (c *conn) acquireBuffers() {
-	if c.bw == nil {
-		c.bw = writerPool.Get().(*bufio.Writer)
-		c.bw.Reset(c.nc)
+// maxFree bounds each of a Server's free lists.
+const maxFree = 64
+
+// writeBufs is a connection's writer and the body buffered before the
+// header, taken and given back together.
+type writeBufs struct {
+	bw  *bufio.Writer
+	arr [bufferBeforeHeader]byte
+}
+
+func (s *Server) getWriter() *writeBufs {
+	if n := len(s.freeW); n > 0 {
+		wb := s.freeW[n-1]
+		s.freeW = s.freeW[:n-1]
+		return wb
 	}
-	if c.warr == nil {
-		c.warr = bufPool.Get().(*[bufferBeforeHeader]byte)
-		c.wbuf = c.warr[:0]
+	return writerPool.Get().(*writeBufs)
+}
+
+func (s *Server) putWriter(wb *writeBufs) {
+	if len(s.freeW) < maxFree {
+		s.freeW = append(s.freeW, wb)
+		return
+	}
+	writerPool.Put(wb)
+}
+
+func (s *Server) getReader() *bufio.Reader {
+	if n := len(s.freeR); n > 0 {
+		br := s.freeR[n-1]
+		s.freeR = s.freeR[:n-1]
+		return br
+	}
+	return readerPool.Get().(*bufio.Reader)
+}
+
+func (s *Server) putReader(br *bufio.Reader) {
+	if len(s.freeR) < maxFree {
+		s.freeR = append(s.freeR, br)
+		return
+	}
+	readerPool.Put(br)
+}
+
+func (c *conn) acquireBuffers() {
+	if c.wb == nil {
+		c.wb = c.srv.getWriter()
+		c.bw = c.wb.bw
+		c.bw.Reset(c.nc)
+		c.wbuf = c.wb.arr[:0]
 	}
 }
 
@@ -133,7 +176,7 @@ func (c *conn) waitRequest() error {
 		return err
 	}
 	c.r.pending = c.small[:n]
-	c.br = readerPool.Get().(*bufio.Reader)
+	c.br = c.srv.getReader()
 	c.br.Reset(&c.r)
 	return nil
 }
@@ -145,22 +188,18 @@ func (c *conn) releaseReader() {
 		return
 	}
 	c.br.Reset(nil)
-	readerPool.Put(c.br)
+	c.srv.putReader(c.br)
 	c.br = nil
 }
 
 // releaseBuffers returns the writer (flushed or abandoned) and the body
 // buffer to their pools.
 func (c *conn) releaseBuffers() {
-	if c.bw != nil {
+	if c.wb != nil {
 		c.bw.Reset(nil)
-		writerPool.Put(c.bw)
-		c.bw = nil
+		c.srv.putWriter(c.wb)
+		c.wb, c.bw, c.wbuf = nil, nil, nil
 	}
-	if c.warr != nil {
-		bufPool.Put(c.warr)
-	}
-	c.warr, c.wbuf = nil, nil
 	if cap(c.r.rec) > 1024 {
 		c.r.rec = nil
 	}

@@ -40,7 +40,8 @@ type clientGoneError struct{}
 func (clientGoneError) Error() string        { return "httpserver: client closed the connection" }
 func (clientGoneError) Is(target error) bool { return target == context.Canceled }
 
-// conn is one accepted connection, served by one greenlet.
+// conn is one accepted connection, served by one greenlet. Its size
+// counts: an idle keep-alive connection is this, its greenlet and socket.
 type conn struct {
 	srv    *Server
 	nc     net.Conn
@@ -48,29 +49,34 @@ type conn struct {
 	gctx   context.Context // g's context
 	remote string
 	tls    *tls.ConnectionState
-	state  int
 	r      connReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
 	wbuf   []byte       // the response body buffered before the header is sent
-	wb     *writeBufs   // bw and wbuf's array, from the pool
-	hdr    bytes.Buffer // the response's header lines, taken at WriteHeader
+	wb     *writeBufs   // bw, wbuf's array and the header lines, from the pool
 	small  [256]byte    // an idle connection's first read, before it has a reader
-	closed bool
-	start  time.Time    // when the request being served began (access log, ReadTimeout)
-	rdl    time.Time    // the read deadline set last (zero: none, as at accept)
-	wdl    time.Time    // the write deadline set last
+	start  int64        // when the request being served began, unix ns (access log, ReadTimeout)
+	rdl    int64        // the read deadline set last, unix ns (0: none, as at accept)
+	wdl    int64        // the write deadline set last
 	hijack *event.Event // set when a hijacked connection is closed
-
-	// A Flush called from another goroutine runs in a greenlet of its own
-	// (flushElsewhere); the handler's greenlet waits for it before writing
-	// (enter), and it leaves the flush to the handler's greenlet while
-	// that one is inside a method that writes (busy).
-	flushing   bool
-	busy       bool
-	flushLater bool
-	flushDone  gevent.WaitList[struct{}]
+	fl     *flushState  // made by the first Flush from another goroutine
+	state  uint8
+	closed bool
+	busy   bool // the handler's greenlet is in a response method that writes
 }
+
+// flushState: a Flush called from another goroutine runs in a greenlet of
+// its own (flushElsewhere); the handler's greenlet waits for it before
+// writing (enter), and it leaves the flush to the handler's greenlet while
+// that one is inside a method that writes (conn.busy).
+type flushState struct {
+	flushing bool
+	later    bool
+	done     gevent.WaitList[struct{}]
+}
+
+// flushing reports whether a flush from elsewhere is writing.
+func (c *conn) flushing() bool { return c.fl != nil && c.fl.flushing }
 
 func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 	g := gevent.GetCurrent()
@@ -82,7 +88,7 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 	s.track(c, true)
 	defer s.track(c, false)
 	c.serve()
-	if c.flushing {
+	if c.flushing() {
 		// A flush from elsewhere is blocked in a write: closing the socket
 		// ends it; its buffers are not reused.
 		c.nc.Close()
@@ -113,7 +119,21 @@ const maxFree = 64
 // header, taken and given back together.
 type writeBufs struct {
 	bw  *bufio.Writer
+	hdr hdrBuf // the response's header lines, taken at WriteHeader
 	arr [bufferBeforeHeader]byte
+}
+
+// hdrBuf collects header lines (http.Header.WriteSubset writes to it).
+type hdrBuf []byte
+
+func (b *hdrBuf) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
+}
+
+func (b *hdrBuf) WriteString(s string) (int, error) {
+	*b = append(*b, s...)
+	return len(s), nil
 }
 
 func (s *Server) getWriter() *writeBufs {
@@ -197,33 +217,50 @@ func (c *conn) releaseReader() {
 func (c *conn) releaseBuffers() {
 	if c.wb != nil {
 		c.bw.Reset(nil)
+		if cap(c.wb.hdr) > 1024 {
+			c.wb.hdr = nil
+		}
 		c.srv.putWriter(c.wb)
 		c.wb, c.bw, c.wbuf = nil, nil, nil
 	}
 	if cap(c.r.rec) > 1024 {
 		c.r.rec = nil
 	}
-	if c.hdr.Cap() > 1024 {
-		c.hdr = bytes.Buffer{}
-	}
+
 }
 
 // setReadDeadline sets the connection's read deadline; the call (and its
 // work in the socket) is skipped when the deadline is the one set last
 // (with no timeouts configured, every request's deadlines are "none").
 func (c *conn) setReadDeadline(t time.Time) {
-	if !t.Equal(c.rdl) {
-		c.rdl = t
+	if ns := unixNano(t); ns != c.rdl {
+		c.rdl = ns
 		c.nc.SetReadDeadline(t)
 	}
 }
 
 // setWriteDeadline is setReadDeadline for writes.
 func (c *conn) setWriteDeadline(t time.Time) {
-	if !t.Equal(c.wdl) {
-		c.wdl = t
+	if ns := unixNano(t); ns != c.wdl {
+		c.wdl = ns
 		c.nc.SetWriteDeadline(t)
 	}
+}
+
+// unixNano is t in unix nanoseconds, 0 for the zero time.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromUnixNano is unixNano's inverse.
+func fromUnixNano(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 func deadline(d time.Duration) time.Time {
@@ -300,7 +337,7 @@ func (c *conn) serve() {
 		if s.ReadTimeout > 0 || s.AccessLog != nil {
 			start = time.Now()
 		}
-		c.start = start
+		c.start = unixNano(start)
 		if !first || hdrDeadline.IsZero() {
 			c.setReadDeadline(deadline(c.headerTimeout()))
 		}
@@ -654,7 +691,7 @@ func (r *connReader) abortBackground() {
 	}
 	if !bg.Dead() {
 		r.aborting = true
-		prev := r.c.rdl
+		prev := fromUnixNano(r.c.rdl)
 		r.c.setReadDeadline(aLongTimeAgo)
 		bg.Join()
 		r.aborting = false

@@ -314,11 +314,12 @@ func TestWriteHeaderLinesMatchesStdlib(t *testing.T) {
 		{http.Header{"A": {"1"}, "B": {"2"}}, map[string]bool{"A": true}},
 	}
 	for i, tc := range cases {
-		var want, got bytes.Buffer
+		var want bytes.Buffer
+		var got hdrBuf
 		tc.h.WriteSubset(&want, tc.exclude)
 		writeHeaderLines(&got, tc.h, tc.exclude)
-		if got.String() != want.String() {
-			t.Errorf("case %d: got %q, want %q", i, got.String(), want.String())
+		if string(got) != want.String() {
+			t.Errorf("case %d: got %q, want %q", i, got, want.String())
 		}
 	}
 }

@@ -2,7 +2,6 @@ package httpserver
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -35,7 +34,7 @@ type response struct {
 	header http.Header // the handler's map
 
 	// Taken from header by WriteHeader (later changes have no effect):
-	// the lines to send (in c.hdr), and what sendHeader needs to know.
+	// the lines to send (in c.wb.hdr), and what sendHeader needs to know.
 	te          string   // Transfer-Encoding, if not "chunked"
 	trailerDecl []string // the "Trailer" values
 	hasTrailer  bool
@@ -131,7 +130,7 @@ func (w *response) WriteHeader(code int) {
 
 // snapshotHeader takes from the handler's header what the response will
 // send (net/http clones the map; this writes the lines once, into the
-// connection's reused buffer c.hdr, and keeps a few facts), in one pass
+// connection's reused buffer c.wb.hdr, and keeps a few facts), in one pass
 // over the map: the Content-Length, the lines to send, and what sendHeader
 // decides on. Left out: TrailerPrefix keys; Content-Length and
 // Transfer-Encoding for a status without body (and Content-Type for 304);
@@ -139,8 +138,8 @@ func (w *response) WriteHeader(code int) {
 // Content-Length.
 func (w *response) snapshotHeader() {
 	h, code := w.header, w.status
-	b := &w.c.hdr
-	b.Reset()
+	b := &w.c.wb.hdr
+	*b = (*b)[:0]
 	if len(h) == 0 {
 		return
 	}
@@ -228,7 +227,7 @@ func (w *response) snapshotHeader() {
 // sorted order, invalid keys dropped, CR and LF in values made spaces,
 // values trimmed), without its sorter pool and string replacer for the
 // common small header whose values need no cleaning.
-func writeHeaderLines(b *bytes.Buffer, h http.Header, exclude map[string]bool) {
+func writeHeaderLines(b *hdrBuf, h http.Header, exclude map[string]bool) {
 	var arr [8]string
 	if len(h) > len(arr) {
 		h.WriteSubset(b, exclude)
@@ -250,7 +249,7 @@ func writeHeaderLines(b *bytes.Buffer, h http.Header, exclude map[string]bool) {
 // writeSortedLines writes the lines of h's keys (sorted here; a few), but
 // those skip reports and those that are not valid field names, as
 // http.Header.Write does for values that need no cleaning.
-func writeSortedLines(b *bytes.Buffer, h http.Header, keys []string, skip func(string) bool) {
+func writeSortedLines(b *hdrBuf, h http.Header, keys []string, skip func(string) bool) {
 	for i := 1; i < len(keys); i++ { // insertion sort: a few keys
 		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
 			keys[j], keys[j-1] = keys[j-1], keys[j]
@@ -495,7 +494,7 @@ func (w *response) sendHeader(final bool) {
 	}
 
 	writeStatusLine(bw, code)
-	bw.Write(w.c.hdr.Bytes())
+	bw.Write(w.c.wb.hdr)
 	if !w.hasDate {
 		bw.WriteString("Date: ")
 		bw.Write(httpDate())
@@ -566,8 +565,8 @@ func (w *response) FlushError() error {
 // returned (and the response is not touched).
 func (w *response) enter() error {
 	c := w.c
-	for c.flushing {
-		if _, err := c.flushDone.Wait(-1); err != nil {
+	for c.flushing() {
+		if _, err := c.fl.done.Wait(-1); err != nil {
 			w.fail(err)
 			return err
 		}
@@ -579,11 +578,13 @@ func (w *response) enter() error {
 // leave ends enter, and does the flush asked from elsewhere meanwhile.
 func (w *response) leave() {
 	c := w.c
-	for c.flushLater && !w.handlerDone && !w.hijacked {
-		c.flushLater = false
-		w.flush() // still busy: another flush from elsewhere waits for it
+	if c.fl != nil {
+		for c.fl.later && !w.handlerDone && !w.hijacked {
+			c.fl.later = false
+			w.flush() // still busy: another flush from elsewhere waits for it
+		}
+		c.fl.later = false
 	}
-	c.flushLater = false
 	c.busy = false
 }
 
@@ -595,15 +596,18 @@ func (w *response) flushElsewhere() {
 	w.c.srv.hub.Submit(func() error {
 		w.flushAsked.Store(false)
 		c := w.c
+		if c.fl == nil {
+			c.fl = new(flushState)
+		}
 		switch {
-		case w.handlerDone || w.hijacked || c.flushing:
+		case w.handlerDone || w.hijacked || c.fl.flushing:
 		case c.busy:
-			c.flushLater = true
+			c.fl.later = true
 		default:
-			c.flushing = true
+			c.fl.flushing = true
 			w.flush()
-			c.flushing = false
-			c.flushDone.WakeAll(struct{}{})
+			c.fl.flushing = false
+			c.fl.done.WakeAll(struct{}{})
 		}
 		return nil
 	})
@@ -638,8 +642,8 @@ func (w *response) flush() error {
 func (w *response) finish() {
 	c := w.c
 	w.handlerDone = true
-	for c.flushing { // a flush asked from elsewhere is writing
-		if _, err := c.flushDone.Wait(-1); err != nil {
+	for c.flushing() { // a flush asked from elsewhere is writing
+		if _, err := c.fl.done.Wait(-1); err != nil {
 			w.closeAfter = true
 			return
 		}
@@ -674,9 +678,10 @@ func (w *response) finish() {
 		}
 	}
 	if c.srv.AccessLog != nil {
-		c.srv.logAccess(c.remote, w.req.Method+" "+w.req.RequestURI+" "+w.req.Proto, w.status, w.written, c.start)
+		c.srv.logAccess(c.remote, w.req.Method+" "+w.req.RequestURI+" "+w.req.Proto, w.status, w.written, fromUnixNano(c.start))
 	}
 	c.wbuf = w.buf[:0]
+	c.r.ctx = nil // an idle connection keeps nothing of the request
 }
 
 // trailers collects the trailer values: the keys declared in the
@@ -764,7 +769,7 @@ func (w *response) SetReadDeadline(t time.Time) error {
 	if w.hijacked {
 		return http.ErrHijacked
 	}
-	w.c.rdl = t
+	w.c.rdl = unixNano(t)
 	return w.c.nc.SetReadDeadline(t)
 }
 
@@ -774,7 +779,7 @@ func (w *response) SetWriteDeadline(t time.Time) error {
 	if w.hijacked {
 		return http.ErrHijacked
 	}
-	w.c.wdl = t
+	w.c.wdl = unixNano(t)
 	return w.c.nc.SetWriteDeadline(t)
 }
 

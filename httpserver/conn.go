@@ -30,28 +30,57 @@ const (
 var aLongTimeAgo = time.Unix(1, 0)
 
 // errClientGone is the cause of a request context cancelled because the
-// peer closed the connection while the handler ran.
-var errClientGone = errors.New("httpserver: client closed the connection")
+// peer closed the connection while the handler ran. It matches
+// context.Canceled (what net/http's request contexts report then), so the
+// usual checks for a client that went away work.
+var errClientGone error = clientGoneError{}
 
-// conn is one accepted connection, served by one greenlet.
+type clientGoneError struct{}
+
+func (clientGoneError) Error() string        { return "httpserver: client closed the connection" }
+func (clientGoneError) Is(target error) bool { return target == context.Canceled }
+
+// conn is one accepted connection, served by one greenlet. Its size
+// counts: an idle keep-alive connection is this, its greenlet and socket.
 type conn struct {
 	srv    *Server
 	nc     net.Conn
 	g      gevent.AnyGreenlet
+	gctx   context.Context // g's context
 	remote string
 	tls    *tls.ConnectionState
-	state  int
 	r      connReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	wbuf   []byte    // the response body buffered before the header is sent
-	small  [256]byte // an idle connection's first read, before it has a reader
-	closed bool
+	wbuf   []byte       // the response body buffered before the header is sent
+	wb     *writeBufs   // bw, wbuf's array and the header lines, from the pool
+	small  [256]byte    // an idle connection's first read, before it has a reader
+	start  int64        // when the request being served began, unix ns (access log, ReadTimeout)
+	rdl    int64        // the read deadline set last, unix ns (0: none, as at accept)
+	wdl    int64        // the write deadline set last
 	hijack *event.Event // set when a hijacked connection is closed
+	fl     *flushState  // made by the first Flush from another goroutine
+	state  uint8
+	closed bool
+	busy   bool // the handler's greenlet is in a response method that writes
 }
 
+// flushState: a Flush called from another goroutine runs in a greenlet of
+// its own (flushElsewhere); the handler's greenlet waits for it before
+// writing (enter), and it leaves the flush to the handler's greenlet while
+// that one is inside a method that writes (conn.busy).
+type flushState struct {
+	flushing bool
+	later    bool
+	done     gevent.WaitList[struct{}]
+}
+
+// flushing reports whether a flush from elsewhere is writing.
+func (c *conn) flushing() bool { return c.fl != nil && c.fl.flushing }
+
 func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
-	c := &conn{srv: s, nc: nc, g: gevent.GetCurrent(), remote: addr.String()}
+	g := gevent.GetCurrent()
+	c := &conn{srv: s, nc: nc, g: g, gctx: g.Context(), remote: addr.String()}
 	c.r.c = c
 	if _, ok := nc.(*tls.Conn); ok {
 		c.br = bufio.NewReaderSize(&c.r, 4096) // tls.Conn buffers: keep it simple
@@ -59,6 +88,12 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 	s.track(c, true)
 	defer s.track(c, false)
 	c.serve()
+	if c.flushing() {
+		// A flush from elsewhere is blocked in a write: closing the socket
+		// ends it; its buffers are not reused.
+		c.nc.Close()
+		return
+	}
 	if c.state != stateHijacked {
 		c.releaseBuffers()
 		c.releaseReader()
@@ -70,19 +105,77 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 
 // Writers and response buffers are pooled: an idle keep-alive connection
 // holds neither (its memory is its greenlet, its reader and the socket).
+// Each Server keeps a few on free lists of its own (its hub's: no
+// synchronisation, most recently used first), then uses the shared pools.
 var (
-	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+	writerPool = sync.Pool{New: func() any { return &writeBufs{bw: bufio.NewWriterSize(nil, 4096)} }}
 	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
-	bufPool    = sync.Pool{New: func() any { b := make([]byte, 0, bufferBeforeHeader); return &b }}
 )
 
-func (c *conn) acquireBuffers() {
-	if c.bw == nil {
-		c.bw = writerPool.Get().(*bufio.Writer)
-		c.bw.Reset(c.nc)
+// maxFree bounds each of a Server's free lists.
+const maxFree = 64
+
+// writeBufs is a connection's writer and the body buffered before the
+// header, taken and given back together.
+type writeBufs struct {
+	bw  *bufio.Writer
+	hdr hdrBuf // the response's header lines, taken at WriteHeader
+	arr [bufferBeforeHeader]byte
+}
+
+// hdrBuf collects header lines (http.Header.WriteSubset writes to it).
+type hdrBuf []byte
+
+func (b *hdrBuf) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
+}
+
+func (b *hdrBuf) WriteString(s string) (int, error) {
+	*b = append(*b, s...)
+	return len(s), nil
+}
+
+func (s *Server) getWriter() *writeBufs {
+	if n := len(s.freeW); n > 0 {
+		wb := s.freeW[n-1]
+		s.freeW = s.freeW[:n-1]
+		return wb
 	}
-	if c.wbuf == nil {
-		c.wbuf = (*bufPool.Get().(*[]byte))[:0]
+	return writerPool.Get().(*writeBufs)
+}
+
+func (s *Server) putWriter(wb *writeBufs) {
+	if len(s.freeW) < maxFree {
+		s.freeW = append(s.freeW, wb)
+		return
+	}
+	writerPool.Put(wb)
+}
+
+func (s *Server) getReader() *bufio.Reader {
+	if n := len(s.freeR); n > 0 {
+		br := s.freeR[n-1]
+		s.freeR = s.freeR[:n-1]
+		return br
+	}
+	return readerPool.Get().(*bufio.Reader)
+}
+
+func (s *Server) putReader(br *bufio.Reader) {
+	if len(s.freeR) < maxFree {
+		s.freeR = append(s.freeR, br)
+		return
+	}
+	readerPool.Put(br)
+}
+
+func (c *conn) acquireBuffers() {
+	if c.wb == nil {
+		c.wb = c.srv.getWriter()
+		c.bw = c.wb.bw
+		c.bw.Reset(c.nc)
+		c.wbuf = c.wb.arr[:0]
 	}
 }
 
@@ -103,7 +196,7 @@ func (c *conn) waitRequest() error {
 		return err
 	}
 	c.r.pending = c.small[:n]
-	c.br = readerPool.Get().(*bufio.Reader)
+	c.br = c.srv.getReader()
 	c.br.Reset(&c.r)
 	return nil
 }
@@ -115,26 +208,59 @@ func (c *conn) releaseReader() {
 		return
 	}
 	c.br.Reset(nil)
-	readerPool.Put(c.br)
+	c.srv.putReader(c.br)
 	c.br = nil
 }
 
 // releaseBuffers returns the writer (flushed or abandoned) and the body
 // buffer to their pools.
 func (c *conn) releaseBuffers() {
-	if c.bw != nil {
+	if c.wb != nil {
 		c.bw.Reset(nil)
-		writerPool.Put(c.bw)
-		c.bw = nil
+		if cap(c.wb.hdr) > 1024 {
+			c.wb.hdr = nil
+		}
+		c.srv.putWriter(c.wb)
+		c.wb, c.bw, c.wbuf = nil, nil, nil
 	}
-	if c.wbuf != nil && cap(c.wbuf) <= 2*bufferBeforeHeader {
-		b := c.wbuf[:0]
-		bufPool.Put(&b)
-	}
-	c.wbuf = nil
 	if cap(c.r.rec) > 1024 {
 		c.r.rec = nil
 	}
+
+}
+
+// setReadDeadline sets the connection's read deadline; the call (and its
+// work in the socket) is skipped when the deadline is the one set last
+// (with no timeouts configured, every request's deadlines are "none").
+func (c *conn) setReadDeadline(t time.Time) {
+	if ns := unixNano(t); ns != c.rdl {
+		c.rdl = ns
+		c.nc.SetReadDeadline(t)
+	}
+}
+
+// setWriteDeadline is setReadDeadline for writes.
+func (c *conn) setWriteDeadline(t time.Time) {
+	if ns := unixNano(t); ns != c.wdl {
+		c.wdl = ns
+		c.nc.SetWriteDeadline(t)
+	}
+}
+
+// unixNano is t in unix nanoseconds, 0 for the zero time.
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// fromUnixNano is unixNano's inverse.
+func fromUnixNano(ns int64) time.Time {
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
 }
 
 func deadline(d time.Duration) time.Time {
@@ -170,12 +296,14 @@ func (c *conn) maxHeaderBytes() int64 {
 
 // killed reports whether the connection's greenlet was killed (its
 // context is cancelled only then while it runs).
-func (c *conn) killed() bool { return c.g.Context().Err() != nil }
+func (c *conn) killed() bool { return c.gctx.Err() != nil }
 
 func (c *conn) serve() {
 	s := c.srv
 	if tc, ok := c.nc.(*tls.Conn); ok {
-		c.nc.SetDeadline(deadline(c.headerTimeout()))
+		dl := deadline(c.headerTimeout())
+		c.setReadDeadline(dl)
+		c.setWriteDeadline(dl)
 		if err := tc.Handshake(); err != nil {
 			if s.ErrorLog != nil && !c.killed() {
 				s.ErrorLog.Info("httpserver: TLS handshake", "remote", c.remote, "err", err)
@@ -195,9 +323,9 @@ func (c *conn) serve() {
 		if c.br == nil || c.br.Buffered() == 0 {
 			if first {
 				hdrDeadline = deadline(c.headerTimeout())
-				c.nc.SetReadDeadline(hdrDeadline)
+				c.setReadDeadline(hdrDeadline)
 			} else {
-				c.nc.SetReadDeadline(deadline(c.idleTimeout()))
+				c.setReadDeadline(deadline(c.idleTimeout()))
 			}
 			if err := c.waitRequest(); err != nil {
 				return // EOF, idle timeout, closed by Stop, or a kill
@@ -205,9 +333,13 @@ func (c *conn) serve() {
 		}
 		c.state = stateActive
 		c.acquireBuffers()
-		start := time.Now()
+		var start time.Time // for ReadTimeout and the access log only
+		if s.ReadTimeout > 0 || s.AccessLog != nil {
+			start = time.Now()
+		}
+		c.start = unixNano(start)
 		if !first || hdrDeadline.IsZero() {
-			c.nc.SetReadDeadline(deadline(c.headerTimeout()))
+			c.setReadDeadline(deadline(c.headerTimeout()))
 		}
 		first = false
 		c.r.beginHeader(c.br, c.maxHeaderBytes())
@@ -223,16 +355,16 @@ func (c *conn) serve() {
 			return
 		}
 		if s.ReadTimeout > 0 {
-			c.nc.SetReadDeadline(start.Add(s.ReadTimeout))
+			c.setReadDeadline(start.Add(s.ReadTimeout))
 		} else {
-			c.nc.SetReadDeadline(time.Time{})
+			c.setReadDeadline(time.Time{})
 		}
 		if s.WriteTimeout > 0 {
-			c.nc.SetWriteDeadline(time.Now().Add(s.WriteTimeout))
+			c.setWriteDeadline(time.Now().Add(s.WriteTimeout))
 		} else {
-			c.nc.SetWriteDeadline(time.Time{})
+			c.setWriteDeadline(time.Time{})
 		}
-		w := c.newResponse(req, start)
+		w := c.newResponse(req)
 		if !c.runHandler(w) || c.killed() {
 			return
 		}
@@ -421,7 +553,7 @@ func (c *conn) writeError(code int, msg string) {
 	body := msg + "\n"
 	c.acquireBuffers()
 	c.bw.Reset(c.nc)
-	c.nc.SetWriteDeadline(deadline(time.Second))
+	c.setWriteDeadline(deadline(time.Second))
 	c.bw.WriteString("HTTP/1.1 " + strconv.Itoa(code) + " " + http.StatusText(code) + "\r\n")
 	c.bw.WriteString("Content-Type: text/plain; charset=utf-8\r\nConnection: close\r\n")
 	c.bw.WriteString("Date: ")
@@ -528,8 +660,7 @@ func (r *connReader) Read(p []byte) (int, error) {
 func (r *connReader) startBackground() {
 	if r.bg != nil || r.hasByte || r.bgErr != nil || r.c.tls != nil || r.c.br.Buffered() > 0 || len(r.pending) > 0 {
 		if r.bgErr != nil && r.ctx != nil {
-			r.ctx.cancel(errClientGone)
-			r.ctx.gone.Set()
+			r.ctx.clientLeft()
 		}
 		return
 	}
@@ -546,8 +677,7 @@ func (r *connReader) startBackground() {
 			}
 			r.bgErr = err
 			if ctx != nil {
-				ctx.cancel(errClientGone)
-				ctx.gone.Set()
+				ctx.clientLeft()
 			}
 		}
 	})
@@ -561,25 +691,73 @@ func (r *connReader) abortBackground() {
 	}
 	if !bg.Dead() {
 		r.aborting = true
-		r.c.nc.SetReadDeadline(aLongTimeAgo)
+		prev := fromUnixNano(r.c.rdl)
+		r.c.setReadDeadline(aLongTimeAgo)
 		bg.Join()
 		r.aborting = false
-		r.c.nc.SetReadDeadline(time.Time{})
+		r.c.setReadDeadline(prev)
 	}
 	r.bg = nil
 }
 
 // reqContext is a request's context: cancelled when the connection's
-// greenlet is killed (the server stops, a kill), or when the client closes
-// the connection while the handler runs. Watching for the latter costs a
-// greenlet and a read, so it starts only when someone asks for Done or Err.
+// greenlet is killed (the server stops, a kill), when the handler returns,
+// or when the client closes the connection while the handler runs.
+// Watching for the latter costs a greenlet and a read, so it starts only
+// when someone asks for Done or Err. The cancellable context underneath is
+// made at the first call of Done, Err or Value (most handlers make none):
+// a request that never looks at its context costs no context.WithCancel.
 type reqContext struct {
-	context.Context
-	cancel  context.CancelCauseFunc
+	parent  context.Context // the connection greenlet's context
 	w       *response
+	mu      sync.Mutex
+	ctx     context.Context // made by get
+	cancel  context.CancelCauseFunc
+	cause   error // the cause given to end before ctx was made
 	watched atomic.Bool
-	gone    event.Event // set when the client goes away (ClientGone)
+	gone    *event.Event // made by ClientGone; set when the client goes away
+	left    bool         // the client went away (hub-only, as gone)
 }
+
+// clientLeft cancels the context because the client went away, and sets
+// ClientGone's event.
+func (x *reqContext) clientLeft() {
+	x.end(errClientGone)
+	x.left = true
+	if x.gone != nil {
+		x.gone.Set()
+	}
+}
+
+// get returns the cancellable context, making it at the first call (from
+// any goroutine).
+func (x *reqContext) get() context.Context {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ctx == nil {
+		x.ctx, x.cancel = context.WithCancelCause(x.parent)
+		if x.cause != nil {
+			x.cancel(x.cause)
+		}
+	}
+	return x.ctx
+}
+
+// end cancels the context with cause (at once if it was made, else when
+// it is).
+func (x *reqContext) end(cause error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ctx != nil {
+		x.cancel(cause)
+	} else if x.cause == nil {
+		x.cause = cause
+	}
+}
+
+func (x *reqContext) Deadline() (time.Time, bool) { return x.parent.Deadline() }
+
+func (x *reqContext) String() string { return "httpserver request context" }
 
 // reqContextKey finds a request's reqContext under the values middleware
 // may have added.
@@ -589,7 +767,7 @@ func (x *reqContext) Value(key any) any {
 	if key == (reqContextKey{}) {
 		return x
 	}
-	return x.Context.Value(key)
+	return x.get().Value(key)
 }
 
 // ClientGone returns an event that is set when the client closes the
@@ -607,18 +785,24 @@ func ClientGone(r *http.Request) *event.Event {
 	if x == nil {
 		return nil
 	}
+	if x.gone == nil {
+		x.gone = new(event.Event)
+		if x.left {
+			x.gone.Set()
+		}
+	}
 	x.watch()
-	return &x.gone
+	return x.gone
 }
 
 func (x *reqContext) Done() <-chan struct{} {
 	x.watch()
-	return x.Context.Done()
+	return x.get().Done()
 }
 
 func (x *reqContext) Err() error {
 	x.watch()
-	return x.Context.Err()
+	return x.get().Err()
 }
 
 func (x *reqContext) watch() {

@@ -41,7 +41,8 @@
 // r.Context() is cancelled when the handler returns, when the connection's
 // greenlet is killed (Stop's deadline, a kill), and when the client closes
 // the connection while the handler runs, once the request body has been
-// read (a long poll notices a closed browser tab). Watching for the client
+// read (a long poll notices a closed browser tab; context.Cause is then an
+// error that matches context.Canceled). Watching for the client
 // costs a greenlet and a one-byte read, so it starts only once the handler
 // (or a library) asks the context for Done or Err; not on TLS connections.
 // A greenlet waiting on a gevent primitive does not see a context: a long
@@ -53,7 +54,21 @@
 // Shutdown and the serving methods must be called from greenlets of that
 // hub (a call from another goroutine panics with a message starting with
 // "server: "). A ResponseWriter and its request belong to the handler's
-// greenlet; the net.Conn returned by Hijack may be closed from anywhere.
+// greenlet, with one exception: Flush (http.Flusher, or
+// http.ResponseController) may be called from any goroutine, e.g. a
+// library's timer; it then hands the flush to the hub and returns nil at
+// once. The net.Conn returned by Hijack may be closed from anywhere.
+//
+// # Reverse proxy
+//
+// httputil.ReverseProxy is a handler like any other, with
+// Transport: httpclient.NewTransport() (cooperative: the round trip runs in
+// the handler's greenlet). GET, POST, streamed and chunked responses,
+// FlushInterval, Rewrite, ModifyResponse and ErrorHandler (502 for a backend
+// that is down) work, and a client that goes away cancels the request to
+// the backend. Protocol upgrades are answered 502 (httpclient does not
+// support them), and 1xx interim responses of the backend are not
+// forwarded; see docs/porting.md.
 //
 // HTTP/2 is not supported (pywsgi has none either): put a proxy that
 // speaks HTTP/2 to clients and HTTP/1.1 to this server in front (nginx,

@@ -126,6 +126,11 @@ func TestContextCancelledWhenClientGoes(t *testing.T) {
 				return
 			}
 		}
+		// ClientGone asked only now: its event is set already.
+		if gone := ClientGone(r); !gone.IsSet() {
+			cause <- errors.New("ClientGone's event not set after the context was cancelled")
+			return
+		}
 		cause <- context.Cause(ctx)
 	})})
 	c, err := net.Dial("tcp", ts.addr)

@@ -2,6 +2,8 @@ package httpserver
 
 import (
 	"bufio"
+	"bytes"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -180,6 +182,25 @@ func TestResponseFraming(t *testing.T) {
 		io.WriteString(w, "final")
 	})
 	mux.HandleFunc("/empty", func(w http.ResponseWriter, r *http.Request) {})
+	mux.HandleFunc("/late", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Early", "1")
+		w.WriteHeader(200)
+		// After WriteHeader: no effect on the header sent.
+		w.Header().Set("X-Late", "2")
+		w.Header().Del("X-Early")
+		w.Header().Set("Connection", "close")
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "<html>")
+	})
+	mux.HandleFunc("/te-chunked", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Transfer-Encoding", "chunked")
+		w.Header().Set("Content-Length", "5")
+		io.WriteString(w, "hello")
+	})
+	mux.HandleFunc("/badlen", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "x1")
+		io.WriteString(w, "hi")
+	})
 	ts := start(t, &Server{Handler: mux})
 	cases := []struct {
 		req      string
@@ -200,6 +221,9 @@ func TestResponseFraming(t *testing.T) {
 		{"GET /trailer HTTP/1.1\r\nHost: x\r\n\r\n", []string{"Trailer: X-Sum", "chunked", "4\r\nbody\r\n0\r\nX-Late: 7\r\nX-Sum: 42\r\n\r\n"}, []string{"Content-Length"}, ""},
 		{"GET /early HTTP/1.1\r\nHost: x\r\n\r\n", []string{"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK"}, nil, "final"},
 		{"GET /empty HTTP/1.1\r\nHost: x\r\n\r\n", []string{"Content-Length: 0"}, []string{"Content-Type"}, "\r\n\r\n"},
+		{"GET /late HTTP/1.1\r\nHost: x\r\n\r\n", []string{"X-Early: 1\r\n", "Content-Type: text/html; charset=utf-8\r\n", "Content-Length: 6\r\n"}, []string{"X-Late", "close", "text/plain"}, "\r\n\r\n<html>"},
+		{"GET /te-chunked HTTP/1.1\r\nHost: x\r\n\r\n", []string{"Transfer-Encoding: chunked\r\n", "5\r\nhello\r\n0\r\n\r\n"}, []string{"Content-Length"}, ""},
+		{"GET /badlen HTTP/1.1\r\nHost: x\r\n\r\n", []string{"Content-Length: 2\r\n"}, []string{"x1"}, "\r\n\r\nhi"},
 	}
 	for _, tc := range cases {
 		t.Run(strings.Fields(tc.req)[0]+strings.Fields(tc.req)[1]+strings.Fields(tc.req)[2], func(t *testing.T) {
@@ -267,5 +291,35 @@ func TestClientDisconnectMidBody(t *testing.T) {
 	}
 	if errs := ts.hubErrors(); len(errs) != 0 {
 		t.Fatal(errs)
+	}
+}
+
+// writeHeaderLines writes the bytes http.Header.WriteSubset writes.
+func TestWriteHeaderLinesMatchesStdlib(t *testing.T) {
+	many := http.Header{}
+	for i := range 12 {
+		many.Set(fmt.Sprintf("X-K%02d", 11-i), "v")
+	}
+	cases := []struct {
+		h       http.Header
+		exclude map[string]bool
+	}{
+		{http.Header{}, nil},
+		{http.Header{"Content-Type": {"text/plain"}}, nil},
+		{http.Header{"Zeta": {"1"}, "Alpha": {"2", "3"}, "Mid": {""}, "B": {"x"}}, nil},
+		{http.Header{"A": {" padded\t"}, "B": {"ok"}}, nil},
+		{http.Header{"A": {"line\r\nbreak"}, "C": {"x\ny"}}, nil},
+		{http.Header{"Bad Key": {"1"}, "": {"2"}, "x:y": {"3"}, "Good": {"4"}, "ü": {"5"}}, nil},
+		{many, nil},
+		{http.Header{"A": {"1"}, "B": {"2"}}, map[string]bool{"A": true}},
+	}
+	for i, tc := range cases {
+		var want bytes.Buffer
+		var got hdrBuf
+		tc.h.WriteSubset(&want, tc.exclude)
+		writeHeaderLines(&got, tc.h, tc.exclude)
+		if string(got) != want.String() {
+			t.Errorf("case %d: got %q, want %q", i, got, want.String())
+		}
 	}
 }

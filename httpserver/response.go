@@ -28,11 +28,21 @@ const bufferBeforeHeader = 4096
 type response struct {
 	c      *conn
 	req    *http.Request
-	ctx    *reqContext
+	ctx    *reqContext // &rctx
+	rctx   reqContext
 	body   *body
-	start  time.Time
 	header http.Header // the handler's map
-	hdr    http.Header // its copy taken by WriteHeader
+
+	// Taken from header by WriteHeader (later changes have no effect):
+	// the lines to send (in c.wb.hdr), and what sendHeader needs to know.
+	te          string   // Transfer-Encoding, if not "chunked"
+	trailerDecl []string // the "Trailer" values
+	hasTrailer  bool
+	hasCType    bool
+	hasCEnc     bool
+	hasDate     bool
+	connClose   bool // Connection: close
+	hasConn     bool // any Connection header
 
 	status        int
 	wroteHeader   bool // WriteHeader called (status decided)
@@ -41,12 +51,14 @@ type response struct {
 	hijacked      bool
 	isHEAD        bool
 	chunked       bool
+	chunkedAsked  bool // the handler set Transfer-Encoding: chunked
 	closeAfter    bool
 	bodyEOF       bool  // the request body was read to its end (or there is none)
 	contentLength int64 // declared or computed; -1 unknown
 	written       int64 // body bytes the handler wrote
 	buf           []byte
-	err           error // sticky write error
+	err           error       // sticky write error
+	flushAsked    atomic.Bool // a Flush from another goroutine is on its way to the hub
 }
 
 var (
@@ -56,12 +68,12 @@ var (
 	_ io.StringWriter     = (*response)(nil)
 )
 
-func (c *conn) newResponse(req *http.Request, start time.Time) *response {
-	w := &response{c: c, header: make(http.Header), start: start, contentLength: -1, buf: c.wbuf[:0]}
+func (c *conn) newResponse(req *http.Request) *response {
+	w := &response{c: c, header: make(http.Header), contentLength: -1, buf: c.wbuf[:0]}
 	req.RemoteAddr = c.remote
 	req.TLS = c.tls
-	ctx := &reqContext{w: w}
-	ctx.Context, ctx.cancel = context.WithCancelCause(c.g.Context())
+	ctx := &w.rctx
+	ctx.w, ctx.parent = w, c.gctx
 	req = req.WithContext(ctx)
 	w.req, w.ctx = req, ctx
 	c.r.ctx = ctx
@@ -98,6 +110,10 @@ func (w *response) WriteHeader(code int) {
 			}
 			w.body.sentContinue = true
 		}
+		if w.enter() != nil {
+			return
+		}
+		defer w.leave()
 		bw := w.c.bw
 		writeStatusLine(bw, code)
 		w.header.Write(bw)
@@ -109,15 +125,176 @@ func (w *response) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	w.hdr = w.header.Clone()
-	if cl := w.hdr.Get("Content-Length"); cl != "" {
-		if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
-			w.contentLength = n
+	w.snapshotHeader()
+}
+
+// snapshotHeader takes from the handler's header what the response will
+// send (net/http clones the map; this writes the lines once, into the
+// connection's reused buffer c.wb.hdr, and keeps a few facts), in one pass
+// over the map: the Content-Length, the lines to send, and what sendHeader
+// decides on. Left out: TrailerPrefix keys; Content-Length and
+// Transfer-Encoding for a status without body (and Content-Type for 304);
+// Transfer-Encoding: chunked and any Content-Length with it; an invalid
+// Content-Length.
+func (w *response) snapshotHeader() {
+	h, code := w.header, w.status
+	b := &w.c.wb.hdr
+	*b = (*b)[:0]
+	if len(h) == 0 {
+		return
+	}
+	var arr [8]string
+	keys := arr[:0]
+	simple := len(h) <= len(arr) // the keys fit arr and no value needs cleaning
+	var cl, te string
+	var hasCL, hasTE bool
+	for k, vv := range h {
+		switch k {
+		case "Trailer":
+			w.hasTrailer = true
+			w.trailerDecl = append([]string(nil), vv...)
+		case "Content-Length":
+			hasCL = true
+			if len(vv) > 0 {
+				cl = vv[0]
+			}
+		case "Transfer-Encoding":
+			hasTE = true
+			if len(vv) > 0 {
+				te = vv[0]
+			}
+		case "Content-Type":
+			w.hasCType = true
+		case "Content-Encoding":
+			w.hasCEnc = len(vv) > 0 && vv[0] != ""
+		case "Connection":
+			if len(vv) > 0 {
+				w.hasConn, w.connClose = true, hasToken(vv, "close")
+			}
+		case "Date":
+			w.hasDate = true
+		}
+		if simple {
+			for _, v := range vv {
+				if !cleanValue(v) {
+					simple = false
+				}
+			}
+			keys = append(keys, k)
+		}
+	}
+	var dropCL, dropTE, dropCT bool
+	if !bodyAllowed(code) {
+		dropCL, dropTE = hasCL, hasTE
+		dropCT = code == http.StatusNotModified
+	} else {
+		if cl != "" {
+			if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n >= 0 {
+				w.contentLength = n
+			} else {
+				dropCL = true
+			}
+		}
+		if strings.EqualFold(te, "chunked") {
+			dropTE, dropCL = true, hasCL
+			w.contentLength = -1
+			w.chunkedAsked = true
 		} else {
-			w.hdr.Del("Content-Length")
+			w.te = te
+		}
+	}
+	skip := func(k string) bool {
+		return strings.HasPrefix(k, http.TrailerPrefix) ||
+			dropCL && k == "Content-Length" || dropTE && k == "Transfer-Encoding" || dropCT && k == "Content-Type"
+	}
+	if simple {
+		writeSortedLines(b, h, keys, skip)
+		return
+	}
+	var exclude map[string]bool
+	for k := range h {
+		if skip(k) {
+			if exclude == nil {
+				exclude = make(map[string]bool)
+			}
+			exclude[k] = true
+		}
+	}
+	h.WriteSubset(b, exclude)
+}
+
+// writeHeaderLines is h.WriteSubset(b, exclude), the same bytes (keys in
+// sorted order, invalid keys dropped, CR and LF in values made spaces,
+// values trimmed), without its sorter pool and string replacer for the
+// common small header whose values need no cleaning.
+func writeHeaderLines(b *hdrBuf, h http.Header, exclude map[string]bool) {
+	var arr [8]string
+	if len(h) > len(arr) {
+		h.WriteSubset(b, exclude)
+		return
+	}
+	keys := arr[:0]
+	for k, vv := range h {
+		for _, v := range vv {
+			if !cleanValue(v) {
+				h.WriteSubset(b, exclude)
+				return
+			}
+		}
+		keys = append(keys, k)
+	}
+	writeSortedLines(b, h, keys, func(k string) bool { return exclude[k] })
+}
+
+// writeSortedLines writes the lines of h's keys (sorted here; a few), but
+// those skip reports and those that are not valid field names, as
+// http.Header.Write does for values that need no cleaning.
+func writeSortedLines(b *hdrBuf, h http.Header, keys []string, skip func(string) bool) {
+	for i := 1; i < len(keys); i++ { // insertion sort: a few keys
+		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
+			keys[j], keys[j-1] = keys[j-1], keys[j]
+		}
+	}
+	for _, k := range keys {
+		if skip(k) || !validFieldName(k) {
+			continue
+		}
+		for _, v := range h[k] {
+			b.WriteString(k)
+			b.WriteString(": ")
+			b.WriteString(v)
+			b.WriteString("\r\n")
 		}
 	}
 }
+
+// cleanValue reports whether v is sent as is by http.Header.Write: no CR
+// or LF, no white space to trim at either end.
+func cleanValue(v string) bool {
+	if v == "" {
+		return true
+	}
+	if isTrimmed(v[0]) || isTrimmed(v[len(v)-1]) {
+		return false
+	}
+	return strings.IndexByte(v, '\n') < 0 && strings.IndexByte(v, '\r') < 0
+}
+
+// validFieldName is httpguts.ValidHeaderFieldName: a non-empty token.
+func validFieldName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func isTrimmed(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // Write writes body bytes, after WriteHeader(http.StatusOK) if no status
 // was set. Up to 4 KiB are buffered until the handler returns or flushes;
@@ -142,6 +319,15 @@ func (w *response) WriteString(s string) (int, error) { return writeBody(w, s) }
 var errAfterHandler = errors.New("httpserver: ResponseWriter used after the handler returned")
 
 func writeBody[B []byte | string](w *response, p B) (int, error) {
+	if err := w.enter(); err != nil {
+		return 0, err
+	}
+	n, err := writeBody1(w, p)
+	w.leave()
+	return n, err
+}
+
+func writeBody1[B []byte | string](w *response, p B) (int, error) {
 	if w.hijacked {
 		return 0, http.ErrHijacked
 	}
@@ -207,16 +393,28 @@ func (w *response) fail(err error) {
 	w.closeAfter = true
 }
 
+// writeInt writes n in base to bw, formatted in bw's free space (a local
+// array would escape through bw.Write).
+func writeInt(bw *bufio.Writer, n int64, base int) {
+	if bw.Available() < 20 {
+		bw.WriteString(strconv.FormatInt(n, base))
+		return
+	}
+	bw.Write(strconv.AppendInt(bw.AvailableBuffer(), n, base))
+}
+
 func writeChunkHeader(bw *bufio.Writer, n int) {
-	var b [20]byte
-	bw.Write(strconv.AppendInt(b[:0], int64(n), 16))
+	writeInt(bw, int64(n), 16)
 	bw.WriteString("\r\n")
 }
 
 func writeStatusLine(bw *bufio.Writer, code int) {
+	if code == http.StatusOK {
+		bw.WriteString("HTTP/1.1 200 OK\r\n")
+		return
+	}
 	bw.WriteString("HTTP/1.1 ")
-	var b [8]byte
-	bw.Write(strconv.AppendInt(b[:0], int64(code), 10))
+	writeInt(bw, int64(code), 10)
 	bw.WriteByte(' ')
 	text := http.StatusText(code)
 	if text == "" {
@@ -245,37 +443,24 @@ func hasToken(vals []string, token string) bool {
 // final: the handler has returned, so the body is w.buf entire.
 func (w *response) sendHeader(final bool) {
 	w.headerSent = true
-	h, req, bw := w.hdr, w.req, w.c.bw
+	req, bw := w.req, w.c.bw
 	code := w.status
 	var setLength bool
 	var ctype string
-	_, hasTrailers := h["Trailer"]
-	for k := range h {
-		if strings.HasPrefix(k, http.TrailerPrefix) {
-			delete(h, k)
-		}
-	}
 	if !bodyAllowed(code) {
-		h.Del("Content-Length")
-		h.Del("Transfer-Encoding")
-		if code == http.StatusNotModified {
-			h.Del("Content-Type")
-		}
 		w.contentLength = -1
 	} else {
-		te := h.Get("Transfer-Encoding")
-		if strings.EqualFold(te, "chunked") {
-			h.Del("Transfer-Encoding")
-			te = ""
-			w.contentLength = -1
-			h.Del("Content-Length")
+		te := w.te
+		if w.chunkedAsked {
 			if req.ProtoAtLeast(1, 1) && !w.isHEAD {
 				w.chunked = true
 			} else if !w.isHEAD {
 				w.closeAfter = true
 			}
 		}
-		if w.contentLength < 0 && te == "" && !hasTrailers && final && (!w.isHEAD || w.written > 0) {
+		// Content-Length from what was written, unless the handler asked
+		// for chunked (RFC 9112 6.2: never both).
+		if w.contentLength < 0 && te == "" && !w.chunkedAsked && !w.hasTrailer && final && (!w.isHEAD || w.written > 0) {
 			w.contentLength, setLength = w.written, true
 		}
 		if w.contentLength < 0 && !w.chunked && !w.isHEAD {
@@ -285,18 +470,17 @@ func (w *response) sendHeader(final bool) {
 				w.closeAfter = true // the body ends when the connection does
 			}
 		}
-		if _, ok := h["Content-Type"]; !ok && te == "" && len(w.buf) > 0 && h.Get("Content-Encoding") == "" {
+		if !w.hasCType && te == "" && len(w.buf) > 0 && !w.hasCEnc {
 			ctype = http.DetectContentType(w.buf)
 		}
 	}
-	conn := h["Connection"]
-	if hasToken(conn, "close") || req.Close || w.c.srv.stopping {
+	if w.connClose || req.Close || w.c.srv.stopping {
 		w.closeAfter = true
 	}
 	keepAlive10 := false
 	if !req.ProtoAtLeast(1, 1) && !w.closeAfter {
 		if w.contentLength >= 0 || !bodyAllowed(code) || w.isHEAD {
-			keepAlive10 = len(conn) == 0
+			keepAlive10 = !w.hasConn
 		} else {
 			w.closeAfter = true
 		}
@@ -310,18 +494,15 @@ func (w *response) sendHeader(final bool) {
 	}
 
 	writeStatusLine(bw, code)
-	if len(h) > 0 {
-		h.Write(bw)
-	}
-	if _, ok := h["Date"]; !ok {
+	bw.Write(w.c.wb.hdr)
+	if !w.hasDate {
 		bw.WriteString("Date: ")
 		bw.Write(httpDate())
 		bw.WriteString("\r\n")
 	}
 	if setLength {
-		var b [20]byte
 		bw.WriteString("Content-Length: ")
-		bw.Write(strconv.AppendInt(b[:0], w.contentLength, 10))
+		writeInt(bw, w.contentLength, 10)
 		bw.WriteString("\r\n")
 	}
 	if ctype != "" {
@@ -330,7 +511,7 @@ func (w *response) sendHeader(final bool) {
 	if w.chunked {
 		bw.WriteString("Transfer-Encoding: chunked\r\n")
 	}
-	if w.closeAfter && !hasToken(conn, "close") {
+	if w.closeAfter && !w.connClose {
 		bw.WriteString("Connection: close\r\n")
 	} else if keepAlive10 {
 		bw.WriteString("Connection: keep-alive\r\n")
@@ -354,12 +535,85 @@ func (w *response) sendHeader(final bool) {
 // discard drops what the handler wrote but did not send (before a 500).
 func (w *response) discard() { w.buf = w.buf[:0] }
 
-// Flush sends the header (if not yet sent) and everything buffered.
+// Flush sends the header (if not yet sent) and everything buffered. From
+// a goroutine other than the hub's greenlets it hands the flush to the hub
+// (see FlushError).
 func (w *response) Flush() { w.FlushError() }
 
 // FlushError is Flush returning the write error (http.ResponseController).
 // It waits as Write does.
+//
+// Called from a goroutine that is not a greenlet of the server's hub
+// (ReverseProxy's FlushInterval timer does so), it does not write: it
+// hands the flush to the hub, where a greenlet of its own does it (after
+// the handler's write in progress, if any), and returns nil at once. So a
+// client that does not read blocks neither that goroutine nor the hub.
 func (w *response) FlushError() error {
+	if !w.c.srv.hub.OnHub() {
+		w.flushElsewhere()
+		return nil
+	}
+	if err := w.enter(); err != nil {
+		return err
+	}
+	defer w.leave()
+	return w.flush()
+}
+
+// enter waits until no flush asked from elsewhere is writing, and marks
+// the handler's greenlet busy writing. A kill or Timeout while waiting is
+// returned (and the response is not touched).
+func (w *response) enter() error {
+	c := w.c
+	for c.flushing() {
+		if _, err := c.fl.done.Wait(-1); err != nil {
+			w.fail(err)
+			return err
+		}
+	}
+	c.busy = true
+	return nil
+}
+
+// leave ends enter, and does the flush asked from elsewhere meanwhile.
+func (w *response) leave() {
+	c := w.c
+	if c.fl != nil {
+		for c.fl.later && !w.handlerDone && !w.hijacked {
+			c.fl.later = false
+			w.flush() // still busy: another flush from elsewhere waits for it
+		}
+		c.fl.later = false
+	}
+	c.busy = false
+}
+
+// flushElsewhere hands a Flush called off the hub to the hub.
+func (w *response) flushElsewhere() {
+	if !w.flushAsked.CompareAndSwap(false, true) {
+		return // one is on its way
+	}
+	w.c.srv.hub.Submit(func() error {
+		w.flushAsked.Store(false)
+		c := w.c
+		if c.fl == nil {
+			c.fl = new(flushState)
+		}
+		switch {
+		case w.handlerDone || w.hijacked || c.fl.flushing:
+		case c.busy:
+			c.fl.later = true
+		default:
+			c.fl.flushing = true
+			w.flush()
+			c.fl.flushing = false
+			c.fl.done.WakeAll(struct{}{})
+		}
+		return nil
+	})
+}
+
+func (w *response) flush() error {
 	if w.hijacked {
 		return http.ErrHijacked
 	}
@@ -388,6 +642,12 @@ func (w *response) FlushError() error {
 func (w *response) finish() {
 	c := w.c
 	w.handlerDone = true
+	for c.flushing() { // a flush asked from elsewhere is writing
+		if _, err := c.fl.done.Wait(-1); err != nil {
+			w.closeAfter = true
+			return
+		}
+	}
 	c.r.abortBackground()
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
@@ -409,7 +669,7 @@ func (w *response) finish() {
 	if err := bw.Flush(); err != nil {
 		w.fail(err)
 	}
-	w.ctx.cancel(context.Canceled)
+	w.ctx.end(context.Canceled)
 	if b := w.body; b != nil && !w.bodyEOF && !w.closeAfter {
 		if b.needContinue && !b.sentContinue {
 			w.closeAfter = true
@@ -418,16 +678,17 @@ func (w *response) finish() {
 		}
 	}
 	if c.srv.AccessLog != nil {
-		c.srv.logAccess(c.remote, w.req.Method+" "+w.req.RequestURI+" "+w.req.Proto, w.status, w.written, w.start)
+		c.srv.logAccess(c.remote, w.req.Method+" "+w.req.RequestURI+" "+w.req.Proto, w.status, w.written, fromUnixNano(c.start))
 	}
 	c.wbuf = w.buf[:0]
+	c.r.ctx = nil // an idle connection keeps nothing of the request
 }
 
 // trailers collects the trailer values: the keys declared in the
 // "Trailer" header, and those set with http.TrailerPrefix.
 func (w *response) trailers() http.Header {
 	var tr http.Header
-	for _, v := range w.hdr["Trailer"] {
+	for _, v := range w.trailerDecl {
 		for _, k := range strings.Split(v, ",") {
 			k = http.CanonicalHeaderKey(strings.TrimSpace(k))
 			if vv, ok := w.header[k]; ok {
@@ -465,6 +726,10 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if w.handlerDone {
 		return nil, nil, errors.New("httpserver: Hijack after the handler returned")
 	}
+	if err := w.enter(); err != nil {
+		return nil, nil, err
+	}
+	defer w.leave()
 	c := w.c
 	if w.wroteHeader && !w.headerSent {
 		w.sendHeader(false)
@@ -528,6 +793,7 @@ func (w *response) SetReadDeadline(t time.Time) error {
 	if w.hijacked {
 		return http.ErrHijacked
 	}
+	w.c.rdl = unixNano(t)
 	return w.c.nc.SetReadDeadline(t)
 }
 
@@ -537,6 +803,7 @@ func (w *response) SetWriteDeadline(t time.Time) error {
 	if w.hijacked {
 		return http.ErrHijacked
 	}
+	w.c.wdl = unixNano(t)
 	return w.c.nc.SetWriteDeadline(t)
 }
 
@@ -573,6 +840,10 @@ func (b *body) Read(p []byte) (int, error) {
 		return 0, http.ErrBodyReadAfterClose
 	}
 	if b.needContinue && !b.sentContinue {
+		if err := w.enter(); err != nil {
+			return 0, err
+		}
+		defer w.leave()
 		b.sentContinue = true
 		if !w.headerSent {
 			bw := w.c.bw

@@ -1,6 +1,7 @@
 package httpserver
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -94,6 +95,8 @@ type Server struct {
 	conns    map[*conn]struct{}
 	stopping bool
 	drained  gevent.WaitList[bool] // Stop's wait: a connection ended (false) or ctx was cancelled (true)
+	freeW    []*writeBufs          // free writers (hub-only; see getWriter)
+	freeR    []*bufio.Reader       // free readers
 }
 
 // ListenAndServe serves handler on addr with a new Server until the

@@ -122,6 +122,9 @@ func (t *resumeTask) RunTask() {
 		g.drive = true
 		g.hub.switchTo(g)
 		g.drive = false
+		if g.hub.linger != nil {
+			g.hub.settleLingerInHub()
+		}
 	}
 }
 
@@ -402,11 +405,32 @@ func (g *greenlet) notifyLinks() {
 		l := g.links[0]
 		g.links[0] = link{}
 		g.links = g.links[1:]
+		if len(g.links) == 0 && l.w != nil && l.w.state == stateParked {
+			g.notifyLast(l.w)
+			return
+		}
 		g.runLink(l)
 	}
 	g.links = nil
 	g.linkBuf[0] = link{}
 	g.notifying = false
+}
+
+// notifyLast runs g's last link, which wakes w: as resumeTask does, it
+// lets w run on the hub's behalf (drive), resuming the greenlets behind
+// this task in the ready queue itself. Links added to g meanwhile run when
+// w blocks or hands back (Hub.linger), as they would have in the loop above.
+func (g *greenlet) notifyLast(w *greenlet) {
+	h := g.hub
+	g.links = nil
+	g.linkBuf[0] = link{}
+	h.linger = g // g.notifying stays set
+	w.drive = true
+	g.runLink(link{w: w})
+	w.drive = false
+	if h.linger != nil {
+		h.settleLingerInHub()
+	}
 }
 
 func (g *greenlet) runLink(l link) {

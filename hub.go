@@ -92,8 +92,7 @@ func newHub() (*Hub, error) {
 	h := &Hub{loop: l, grace: defaultShutdownGrace}
 	l.Unwind = unwindSentinel
 	h.hubGl.hub = h
-	h.hubGl.name = "Hub"
-	h.hubGl.publishName("Hub")
+	h.hubGl.setName("Hub")
 	h.hubGl.isHub = true
 	l.OnPanic = func(v any, stack []byte) {
 		h.reportError(nil, &PanicError{Value: v, Stack: stack})
@@ -108,11 +107,10 @@ func (h *Hub) bindMain() {
 	m.g.init(m)
 	m.g.hub = h
 	m.g.isMain = true
-	m.g.name = "MainGreenlet"
+	m.g.setName("MainGreenlet")
 	m.g.state = stateRunning
 	m.g.gid = gid.Get()
 	m.g.publishGid()
-	m.g.publishName(m.g.name)
 	h.main = &m.g
 	h.locked = threadLocked()
 	h.outer = identities.Lookup(m.g.gid)
@@ -392,9 +390,10 @@ func (t *submitTask) hubClosed() {
 	g.err = ErrHubClosed
 	g.state = stateDead
 	g.finished.Store(true)
-	g.mu.Lock()
-	close(g.done)
-	g.mu.Unlock()
+	x := g.extra()
+	x.mu.Lock()
+	close(x.done)
+	x.mu.Unlock()
 }
 
 // Post hands fn to h from any goroutine; fn runs in the hub's loop as a

@@ -104,8 +104,8 @@ func (g *greenlet) setLabels() {
 }
 
 func (g *greenlet) labelName() string {
-	if g.name != "" {
-		return g.name
+	if name := g.givenName(); name != "" {
+		return name
 	}
 	return fmt.Sprintf("<Greenlet at %p>", g.self)
 }

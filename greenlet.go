@@ -332,13 +332,15 @@ type coro struct {
 	nextFree *coro
 }
 
-// maxFreeCoros bounds each hub's free list of parked coroutines. Each
-// holds a goroutine (about 2.3 KB with its 2 KB stack: 4,096 keep ~9 MB
-// after a burst, until the hub ends); a stack that grew while its greenlet
-// ran is halved by each GC cycle while parked, as the runtime does for any
-// waiting goroutine (TestParkedCoroutineStacksShrink). 4,096 rather than
-// 256: 10,000 sleepers per round cost 12 % less CPU (docs/BENCHMARKS.md).
-const maxFreeCoros = 4096
+// maxFreeCoros bounds each hub's free list of parked coroutines (each
+// holds a goroutine and its stack). Parked coroutines are live goroutines:
+// every GC cycle scans their stacks, so a bigger list costs every program
+// that once had a burst of greenlets. 4,096 made 10,000 sleepers per round
+// 12 % cheaper but spawn + join after such a burst 15 % dearer
+// (docs/BENCHMARKS.md, "Second pass"). A stack that grew while its
+// greenlet ran is halved by each GC cycle while parked
+// (TestParkedCoroutineStacksShrink).
+const maxFreeCoros = 256
 
 // body runs greenlets until the coroutine is not wanted back (a full free
 // list, or its hub closing).

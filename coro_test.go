@@ -169,3 +169,41 @@ func TestParkedCoroutinesStoppedByShutdown(t *testing.T) {
 }
 
 var _ = context.Canceled
+
+//go:noinline
+func deepStack(n int) int {
+	var buf [1024]byte
+	buf[n%1024] = byte(n)
+	if n == 0 {
+		return int(buf[0])
+	}
+	return deepStack(n-1) + int(buf[n%1024])
+}
+
+// TestParkedCoroutineStacksShrink: the stacks that coroutines grew while
+// their greenlets ran are given back while they wait on the free list (the
+// GC halves a waiting goroutine's stack when it uses under a quarter of
+// it), so a big free list does not keep big stacks.
+func TestParkedCoroutineStacksShrink(t *testing.T) {
+	Run(func() error {
+		gs := make([]*Greenlet[struct{}], 200)
+		for i := range gs {
+			gs[i] = Go(func() { deepStack(200); Sleep(0) })
+		}
+		JoinAll(gs)
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		peak := m.StackInuse
+		for range 6 {
+			runtime.GC()
+		}
+		runtime.ReadMemStats(&m)
+		if h := GetHub(); h.nFree < len(gs) {
+			t.Fatalf("%d coroutines parked, want %d", h.nFree, len(gs))
+		}
+		if m.StackInuse > peak/4 {
+			t.Fatalf("stacks in use %d KB after 6 GCs, %d KB at the peak: parked stacks were not shrunk", m.StackInuse/1024, peak/1024)
+		}
+		return nil
+	})
+}

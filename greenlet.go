@@ -77,16 +77,13 @@ type greenlet struct {
 	drive          bool  // resumed by the hub from its ready queue: see block
 	shutdownKills  uint8 // kills by the hub's shutdown (Hub.finishShutdown)
 
-	self       runner
-	name       string
-	seq        int
-	spawnedBy  uintptr    // address of the greenlet that started g (0: none): see spawnerOf
-	timer      loop.Timer // Sleep, per-call timeouts, StartLater
-	killErr    error
-	killQueued error // a kill that came while killErr was not handed yet
+	self      runner
+	seq       int
+	spawnedBy uintptr    // address of the greenlet that started g (0: none): see spawnerOf
+	timer     loop.Timer // Sleep, per-call timeouts, StartLater
+	killErr   error
 
-	err     error // failure; nil on success or kill
-	exitErr error // the kill error a successful greenlet ended with
+	err error // failure; nil on success or kill
 
 	links     []link
 	linkBuf   [1]link // links' first backing array: one joiner allocates nothing
@@ -97,12 +94,51 @@ type greenlet struct {
 
 	watch watchIdent // what a blocking monitor reads: see monitor_norace.go
 
-	mu       sync.Mutex // guards done, ctx, cancel (reached from other goroutines)
-	done     chan struct{}
-	doneReq  atomic.Bool
 	finished atomic.Bool
-	ctx      context.Context
-	cancel   context.CancelCauseFunc
+	ext      atomic.Pointer[greenletExtra] // see extra
+}
+
+// greenletExtra holds what few greenlets use (a name set with SetName, a
+// Done channel or context asked for, a kill queued behind another, the
+// kill error a successful greenlet ended with), out of the greenlet that
+// every Spawn allocates and zeroes. It is created on first use (extra),
+// from any goroutine; only mu, done, ctx and cancel are reached from
+// goroutines other than the hub's.
+type greenletExtra struct {
+	name       string
+	killQueued error // a kill that came while killErr was not handed yet
+	exitErr    error // the kill error a successful greenlet ended with
+
+	mu     sync.Mutex // guards done, ctx, cancel
+	done   chan struct{}
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
+// extra returns g's greenletExtra, creating it on first use.
+func (g *greenlet) extra() *greenletExtra {
+	if x := g.ext.Load(); x != nil {
+		return x
+	}
+	x := new(greenletExtra)
+	if g.ext.CompareAndSwap(nil, x) {
+		return x
+	}
+	return g.ext.Load()
+}
+
+// setName names g (SetName, and the main and hub greenlets).
+func (g *greenlet) setName(name string) {
+	g.extra().name = name
+	g.publishName(name)
+}
+
+// givenName returns the name set with setName, or "".
+func (g *greenlet) givenName() string {
+	if x := g.ext.Load(); x != nil {
+		return x.name
+	}
+	return ""
 }
 
 func (g *greenlet) init(self runner) { g.self = self }
@@ -125,6 +161,9 @@ func (t *resumeTask) RunTask() {
 		g.drive = true
 		g.hub.switchTo(g)
 		g.drive = false
+		if g.hub.linger != nil {
+			g.hub.settleLingerInHub()
+		}
 	}
 }
 
@@ -228,8 +267,9 @@ func (g *greenlet) killHanded() {
 			g.unwindArmed = true
 		}
 	}
-	if q := g.killQueued; q != nil {
-		g.killQueued = nil
+	if x := g.ext.Load(); x != nil && x.killQueued != nil {
+		q := x.killQueued
+		x.killQueued = nil
 		g.killErr = q
 		g.killPending = true
 		g.escalated = true
@@ -299,7 +339,13 @@ type coro struct {
 }
 
 // maxFreeCoros bounds each hub's free list of parked coroutines (each
-// holds a goroutine stack).
+// holds a goroutine and its stack). Parked coroutines are live goroutines:
+// every GC cycle scans their stacks, so a bigger list costs every program
+// that once had a burst of greenlets. 4,096 made 10,000 sleepers per round
+// 12 % cheaper but spawn + join after such a burst 15 % dearer
+// (docs/BENCHMARKS.md, "Second pass"). A stack that grew while its
+// greenlet ran is halved by each GC cycle while parked
+// (TestParkedCoroutineStacksShrink).
 const maxFreeCoros = 256
 
 // body runs greenlets until the coroutine is not wanted back (a full free
@@ -367,7 +413,7 @@ func (g *greenlet) finish(err error) {
 	}
 	h := g.hub
 	if err != nil && errors.Is(err, ErrGreenletExit) {
-		g.exitErr, err = err, nil
+		g.extra().exitErr, err = err, nil
 	}
 	g.err = err
 	g.state = stateDead
@@ -375,19 +421,19 @@ func (g *greenlet) finish(err error) {
 	h.loop.Stop(&g.timer)
 	g.pendingTimeout = nil
 	g.finished.Store(true)
-	if g.doneReq.Load() {
-		g.mu.Lock()
-		if g.done != nil {
+	if x := g.ext.Load(); x != nil {
+		x.mu.Lock()
+		if x.done != nil {
 			select {
-			case <-g.done:
+			case <-x.done:
 			default:
-				close(g.done)
+				close(x.done)
 			}
 		}
-		if g.cancel != nil {
-			g.cancel(context.Canceled)
+		if x.cancel != nil {
+			x.cancel(context.Canceled)
 		}
-		g.mu.Unlock()
+		x.mu.Unlock()
 	}
 	if o := h.obs; o != nil && o.hooks.Finished != nil {
 		o.hooks.Finished(g.self, err)
@@ -412,11 +458,32 @@ func (g *greenlet) notifyLinks() {
 		l := g.links[0]
 		g.links[0] = link{}
 		g.links = g.links[1:]
+		if len(g.links) == 0 && l.w != nil && l.w.state == stateParked {
+			g.notifyLast(l.w)
+			return
+		}
 		g.runLink(l)
 	}
 	g.links = nil
 	g.linkBuf[0] = link{}
 	g.notifying = false
+}
+
+// notifyLast runs g's last link, which wakes w: as resumeTask does, it
+// lets w run on the hub's behalf (drive), resuming the greenlets behind
+// this task in the ready queue itself. Links added to g meanwhile run when
+// w blocks or hands back (Hub.linger), as they would have in the loop above.
+func (g *greenlet) notifyLast(w *greenlet) {
+	h := g.hub
+	g.links = nil
+	g.linkBuf[0] = link{}
+	h.linger = g // g.notifying stays set
+	w.drive = true
+	g.runLink(link{w: w})
+	w.drive = false
+	if h.linger != nil {
+		h.settleLingerInHub()
+	}
 }
 
 func (g *greenlet) runLink(l link) {
@@ -497,7 +564,7 @@ func (t *killTask) RunTask() {
 	if g.killPending || (g.wakeErr != nil && g.wakeErr == g.killErr) {
 		// A kill is on its way and not handed yet: this one follows it
 		// (gevent throws each kill in turn), as a further kill.
-		g.killQueued = t.err
+		g.extra().killQueued = t.err
 		return
 	}
 	if g.killDelivered {
@@ -510,14 +577,15 @@ func (t *killTask) RunTask() {
 }
 
 func (g *greenlet) cancelCtx(cause error) {
-	if !g.doneReq.Load() {
+	x := g.ext.Load()
+	if x == nil {
 		return
 	}
-	g.mu.Lock()
-	if g.cancel != nil {
-		g.cancel(cause)
+	x.mu.Lock()
+	if x.cancel != nil {
+		x.cancel(cause)
 	}
-	g.mu.Unlock()
+	x.mu.Unlock()
 }
 
 // joinFrom waits, in greenlet c, until g is dead (d < 0: no timeout).
@@ -537,16 +605,16 @@ func (g *greenlet) joinFrom(c *greenlet, d time.Duration) error {
 }
 
 func (g *greenlet) doneCh() <-chan struct{} {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.done == nil {
-		g.done = make(chan struct{})
-		g.doneReq.Store(true)
+	x := g.extra()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.done == nil {
+		x.done = make(chan struct{})
 		if g.finished.Load() {
-			close(g.done)
+			close(x.done)
 		}
 	}
-	return g.done
+	return x.done
 }
 
 // caller checks that the calling goroutine may operate on g: a greenlet of
@@ -792,8 +860,8 @@ func (gl *Greenlet[T]) StartLater(d time.Duration) {
 // none.
 func (gl *Greenlet[T]) Name() string {
 	g := &gl.g
-	if g.name != "" {
-		return g.name
+	if name := g.givenName(); name != "" {
+		return name
 	}
 	if !g.named {
 		c := current()
@@ -811,8 +879,7 @@ func (gl *Greenlet[T]) Name() string {
 // SetName names the greenlet (for reports and String).
 func (gl *Greenlet[T]) SetName(name string) {
 	gl.g.own("Greenlet.SetName")
-	gl.g.name = name
-	gl.g.publishName(name)
+	gl.g.setName(name)
 }
 
 // String describes the greenlet as gevent's repr does: `<Greenlet "name">`
@@ -823,7 +890,7 @@ func (gl *Greenlet[T]) SetName(name string) {
 // a pointer to a type that embeds one; a Greenlet must not be copied, so
 // its value has no String.
 func (gl *Greenlet[T]) String() string {
-	if g := &gl.g; g.name == "" && !g.named {
+	if g := &gl.g; !g.named && g.givenName() == "" {
 		return fmt.Sprintf("<Greenlet at %p>", gl)
 	}
 	return fmt.Sprintf("<Greenlet %q>", gl.Name())
@@ -872,7 +939,9 @@ func (gl *Greenlet[T]) Err() error {
 // (ErrGreenletExit or an error wrapping it), or nil.
 func (gl *Greenlet[T]) ExitErr() error {
 	if gl.g.finished.Load() {
-		return gl.g.exitErr
+		if x := gl.g.ext.Load(); x != nil {
+			return x.exitErr
+		}
 	}
 	return nil
 }
@@ -1048,15 +1117,16 @@ func (gl *Greenlet[T]) Done() <-chan struct{} { return gl.g.doneCh() }
 func (gl *Greenlet[T]) Context() context.Context {
 	g := &gl.g
 	g.doneCh()
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.ctx == nil {
-		g.ctx, g.cancel = context.WithCancelCause(context.Background())
+	x := g.extra()
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if x.ctx == nil {
+		x.ctx, x.cancel = context.WithCancelCause(context.Background())
 		if g.finished.Load() {
-			g.cancel(context.Canceled)
+			x.cancel(context.Canceled)
 		} else if g.killErr != nil {
-			g.cancel(g.killErr)
+			x.cancel(g.killErr)
 		}
 	}
-	return g.ctx
+	return x.ctx
 }

@@ -63,6 +63,13 @@ type Hub struct {
 
 	freeCoros *coro // parked coroutines whose greenlets finished (coro)
 	nFree     int
+
+	// linger is a dead greenlet whose links were all run but the last
+	// one, which woke a greenlet that runs on the hub's behalf (drive):
+	// its notification ends (settleLinger) when that greenlet hands back
+	// to the hub or blocks, which is when the hub's notifyLinks would
+	// have gone on with links added meanwhile.
+	linger *greenlet
 }
 
 // defaultShutdownGrace is the default of SetShutdownGrace.
@@ -85,8 +92,7 @@ func newHub() (*Hub, error) {
 	h := &Hub{loop: l, grace: defaultShutdownGrace}
 	l.Unwind = unwindSentinel
 	h.hubGl.hub = h
-	h.hubGl.name = "Hub"
-	h.hubGl.publishName("Hub")
+	h.hubGl.setName("Hub")
 	h.hubGl.isHub = true
 	l.OnPanic = func(v any, stack []byte) {
 		h.reportError(nil, &PanicError{Value: v, Stack: stack})
@@ -101,11 +107,10 @@ func (h *Hub) bindMain() {
 	m.g.init(m)
 	m.g.hub = h
 	m.g.isMain = true
-	m.g.name = "MainGreenlet"
+	m.g.setName("MainGreenlet")
 	m.g.state = stateRunning
 	m.g.gid = gid.Get()
 	m.g.publishGid()
-	m.g.publishName(m.g.name)
 	h.main = &m.g
 	h.locked = threadLocked()
 	h.outer = identities.Lookup(m.g.gid)
@@ -385,9 +390,10 @@ func (t *submitTask) hubClosed() {
 	g.err = ErrHubClosed
 	g.state = stateDead
 	g.finished.Store(true)
-	g.mu.Lock()
-	close(g.done)
-	g.mu.Unlock()
+	x := g.extra()
+	x.mu.Lock()
+	close(x.done)
+	x.mu.Unlock()
 }
 
 // Post hands fn to h from any goroutine; fn runs in the hub's loop as a
@@ -456,12 +462,19 @@ func (c *greenlet) block(d time.Duration) {
 // head is something only the hub may run (a callback, the main greenlet,
 // the end of the iteration's budget).
 func (h *Hub) driveNext(c *greenlet) *greenlet {
+	if h.linger != nil && h.settleLinger() {
+		return nil
+	}
 	for {
-		t, ok := h.loop.Head().(*resumeTask)
-		if !ok {
+		var g *greenlet
+		switch t := h.loop.Head().(type) {
+		case *resumeTask:
+			g = (*greenlet)(t)
+		case *notifyTask:
+			return h.notifyInline((*greenlet)(t), c)
+		default:
 			return nil
 		}
-		g := (*greenlet)(t)
 		switch {
 		case g.state != stateScheduled:
 			h.loop.PopHead() // stale: the hub would skip it too
@@ -484,6 +497,60 @@ func (h *Hub) driveNext(c *greenlet) *greenlet {
 		h.noteHook(g)
 		return g
 	}
+}
+
+// notifyInline is driveNext's step for a notifyTask of x at the head of
+// the ready queue: when x's only link wakes c (c joined x), c takes the
+// task and goes on, as the hub would have switched to c from the task (a
+// Join of a greenlet that ran on c's behalf costs no trip through the
+// hub). The rest of the task (links added to x meanwhile) waits for c to
+// block: see Hub.linger. Any other link makes it a task for the hub.
+func (h *Hub) notifyInline(x, c *greenlet) *greenlet {
+	if len(x.links) != 1 || x.links[0].w != c || c.state != stateParked {
+		return nil
+	}
+	h.loop.PopHead()
+	x.links[0] = link{}
+	x.links = nil
+	x.linkBuf[0] = link{}
+	h.linger = x // x.notifying stays set
+	c.wakeErr = nil
+	c.state = stateRunning
+	h.note(c)
+	h.noteHook(c)
+	return c
+}
+
+// settleLinger ends the notification of h.linger, the dead greenlet whose
+// last link woke a greenlet that then ran on the hub's behalf (drive):
+// the hub's notifyLinks would run the links added to it meanwhile as soon
+// as that greenlet blocked, before any other task. Called in a greenlet
+// (driveNext) it puts the notification back at the head of the ready
+// queue, uncharged, and reports true: the caller must hand over to the
+// hub, which runs it next.
+func (h *Hub) settleLinger() bool {
+	x := h.linger
+	h.linger = nil
+	if len(x.links) > 0 {
+		h.loop.Unpop((*notifyTask)(x))
+		return true
+	}
+	x.links = nil
+	x.notifying = false
+	return false
+}
+
+// settleLingerInHub is settleLinger for the hub, back from the greenlet
+// it resumed with drive: links added meanwhile run now.
+func (h *Hub) settleLingerInHub() {
+	x := h.linger
+	h.linger = nil
+	if len(x.links) > 0 {
+		x.notifyLinks()
+		return
+	}
+	x.links = nil
+	x.notifying = false
 }
 
 // runLoop switches from the main greenlet to the hub's loop coroutine

@@ -4,6 +4,7 @@ import (
 	"os"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gevent-go/gevent/internal/gid"
 	"golang.org/x/sys/unix"
@@ -223,4 +224,20 @@ func TestNestedRunRestoresIdentity(t *testing.T) {
 		})
 		return g.Join()
 	})
+}
+
+// TestGreenletSize: every Spawn allocates and zeroes a Greenlet[T], so it
+// stays within the 320-byte size class of Go's allocator (the race
+// build's monitor fields aside; the spawner's address, for run info, took
+// the last 8 bytes); the rarely used fields live in greenletExtra.
+func TestGreenletSize(t *testing.T) {
+	const limit = 320
+	for name, size := range map[string]uintptr{
+		"Greenlet[int]":      unsafe.Sizeof(Greenlet[int]{}),
+		"Greenlet[struct{}]": unsafe.Sizeof(Greenlet[struct{}]{}),
+	} {
+		if size -= unsafe.Sizeof(watchIdent{}); size > limit {
+			t.Errorf("%s is %d bytes (monitor fields aside), want <= %d", name, size, limit)
+		}
+	}
 }

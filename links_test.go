@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -164,4 +165,76 @@ func TestLinksWaitPending(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestLinkAddedByWokenJoiner: a joiner woken by the last link of a
+// greenlet runs on the hub's behalf (it resumes the greenlets behind it
+// itself); a link it then adds to the dead greenlet still runs as soon as
+// it blocks, before the greenlets already ready, as in gevent
+// (conformance: the same program under gevent 22.10 prints this order).
+func TestLinkAddedByWokenJoiner(t *testing.T) {
+	var log []string
+	add := func(s string) func() { return func() { log = append(log, s) } }
+	err := gevent.Run(func() error {
+		a := gevent.Go(add("a"))
+		a.Join()
+		gevent.Go(add("e"))
+		a.Rawlink(add("link-a"))
+		gevent.Go(add("b"))
+		gevent.Go(add("c"))
+		x := gevent.Go(add("x"))
+		x.Join()
+		log = append(log, "joined")
+		gevent.Go(add("d"))
+		x.Rawlink(add("link-x"))
+		gevent.Sleep(0)
+		log = append(log, "main")
+		y := gevent.Go(add("y"))
+		y.Join()
+		gevent.Go(add("z"))
+		y.Rawlink(add("link-y"))
+		gevent.Sleep(0)
+		log = append(log, "end")
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "a link-a e b c x joined link-x d main y link-y z end"
+	if got := strings.Join(log, " "); got != want {
+		t.Fatalf("order:\n got %s\nwant %s", got, want)
+	}
+}
+
+// TestJoinSpawnedNoHubTrip: once the main greenlet runs on the hub's
+// behalf (woken by a Join's link), spawn + Join switches straight into the
+// spawned greenlet and back: the hub's loop does not run in between (the
+// Switch hook never reports it).
+func TestJoinSpawnedNoHubTrip(t *testing.T) {
+	var switches []string
+	err := gevent.Run(func() error {
+		gevent.GetHub().SetHooks(gevent.Hooks{Switch: func(g gevent.AnyGreenlet) {
+			if g == nil {
+				switches = append(switches, "hub")
+			} else {
+				switches = append(switches, g.Name())
+			}
+		}})
+		gevent.Go(func() {}).Join()
+		switches = switches[:0]
+		for i := range 3 {
+			g := gevent.Go(func() {})
+			g.SetName(fmt.Sprint("g", i))
+			g.Join()
+		}
+		gevent.GetHub().SetHooks(gevent.Hooks{})
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "g0 MainGreenlet g1 MainGreenlet g2 MainGreenlet"
+	if got := strings.Join(switches, " "); got != want {
+		t.Fatalf("switches:\n got %s\nwant %s", got, want)
+	}
 }

@@ -45,8 +45,8 @@ func (g *greenlet) publishName(string) {}
 
 func (g *greenlet) watchedName() (string, bool) {
 	switch {
-	case g.name != "":
-		return g.name, true
+	case g.givenName() != "":
+		return g.givenName(), true
 	case g.named:
 		return "Greenlet-" + strconv.Itoa(g.seq), true
 	}

@@ -146,8 +146,8 @@ func (g *greenlet) setLabels() {
 }
 
 func (g *greenlet) labelName() string {
-	if g.name != "" {
-		return g.name
+	if name := g.givenName(); name != "" {
+		return name
 	}
 	return fmt.Sprintf("<Greenlet at %p>", g.self)
 }
@@ -164,9 +164,9 @@ func (g *greenlet) runTraced() error {
 // traceRegion is the type of g's trace region: "greenlet " and its name,
 // if it has one already (see Name), else "greenlet".
 func (g *greenlet) traceRegion() string {
-	switch {
-	case g.name != "":
-		return "greenlet " + g.name
+	switch name := g.givenName(); {
+	case name != "":
+		return "greenlet " + name
 	case g.named:
 		return "greenlet Greenlet-" + strconv.Itoa(g.seq)
 	}

@@ -310,6 +310,13 @@ func (l *Loop) PopHead() {
 	l.ready.popFront()
 }
 
+// Unpop puts t back at the head of the ready FIFO and gives back the
+// budget its PopHead charged: t runs next, as if it had not been popped.
+func (l *Loop) Unpop(t Task) {
+	l.ready.pushFront(t)
+	l.budget++
+}
+
 // Spend charges one unit of work to the current iteration's budget, for a
 // task that does a batch of work itself (a callback that switches to
 // waiting greenlets in turn, each running until it blocks), and reports

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"math"
 	"time"
+	"unsafe"
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/internal/onhub"
@@ -47,7 +48,7 @@ type Startable interface {
 // JoinRaise use that order.
 type Group struct {
 	hub     *gevent.Hub
-	members map[gevent.AnyGreenlet]*member
+	members map[glKey]*member // keyed by greenlet (see key)
 	head    *member
 	tail    *member
 
@@ -74,6 +75,18 @@ type member struct {
 // doneNotify is told when a tracked greenlet finished (the mapping
 // functions' tasks).
 type doneNotify interface{ memberDone() }
+
+// glKey identifies a member in Group.members: the address of its
+// greenlet. Every AnyGreenlet is a *gevent.Greenlet[T] (the interface has
+// an unexported method), so the interface's data word is that address,
+// unique among live greenlets whatever their T; a map keyed by it hashes
+// a pointer, where one keyed by the interface hashed and compared the
+// dynamic type too.
+type glKey unsafe.Pointer
+
+func key(gl gevent.AnyGreenlet) glKey {
+	return glKey((*[2]unsafe.Pointer)(unsafe.Pointer(&gl))[1])
+}
 
 func (g *Group) group() *Group { return g }
 
@@ -109,7 +122,7 @@ func (g *Group) Contains(gl gevent.AnyGreenlet) bool {
 	if gl == nil || g.members == nil {
 		return false
 	}
-	_, ok := g.members[gl]
+	_, ok := g.members[key(gl)]
 	return ok
 }
 
@@ -159,7 +172,7 @@ func (g *Group) Start(gl Startable, timeout ...time.Duration) error {
 // Pool, its slot becomes free.
 func (g *Group) Discard(gl gevent.AnyGreenlet) {
 	g.check("Discard")
-	m, ok := g.members[gl]
+	m, ok := g.members[key(gl)]
 	if !ok {
 		return
 	}
@@ -204,14 +217,14 @@ func Spawn[T any](r Runner, fn func() (T, error)) (*gevent.Greenlet[T], error) {
 // link after gl left the group.
 func (g *Group) track(gl gevent.AnyGreenlet, m *member) *member {
 	if g.members == nil {
-		g.members = make(map[gevent.AnyGreenlet]*member)
+		g.members = make(map[glKey]*member)
 	}
 	if m == nil {
 		m = &member{}
 	}
 	m.g = gl
 	m.id = gl.Rawlink(func() { g.finished(m) })
-	g.members[gl] = m
+	g.members[key(gl)] = m
 	m.prev = g.tail
 	if g.tail != nil {
 		g.tail.next = m
@@ -234,7 +247,7 @@ func (g *Group) finished(m *member) {
 
 func (g *Group) remove(m *member) {
 	m.gone = true
-	delete(g.members, m.g)
+	delete(g.members, key(m.g))
 	if m.prev != nil {
 		m.prev.next = m.next
 	} else {
@@ -352,7 +365,7 @@ func (g *Group) Kill(err error, block bool, timeout ...time.Duration) error {
 // caller's kill or Timeout-scope error.
 func (g *Group) KillOne(gl gevent.AnyGreenlet, err error, block bool, timeout ...time.Duration) error {
 	g.check("KillOne")
-	m, ok := g.members[gl]
+	m, ok := g.members[key(gl)]
 	if !ok || m.dying {
 		return nil
 	}

@@ -411,3 +411,28 @@ func TestNonBlockingAddNeverSwitches(t *testing.T) {
 		return p.Kill(nil, true)
 	})
 }
+
+// TestGroupMembershipMixedTypes: members are told apart by greenlet, whatever
+// their result type (the member map is keyed by the greenlet's address);
+// a nil or typed-nil greenlet and a greenlet never added are not members.
+func TestGroupMembershipMixedTypes(t *testing.T) {
+	t.Parallel()
+	run(t, func() error {
+		var g pool.Group
+		a := gevent.New(func() (int, error) { return 1, gevent.Sleep(time.Second) })
+		b := gevent.New(func() (string, error) { return "b", gevent.Sleep(time.Second) })
+		c := gevent.New(func() (int, error) { return 3, nil })
+		g.Start(a)
+		g.Start(b)
+		var typedNil *gevent.Greenlet[int]
+		if g.Len() != 2 || !g.Contains(a) || !g.Contains(b) || g.Contains(c) || g.Contains(nil) || g.Contains(typedNil) {
+			t.Fatalf("Len %d, Contains a %v b %v c %v", g.Len(), g.Contains(a), g.Contains(b), g.Contains(c))
+		}
+		g.Discard(typedNil) // not a member: nothing
+		g.Discard(b)
+		if g.Len() != 1 || !g.Contains(a) || g.Contains(b) {
+			t.Fatalf("after Discard(b): Len %d", g.Len())
+		}
+		return g.Kill(nil, true)
+	})
+}

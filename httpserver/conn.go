@@ -78,7 +78,20 @@ type flushState struct {
 // flushing reports whether a flush from elsewhere is writing.
 func (c *conn) flushing() bool { return c.fl != nil && c.fl.flushing }
 
+// serveConn serves one connection in its greenlet. Its frame and serve's
+// stay under every handler (a WebSocket's, as long as it lives): the
+// work with locals is in newConn, serve's helpers and afterServe.
 func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
+	c := s.newConn(nc, addr)
+	defer s.track(c, false)
+	c.serve()
+	c.afterServe()
+}
+
+// newConn makes the connection of the calling greenlet and tracks it.
+//
+//go:noinline
+func (s *Server) newConn(nc net.Conn, addr net.Addr) *conn {
 	g := gevent.GetCurrent()
 	c := &conn{srv: s, nc: nc, g: g, gctx: g.Context(), remote: addr.String()}
 	c.r.c = c
@@ -86,8 +99,15 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 		c.br = bufio.NewReaderSize(&c.r, 4096) // tls.Conn buffers: keep it simple
 	}
 	s.track(c, true)
-	defer s.track(c, false)
-	c.serve()
+	return c
+}
+
+// afterServe releases the connection's buffers, or waits until a
+// hijacked connection is closed. (A function of its own, so that its
+// locals are not in serveConn's frame, under every handler.)
+//
+//go:noinline
+func (c *conn) afterServe() {
 	if c.flushing() {
 		// A flush from elsewhere is blocked in a write: closing the socket
 		// ends it; its buffers are not reused.
@@ -298,88 +318,130 @@ func (c *conn) maxHeaderBytes() int64 {
 // context is cancelled only then while it runs).
 func (c *conn) killed() bool { return c.gctx.Err() != nil }
 
+// serve reads and answers the connection's requests. Its frame, and
+// serveConn's, stay under the handler while it runs (for a WebSocket, as
+// long as the connection lives): the work with many locals is in
+// readRequest and endRequest, which return before or run after the
+// handler, so that the handler's stack stays shallow (an idle WebSocket
+// greenlet fits a 4 KiB stack, with room for the runtime's allocation
+// slow path at the handshake's deepest point).
 func (c *conn) serve() {
-	s := c.srv
-	if tc, ok := c.nc.(*tls.Conn); ok {
-		dl := deadline(c.headerTimeout())
-		c.setReadDeadline(dl)
-		c.setWriteDeadline(dl)
-		if err := tc.Handshake(); err != nil {
-			if s.ErrorLog != nil && !c.killed() {
-				s.ErrorLog.Info("httpserver: TLS handshake", "remote", c.remote, "err", err)
-			}
-			return
-		}
-		st := tc.ConnectionState()
-		c.tls = &st
+	if !c.handshakeTLS() {
+		return
 	}
 	first := true
 	for {
-		c.state = stateIdle
-		if s.stopping {
+		w := c.readRequest(first)
+		if w == nil {
 			return
-		}
-		var hdrDeadline time.Time
-		if c.br == nil || c.br.Buffered() == 0 {
-			if first {
-				hdrDeadline = deadline(c.headerTimeout())
-				c.setReadDeadline(hdrDeadline)
-			} else {
-				c.setReadDeadline(deadline(c.idleTimeout()))
-			}
-			if err := c.waitRequest(); err != nil {
-				return // EOF, idle timeout, closed by Stop, or a kill
-			}
-		}
-		c.state = stateActive
-		c.acquireBuffers()
-		var start time.Time // for ReadTimeout and the access log only
-		if s.ReadTimeout > 0 || s.AccessLog != nil {
-			start = time.Now()
-		}
-		c.start = unixNano(start)
-		if !first || hdrDeadline.IsZero() {
-			c.setReadDeadline(deadline(c.headerTimeout()))
 		}
 		first = false
-		c.r.beginHeader(c.br, c.maxHeaderBytes())
-		req, err := http.ReadRequest(c.br)
-		raw := c.r.endHeader(c.br)
-		if err != nil {
-			c.r.hitLimit = c.r.hitLimit && c.r.remain <= 0
-			c.badRequest(err)
+		if !c.runHandler(w) || !c.endRequest(w) {
 			return
-		}
-		if code, msg := checkRequest(req, raw); code != 0 {
-			c.writeError(code, msg)
-			return
-		}
-		if s.ReadTimeout > 0 {
-			c.setReadDeadline(start.Add(s.ReadTimeout))
-		} else {
-			c.setReadDeadline(time.Time{})
-		}
-		if s.WriteTimeout > 0 {
-			c.setWriteDeadline(time.Now().Add(s.WriteTimeout))
-		} else {
-			c.setWriteDeadline(time.Time{})
-		}
-		w := c.newResponse(req)
-		if !c.runHandler(w) || c.killed() {
-			return
-		}
-		if w.hijacked {
-			return
-		}
-		w.finish()
-		if w.closeAfter || c.closed || s.stopping {
-			return
-		}
-		if c.br.Buffered() == 0 {
-			c.releaseBuffers() // idle: no buffers but c.small
-			c.releaseReader()
 		}
 	}
+}
+
+// handshakeTLS runs the TLS handshake of a TLS connection; it reports
+// false if it failed.
+//
+//go:noinline
+func (c *conn) handshakeTLS() bool {
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return true
+	}
+	s := c.srv
+	dl := deadline(c.headerTimeout())
+	c.setReadDeadline(dl)
+	c.setWriteDeadline(dl)
+	if err := tc.Handshake(); err != nil {
+		if s.ErrorLog != nil && !c.killed() {
+			s.ErrorLog.Info("httpserver: TLS handshake", "remote", c.remote, "err", err)
+		}
+		return false
+	}
+	st := tc.ConnectionState()
+	c.tls = &st
+	return true
+}
+
+// readRequest waits for the next request, reads its header and returns
+// its response, or nil to close the connection (EOF, an idle timeout,
+// Stop, a kill, or a bad request, answered).
+//
+//go:noinline
+func (c *conn) readRequest(first bool) *response {
+	s := c.srv
+	c.state = stateIdle
+	if s.stopping {
+		return nil
+	}
+	var hdrDeadline time.Time
+	if c.br == nil || c.br.Buffered() == 0 {
+		if first {
+			hdrDeadline = deadline(c.headerTimeout())
+			c.setReadDeadline(hdrDeadline)
+		} else {
+			c.setReadDeadline(deadline(c.idleTimeout()))
+		}
+		if err := c.waitRequest(); err != nil {
+			return nil // EOF, idle timeout, closed by Stop, or a kill
+		}
+	}
+	c.state = stateActive
+	c.acquireBuffers()
+	var start time.Time // for ReadTimeout and the access log only
+	if s.ReadTimeout > 0 || s.AccessLog != nil {
+		start = time.Now()
+	}
+	c.start = unixNano(start)
+	if !first || hdrDeadline.IsZero() {
+		c.setReadDeadline(deadline(c.headerTimeout()))
+	}
+	c.r.beginHeader(c.br, c.maxHeaderBytes())
+	req, err := http.ReadRequest(c.br)
+	raw := c.r.endHeader(c.br)
+	if err != nil {
+		c.r.hitLimit = c.r.hitLimit && c.r.remain <= 0
+		c.badRequest(err)
+		return nil
+	}
+	if code, msg := checkRequest(req, raw); code != 0 {
+		c.writeError(code, msg)
+		return nil
+	}
+	if s.ReadTimeout > 0 {
+		c.setReadDeadline(start.Add(s.ReadTimeout))
+	} else {
+		c.setReadDeadline(time.Time{})
+	}
+	if s.WriteTimeout > 0 {
+		c.setWriteDeadline(time.Now().Add(s.WriteTimeout))
+	} else {
+		c.setWriteDeadline(time.Time{})
+	}
+	return c.newResponse(req)
+}
+
+// endRequest finishes the response after its handler returned; it
+// reports whether the connection goes on to a next request.
+//
+//go:noinline
+func (c *conn) endRequest(w *response) bool {
+	s := c.srv
+	if c.killed() || w.hijacked {
+		return false
+	}
+	w.finish()
+	if w.closeAfter || c.closed || s.stopping {
+		return false
+	}
+	if c.br.Buffered() == 0 {
+		c.releaseBuffers() // idle: no buffers but c.small
+		c.releaseReader()
+	}
+	return true
 }
 
 // runHandler calls the handler; it reports false if the handler panicked

@@ -54,7 +54,7 @@ type conn struct {
 	bw     *bufio.Writer
 	wbuf   []byte       // the response body buffered before the header is sent
 	wb     *writeBufs   // bw, wbuf's array and the header lines, from the pool
-	small  [256]byte    // an idle connection's first read, before it has a reader
+	small  *[256]byte   // an idle connection's first read, before it has a reader (nil after Hijack)
 	start  int64        // when the request being served began, unix ns (access log, ReadTimeout)
 	rdl    int64        // the read deadline set last, unix ns (0: none, as at accept)
 	wdl    int64        // the write deadline set last
@@ -207,6 +207,9 @@ func (c *conn) waitRequest() error {
 	if c.br != nil {
 		_, err := c.br.Peek(1)
 		return err
+	}
+	if c.small == nil {
+		c.small = new([256]byte)
 	}
 	n, err := c.nc.Read(c.small[:])
 	if n == 0 {
@@ -691,7 +694,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 		return 0, nil
 	case len(r.pending) > 0:
 		n = copy(p, r.pending)
-		r.pending = r.pending[n:]
+		if r.pending = r.pending[n:]; len(r.pending) == 0 {
+			r.pending = nil // not keeping c.small alive after a Hijack
+		}
 	case r.hasByte:
 		p[0], r.hasByte, n = r.byteBuf[0], false, 1
 	case r.bgErr != nil:

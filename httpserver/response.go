@@ -754,6 +754,7 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c.releaseBuffers()
 	c.releaseReader()
 	c.r.rec = nil
+	c.small = nil // apart from the conn: a hijacked connection does not keep it
 	br := c.br
 	if br == nil {
 		br = bufio.NewReaderSize(&c.r, hijackBufferSize)

@@ -52,14 +52,15 @@ type conn struct {
 	r      connReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	wbuf   []byte       // the response body buffered before the header is sent
-	wb     *writeBufs   // bw, wbuf's array and the header lines, from the pool
-	small  *[256]byte   // an idle connection's first read, before it has a reader (nil after Hijack)
-	start  int64        // when the request being served began, unix ns (access log, ReadTimeout)
-	rdl    int64        // the read deadline set last, unix ns (0: none, as at accept)
-	wdl    int64        // the write deadline set last
-	hijack *event.Event // set when a hijacked connection is closed
-	fl     *flushState  // made by the first Flush from another goroutine
+	wbuf   []byte        // the response body buffered before the header is sent
+	wb     *writeBufs    // bw, wbuf's array and the header lines, from the pool
+	small  *[256]byte    // an idle connection's first read, before it has a reader (nil after Hijack)
+	start  int64         // when the request being served began, unix ns (access log, ReadTimeout)
+	rdl    int64         // the read deadline set last, unix ns (0: none, as at accept)
+	wdl    int64         // the write deadline set last
+	hc     *hijackedConn // what Hijack handed out
+	hijack *event.Event  // made if the greenlet waits for hc's Close, set by it
+	fl     *flushState   // made by the first Flush from another goroutine
 	state  uint8
 	closed bool
 	busy   bool // the handler's greenlet is in a response method that writes
@@ -118,8 +119,12 @@ func (c *conn) afterServe() {
 		c.releaseBuffers()
 		c.releaseReader()
 	}
-	if c.state == stateHijacked && c.hijack != nil {
-		c.hijack.Wait() // until the handler's side closes it (or a kill)
+	if c.state == stateHijacked && c.hc != nil && !c.hc.closed.Load() {
+		// Until the handler's side closes it (or a kill). The event is
+		// made only now: a hijacker that closes the connection in the
+		// handler (a WebSocket) never needs it.
+		c.hijack = new(event.Event)
+		c.hijack.Wait()
 	}
 }
 

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/gevent-go/gevent/event"
 )
 
 // bufferBeforeHeader is how much body a response buffers before its
@@ -744,7 +742,6 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c.nc.SetDeadline(time.Time{})
 	w.hijacked = true
 	c.state = stateHijacked
-	c.hijack = new(event.Event)
 	// The server's 4 KiB buffers go back to their pools (the reader only if
 	// it holds nothing), the header record is dropped, and the hijacker
 	// gets buffers of its own, small ones: an idle hijacked connection (a
@@ -760,7 +757,8 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 		br = bufio.NewReaderSize(&c.r, hijackBufferSize)
 	}
 	c.br = nil
-	return &hijackedConn{Conn: c.nc, c: c}, bufio.NewReadWriter(br, bufio.NewWriterSize(c.nc, hijackBufferSize)), nil
+	c.hc = &hijackedConn{Conn: c.nc, c: c}
+	return c.hc, bufio.NewReadWriter(br, bufio.NewWriterSize(c.nc, hijackBufferSize)), nil
 }
 
 // hijackBufferSize is the size of the buffers Hijack hands out (the
@@ -780,12 +778,20 @@ func (h *hijackedConn) Close() error {
 	err := h.Conn.Close()
 	if h.closed.CompareAndSwap(false, true) {
 		if hub := h.c.srv.hub; hub.OnHub() {
-			h.c.hijack.Set()
+			h.c.hijackClosed()
 		} else {
-			hub.Post(h.c.hijack.Set)
+			hub.Post(h.c.hijackClosed)
 		}
 	}
 	return err
+}
+
+// hijackClosed wakes the connection's greenlet if it waits for the
+// hijacked connection's Close (in the hub).
+func (c *conn) hijackClosed() {
+	if c.hijack != nil {
+		c.hijack.Set()
+	}
 }
 
 // SetReadDeadline sets the connection's read deadline (for request body

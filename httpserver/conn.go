@@ -58,6 +58,7 @@ type conn struct {
 	start  int64         // when the request being served began, unix ns (access log, ReadTimeout)
 	rdl    int64         // the read deadline set last, unix ns (0: none, as at accept)
 	wdl    int64         // the write deadline set last
+	w      *response     // the request being served (nil after Hijack)
 	hc     *hijackedConn // what Hijack handed out
 	hijack *event.Event  // made if the greenlet waits for hc's Close, set by it
 	fl     *flushState   // made by the first Flush from another goroutine
@@ -337,14 +338,8 @@ func (c *conn) serve() {
 	if !c.handshakeTLS() {
 		return
 	}
-	first := true
-	for {
-		w := c.readRequest(first)
-		if w == nil {
-			return
-		}
-		first = false
-		if !c.runHandler(w) || !c.endRequest(w) {
+	for first := true; c.readRequest(first); first = false {
+		if !c.runHandler() || !c.endRequest() {
 			return
 		}
 	}
@@ -374,16 +369,16 @@ func (c *conn) handshakeTLS() bool {
 	return true
 }
 
-// readRequest waits for the next request, reads its header and returns
-// its response, or nil to close the connection (EOF, an idle timeout,
-// Stop, a kill, or a bad request, answered).
+// readRequest waits for the next request, reads its header and makes
+// its response (c.w); it reports false to close the connection (EOF, an
+// idle timeout, Stop, a kill, or a bad request, answered).
 //
 //go:noinline
-func (c *conn) readRequest(first bool) *response {
+func (c *conn) readRequest(first bool) bool {
 	s := c.srv
 	c.state = stateIdle
 	if s.stopping {
-		return nil
+		return false
 	}
 	var hdrDeadline time.Time
 	if c.br == nil || c.br.Buffered() == 0 {
@@ -394,7 +389,7 @@ func (c *conn) readRequest(first bool) *response {
 			c.setReadDeadline(deadline(c.idleTimeout()))
 		}
 		if err := c.waitRequest(); err != nil {
-			return nil // EOF, idle timeout, closed by Stop, or a kill
+			return false // EOF, idle timeout, closed by Stop, or a kill
 		}
 	}
 	c.state = stateActive
@@ -413,11 +408,11 @@ func (c *conn) readRequest(first bool) *response {
 	if err != nil {
 		c.r.hitLimit = c.r.hitLimit && c.r.remain <= 0
 		c.badRequest(err)
-		return nil
+		return false
 	}
 	if code, msg := checkRequest(req, raw); code != 0 {
 		c.writeError(code, msg)
-		return nil
+		return false
 	}
 	if s.ReadTimeout > 0 {
 		c.setReadDeadline(start.Add(s.ReadTimeout))
@@ -429,16 +424,19 @@ func (c *conn) readRequest(first bool) *response {
 	} else {
 		c.setWriteDeadline(time.Time{})
 	}
-	return c.newResponse(req)
+	c.w = c.newResponse(req)
+	return true
 }
 
 // endRequest finishes the response after its handler returned; it
 // reports whether the connection goes on to a next request.
 //
 //go:noinline
-func (c *conn) endRequest(w *response) bool {
+func (c *conn) endRequest() bool {
 	s := c.srv
-	if c.killed() || w.hijacked {
+	w := c.w
+	c.w = nil
+	if c.killed() || w == nil || w.hijacked {
 		return false
 	}
 	w.finish()
@@ -456,14 +454,17 @@ func (c *conn) endRequest(w *response) bool {
 // with http.ErrAbortHandler (the connection is closed silently). Any other
 // panic answers 500 if nothing was sent yet, and goes on to the hub's
 // error handler (the greenlet fails, as in gevent) with its stack.
-func (c *conn) runHandler(w *response) (ok bool) {
+func (c *conn) runHandler() (ok bool) {
 	normal := false
 	defer func() {
 		if normal {
 			return
 		}
 		r := recover()
-		w.handlerDone = true
+		w := c.w // nil after a Hijack
+		if w != nil {
+			w.handlerDone = true
+		}
 		if r == nil {
 			return // runtime.Goexit
 		}
@@ -471,12 +472,15 @@ func (c *conn) runHandler(w *response) (ok bool) {
 		if r == http.ErrAbortHandler {
 			return
 		}
-		if !c.killed() && !w.hijacked && !w.headerSent {
+		if w != nil && !c.killed() && !w.hijacked && !w.headerSent {
 			w.discard()
 			c.writeError(http.StatusInternalServerError, "")
 		}
 		panic(r) // reported by the greenlet, with the handler's frames in its stack
 	}()
+	// Only the handler's frames hold w and its request: after a Hijack
+	// (c.w is nil then) a handler that keeps neither lets both go.
+	w := c.w
 	c.srv.handler().ServeHTTP(w, w.req)
 	normal = true
 	return true

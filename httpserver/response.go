@@ -12,6 +12,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/gevent-go/gevent/internal/reqdetach"
 )
 
 // bufferBeforeHeader is how much body a response buffers before its
@@ -752,6 +754,9 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c.releaseReader()
 	c.r.rec = nil
 	c.small = nil // apart from the conn: a hijacked connection does not keep it
+	// Nor the response and its request: the server no longer points to
+	// them (the handler's frames and what it keeps decide).
+	c.w, c.r.ctx = nil, nil
 	br := c.br
 	if br == nil {
 		br = bufio.NewReaderSize(&c.r, hijackBufferSize)
@@ -759,6 +764,21 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c.br = nil
 	c.hc = &hijackedConn{Conn: c.nc, c: c}
 	return c.hc, bufio.NewReadWriter(br, bufio.NewWriterSize(c.nc, hijackBufferSize)), nil
+}
+
+func init() { reqdetach.Detach = detachRequest }
+
+// detachRequest is reqdetach.Detach: after a Hijack, a copy of r whose
+// context is the connection greenlet's (cancelled when it is killed or
+// ends) instead of the request's, which is part of the response; r itself
+// if a middleware derived its context (its values must stay) or it has a
+// body.
+func detachRequest(r *http.Request) *http.Request {
+	x, ok := r.Context().(*reqContext)
+	if !ok || !x.w.hijacked || (r.Body != nil && r.Body != http.NoBody) {
+		return r
+	}
+	return r.WithContext(x.parent)
 }
 
 // hijackBufferSize is the size of the buffers Hijack hands out (the

@@ -763,28 +763,41 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	}
 	c.br = nil
 	c.hc = &hijackedConn{Conn: c.nc, c: c}
-	return c.hc, bufio.NewReadWriter(br, bufio.NewWriterSize(c.nc, hijackBufferSize)), nil
+	return c.hc, bufio.NewReadWriter(br, bufio.NewWriterSize(c.nc, hijackWriterSize)), nil
 }
 
 func init() { reqdetach.Detach = detachRequest }
 
-// detachRequest is reqdetach.Detach: after a Hijack, a copy of r whose
-// context is the connection greenlet's (cancelled when it is killed or
-// ends) instead of the request's, which is part of the response; r itself
-// if a middleware derived its context (its values must stay) or it has a
-// body.
+// detachRequest is reqdetach.Detach: after a Hijack, r with the
+// connection greenlet's context (cancelled when it is killed or ends)
+// instead of the request's, which is part of the response: the server's
+// own request changed in place, a middleware's copy copied again. It
+// returns r unchanged if a middleware derived its context (its values
+// must stay) or it has a body.
 func detachRequest(r *http.Request) *http.Request {
 	x, ok := r.Context().(*reqContext)
 	if !ok || !x.w.hijacked || (r.Body != nil && r.Body != http.NoBody) {
 		return r
 	}
-	return r.WithContext(x.parent)
+	if r != x.w.req {
+		return r.WithContext(x.parent) // a copy made by a middleware
+	}
+	// The server's own request: changed in place (no copy, no garbage).
+	// Nothing but the hijacker uses it from now on; the handler returns
+	// when the connection is done.
+	*r = *r.WithContext(x.parent)
+	return r
 }
 
-// hijackBufferSize is the size of the buffers Hijack hands out (the
-// reader's unless it holds bytes the client sent): above the 256 bytes
-// below which gorilla/websocket allocates a reader of its own.
+// hijackBufferSize is the size of the reader Hijack hands out (unless it
+// holds bytes the client sent): above the 256 bytes below which
+// gorilla/websocket allocates a reader of its own.
 const hijackBufferSize = 512
+
+// hijackWriterSize is the size of the writer Hijack hands out: gorilla
+// only writes its 101 answer through it (then drops it); other hijackers
+// write larger chunks past it.
+const hijackWriterSize = 256
 
 // hijackedConn lets the connection greenlet end when the handler's side
 // closes the connection.

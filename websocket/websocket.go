@@ -362,10 +362,11 @@ type Conn struct {
 const sendsPerYield = 16
 
 // Request returns the handshake request (method, path, query, headers,
-// cookies, RemoteAddr). Served by httpserver, it is a copy whose Context
-// is the connection greenlet's (cancelled when the greenlet is killed or
-// ends), unless a middleware gave the request a context of its own, which
-// it then keeps.
+// cookies, RemoteAddr). Served by httpserver, its Context is, from the
+// upgrade on, the connection greenlet's (cancelled when the greenlet is
+// killed or ends; the request's own would keep the HTTP response in
+// memory), unless a middleware gave the request a context of its own,
+// which it then keeps with its values.
 func (c *Conn) Request() *http.Request { return c.req }
 
 // Subprotocol returns the negotiated subprotocol ("" if none).

@@ -52,14 +52,16 @@ type conn struct {
 	r      connReader
 	br     *bufio.Reader
 	bw     *bufio.Writer
-	wbuf   []byte       // the response body buffered before the header is sent
-	wb     *writeBufs   // bw, wbuf's array and the header lines, from the pool
-	small  [256]byte    // an idle connection's first read, before it has a reader
-	start  int64        // when the request being served began, unix ns (access log, ReadTimeout)
-	rdl    int64        // the read deadline set last, unix ns (0: none, as at accept)
-	wdl    int64        // the write deadline set last
-	hijack *event.Event // set when a hijacked connection is closed
-	fl     *flushState  // made by the first Flush from another goroutine
+	wbuf   []byte        // the response body buffered before the header is sent
+	wb     *writeBufs    // bw, wbuf's array and the header lines, from the pool
+	small  *[256]byte    // an idle connection's first read, before it has a reader (nil after Hijack)
+	start  int64         // when the request being served began, unix ns (access log, ReadTimeout)
+	rdl    int64         // the read deadline set last, unix ns (0: none, as at accept)
+	wdl    int64         // the write deadline set last
+	w      *response     // the request being served (nil after Hijack)
+	hc     *hijackedConn // what Hijack handed out
+	hijack *event.Event  // made if the greenlet waits for hc's Close, set by it
+	fl     *flushState   // made by the first Flush from another goroutine
 	state  uint8
 	closed bool
 	busy   bool // the handler's greenlet is in a response method that writes
@@ -78,7 +80,20 @@ type flushState struct {
 // flushing reports whether a flush from elsewhere is writing.
 func (c *conn) flushing() bool { return c.fl != nil && c.fl.flushing }
 
+// serveConn serves one connection in its greenlet. Its frame and serve's
+// stay under every handler (a WebSocket's, as long as it lives): the
+// work with locals is in newConn, serve's helpers and afterServe.
 func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
+	c := s.newConn(nc, addr)
+	defer s.track(c, false)
+	c.serve()
+	c.afterServe()
+}
+
+// newConn makes the connection of the calling greenlet and tracks it.
+//
+//go:noinline
+func (s *Server) newConn(nc net.Conn, addr net.Addr) *conn {
 	g := gevent.GetCurrent()
 	c := &conn{srv: s, nc: nc, g: g, gctx: g.Context(), remote: addr.String()}
 	c.r.c = c
@@ -86,8 +101,15 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 		c.br = bufio.NewReaderSize(&c.r, 4096) // tls.Conn buffers: keep it simple
 	}
 	s.track(c, true)
-	defer s.track(c, false)
-	c.serve()
+	return c
+}
+
+// afterServe releases the connection's buffers, or waits until a
+// hijacked connection is closed. (A function of its own, so that its
+// locals are not in serveConn's frame, under every handler.)
+//
+//go:noinline
+func (c *conn) afterServe() {
 	if c.flushing() {
 		// A flush from elsewhere is blocked in a write: closing the socket
 		// ends it; its buffers are not reused.
@@ -98,8 +120,12 @@ func (s *Server) serveConn(nc net.Conn, addr net.Addr) {
 		c.releaseBuffers()
 		c.releaseReader()
 	}
-	if c.state == stateHijacked && c.hijack != nil {
-		c.hijack.Wait() // until the handler's side closes it (or a kill)
+	if c.state == stateHijacked && c.hc != nil && !c.hc.closed.Load() {
+		// Until the handler's side closes it (or a kill). The event is
+		// made only now: a hijacker that closes the connection in the
+		// handler (a WebSocket) never needs it.
+		c.hijack = new(event.Event)
+		c.hijack.Wait()
 	}
 }
 
@@ -187,6 +213,9 @@ func (c *conn) waitRequest() error {
 	if c.br != nil {
 		_, err := c.br.Peek(1)
 		return err
+	}
+	if c.small == nil {
+		c.small = new([256]byte)
 	}
 	n, err := c.nc.Read(c.small[:])
 	if n == 0 {
@@ -298,102 +327,144 @@ func (c *conn) maxHeaderBytes() int64 {
 // context is cancelled only then while it runs).
 func (c *conn) killed() bool { return c.gctx.Err() != nil }
 
+// serve reads and answers the connection's requests. Its frame, and
+// serveConn's, stay under the handler while it runs (for a WebSocket, as
+// long as the connection lives): the work with many locals is in
+// readRequest and endRequest, which return before or run after the
+// handler, so that the handler's stack stays shallow (an idle WebSocket
+// greenlet fits a 4 KiB stack, with room for the runtime's allocation
+// slow path at the handshake's deepest point).
 func (c *conn) serve() {
+	if !c.handshakeTLS() {
+		return
+	}
+	for first := true; c.readRequest(first); first = false {
+		if !c.runHandler() || !c.endRequest() {
+			return
+		}
+	}
+}
+
+// handshakeTLS runs the TLS handshake of a TLS connection; it reports
+// false if it failed.
+//
+//go:noinline
+func (c *conn) handshakeTLS() bool {
+	tc, ok := c.nc.(*tls.Conn)
+	if !ok {
+		return true
+	}
 	s := c.srv
-	if tc, ok := c.nc.(*tls.Conn); ok {
-		dl := deadline(c.headerTimeout())
-		c.setReadDeadline(dl)
-		c.setWriteDeadline(dl)
-		if err := tc.Handshake(); err != nil {
-			if s.ErrorLog != nil && !c.killed() {
-				s.ErrorLog.Info("httpserver: TLS handshake", "remote", c.remote, "err", err)
-			}
-			return
+	dl := deadline(c.headerTimeout())
+	c.setReadDeadline(dl)
+	c.setWriteDeadline(dl)
+	if err := tc.Handshake(); err != nil {
+		if s.ErrorLog != nil && !c.killed() {
+			s.ErrorLog.Info("httpserver: TLS handshake", "remote", c.remote, "err", err)
 		}
-		st := tc.ConnectionState()
-		c.tls = &st
+		return false
 	}
-	first := true
-	for {
-		c.state = stateIdle
-		if s.stopping {
-			return
-		}
-		var hdrDeadline time.Time
-		if c.br == nil || c.br.Buffered() == 0 {
-			if first {
-				hdrDeadline = deadline(c.headerTimeout())
-				c.setReadDeadline(hdrDeadline)
-			} else {
-				c.setReadDeadline(deadline(c.idleTimeout()))
-			}
-			if err := c.waitRequest(); err != nil {
-				return // EOF, idle timeout, closed by Stop, or a kill
-			}
-		}
-		c.state = stateActive
-		c.acquireBuffers()
-		var start time.Time // for ReadTimeout and the access log only
-		if s.ReadTimeout > 0 || s.AccessLog != nil {
-			start = time.Now()
-		}
-		c.start = unixNano(start)
-		if !first || hdrDeadline.IsZero() {
-			c.setReadDeadline(deadline(c.headerTimeout()))
-		}
-		first = false
-		c.r.beginHeader(c.br, c.maxHeaderBytes())
-		req, err := http.ReadRequest(c.br)
-		raw := c.r.endHeader(c.br)
-		if err != nil {
-			c.r.hitLimit = c.r.hitLimit && c.r.remain <= 0
-			c.badRequest(err)
-			return
-		}
-		if code, msg := checkRequest(req, raw); code != 0 {
-			c.writeError(code, msg)
-			return
-		}
-		if s.ReadTimeout > 0 {
-			c.setReadDeadline(start.Add(s.ReadTimeout))
+	st := tc.ConnectionState()
+	c.tls = &st
+	return true
+}
+
+// readRequest waits for the next request, reads its header and makes
+// its response (c.w); it reports false to close the connection (EOF, an
+// idle timeout, Stop, a kill, or a bad request, answered).
+//
+//go:noinline
+func (c *conn) readRequest(first bool) bool {
+	s := c.srv
+	c.state = stateIdle
+	if s.stopping {
+		return false
+	}
+	var hdrDeadline time.Time
+	if c.br == nil || c.br.Buffered() == 0 {
+		if first {
+			hdrDeadline = deadline(c.headerTimeout())
+			c.setReadDeadline(hdrDeadline)
 		} else {
-			c.setReadDeadline(time.Time{})
+			c.setReadDeadline(deadline(c.idleTimeout()))
 		}
-		if s.WriteTimeout > 0 {
-			c.setWriteDeadline(time.Now().Add(s.WriteTimeout))
-		} else {
-			c.setWriteDeadline(time.Time{})
-		}
-		w := c.newResponse(req)
-		if !c.runHandler(w) || c.killed() {
-			return
-		}
-		if w.hijacked {
-			return
-		}
-		w.finish()
-		if w.closeAfter || c.closed || s.stopping {
-			return
-		}
-		if c.br.Buffered() == 0 {
-			c.releaseBuffers() // idle: no buffers but c.small
-			c.releaseReader()
+		if err := c.waitRequest(); err != nil {
+			return false // EOF, idle timeout, closed by Stop, or a kill
 		}
 	}
+	c.state = stateActive
+	c.acquireBuffers()
+	var start time.Time // for ReadTimeout and the access log only
+	if s.ReadTimeout > 0 || s.AccessLog != nil {
+		start = time.Now()
+	}
+	c.start = unixNano(start)
+	if !first || hdrDeadline.IsZero() {
+		c.setReadDeadline(deadline(c.headerTimeout()))
+	}
+	c.r.beginHeader(c.br, c.maxHeaderBytes())
+	req, err := http.ReadRequest(c.br)
+	raw := c.r.endHeader(c.br)
+	if err != nil {
+		c.r.hitLimit = c.r.hitLimit && c.r.remain <= 0
+		c.badRequest(err)
+		return false
+	}
+	if code, msg := checkRequest(req, raw); code != 0 {
+		c.writeError(code, msg)
+		return false
+	}
+	if s.ReadTimeout > 0 {
+		c.setReadDeadline(start.Add(s.ReadTimeout))
+	} else {
+		c.setReadDeadline(time.Time{})
+	}
+	if s.WriteTimeout > 0 {
+		c.setWriteDeadline(time.Now().Add(s.WriteTimeout))
+	} else {
+		c.setWriteDeadline(time.Time{})
+	}
+	c.w = c.newResponse(req)
+	return true
+}
+
+// endRequest finishes the response after its handler returned; it
+// reports whether the connection goes on to a next request.
+//
+//go:noinline
+func (c *conn) endRequest() bool {
+	s := c.srv
+	w := c.w
+	c.w = nil
+	if c.killed() || w == nil || w.hijacked {
+		return false
+	}
+	w.finish()
+	if w.closeAfter || c.closed || s.stopping {
+		return false
+	}
+	if c.br.Buffered() == 0 {
+		c.releaseBuffers() // idle: no buffers but c.small
+		c.releaseReader()
+	}
+	return true
 }
 
 // runHandler calls the handler; it reports false if the handler panicked
 // with http.ErrAbortHandler (the connection is closed silently). Any other
 // panic answers 500 if nothing was sent yet, and goes on to the hub's
 // error handler (the greenlet fails, as in gevent) with its stack.
-func (c *conn) runHandler(w *response) (ok bool) {
+func (c *conn) runHandler() (ok bool) {
 	normal := false
 	defer func() {
 		if normal {
 			return
 		}
 		r := recover()
-		w.handlerDone = true
+		w := c.w // nil after a Hijack
+		if w != nil {
+			w.handlerDone = true
+		}
 		if r == nil {
 			return // runtime.Goexit
 		}
@@ -401,12 +472,15 @@ func (c *conn) runHandler(w *response) (ok bool) {
 		if r == http.ErrAbortHandler {
 			return
 		}
-		if !c.killed() && !w.hijacked && !w.headerSent {
+		if w != nil && !c.killed() && !w.hijacked && !w.headerSent {
 			w.discard()
 			c.writeError(http.StatusInternalServerError, "")
 		}
 		panic(r) // reported by the greenlet, with the handler's frames in its stack
 	}()
+	// Only the handler's frames hold w and its request: after a Hijack
+	// (c.w is nil then) a handler that keeps neither lets both go.
+	w := c.w
 	c.srv.handler().ServeHTTP(w, w.req)
 	normal = true
 	return true
@@ -629,7 +703,9 @@ func (r *connReader) Read(p []byte) (int, error) {
 		return 0, nil
 	case len(r.pending) > 0:
 		n = copy(p, r.pending)
-		r.pending = r.pending[n:]
+		if r.pending = r.pending[n:]; len(r.pending) == 0 {
+			r.pending = nil // not keeping c.small alive after a Hijack
+		}
 	case r.hasByte:
 		p[0], r.hasByte, n = r.byteBuf[0], false, 1
 	case r.bgErr != nil:

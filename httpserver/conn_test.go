@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -430,7 +431,8 @@ func TestHijackHandsOverBuffers(t *testing.T) {
 }
 
 // TestHijackSmallBuffers: a connection hijacked with nothing buffered
-// hands out 512-byte buffers (its 4 KiB ones go back to the pools), and
+// hands out a 512-byte reader and a 256-byte writer (its 4 KiB buffers
+// go back to the pools), and
 // they work: the client's bytes arrive through the reader, the writer's
 // reach the client.
 func TestHijackSmallBuffers(t *testing.T) {
@@ -468,8 +470,8 @@ func TestHijackSmallBuffers(t *testing.T) {
 	if got, want := string(b), "echo: "+strings.Repeat("hello\n", 100); got != want {
 		t.Fatalf("got %q", got)
 	}
-	if s := <-sizes; s != [2]int{512, 512} {
-		t.Errorf("hijacked reader and writer sizes %v, want 512 each", s)
+	if s := <-sizes; s != [2]int{512, 256} {
+		t.Errorf("hijacked reader and writer sizes %v, want 512 and 256", s)
 	}
 }
 
@@ -507,4 +509,67 @@ func readResponsesAfter(t *testing.T, c net.Conn, br *bufio.Reader, req string) 
 	c.SetDeadline(time.Now().Add(5 * time.Second))
 	io.WriteString(c, req)
 	return readResponses(t, br, "GET", 1)[0]
+}
+
+// TestHijackLetsResponseGo: after Hijack the server keeps neither the
+// response nor its request (a WebSocket's handler runs as long as the
+// connection: they would stay with it), and detachRequest gives a copy of
+// the request that does not keep them either: once the handler drops w
+// and r, the response is collected.
+func TestHijackLetsResponseGo(t *testing.T) {
+	got := make(chan error, 1)
+	ts := start(t, &Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		collected := make(chan struct{})
+		conn, req, err := hijackWatched(w, r, collected)
+		if err != nil {
+			got <- err
+			return
+		}
+		defer conn.Close()
+		if _, ok := req.Context().(*reqContext); ok || req.Method != "GET" || req.URL.Path != "/ws" || req.Header.Get("Upgrade") != "echo" || req.RemoteAddr == "" {
+			got <- fmt.Errorf("detached request %+v", req)
+			return
+		}
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
+			runtime.GC()
+			select {
+			case <-collected:
+				got <- nil
+				return
+			default:
+			}
+			if err := gevent.Sleep(10 * time.Millisecond); err != nil {
+				got <- err
+				return
+			}
+		}
+		got <- errors.New("the response of a hijacked request was not collected")
+	})})
+	c, err := net.Dial("tcp", ts.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	io.WriteString(c, "GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("handler did not finish")
+	}
+}
+
+// hijackWatched closes collected when w's response is collected, hijacks
+// the connection and returns it with the detached request.
+//
+//go:noinline
+func hijackWatched(w http.ResponseWriter, r *http.Request, collected chan struct{}) (net.Conn, *http.Request, error) {
+	runtime.AddCleanup(w.(*response), func(ch chan struct{}) { close(ch) }, collected)
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	return conn, detachRequest(r), nil
 }

@@ -13,7 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gevent-go/gevent/event"
+	"github.com/gevent-go/gevent/internal/reqdetach"
 )
 
 // bufferBeforeHeader is how much body a response buffers before its
@@ -744,7 +744,6 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c.nc.SetDeadline(time.Time{})
 	w.hijacked = true
 	c.state = stateHijacked
-	c.hijack = new(event.Event)
 	// The server's 4 KiB buffers go back to their pools (the reader only if
 	// it holds nothing), the header record is dropped, and the hijacker
 	// gets buffers of its own, small ones: an idle hijacked connection (a
@@ -754,18 +753,51 @@ func (w *response) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	c.releaseBuffers()
 	c.releaseReader()
 	c.r.rec = nil
+	c.small = nil // apart from the conn: a hijacked connection does not keep it
+	// Nor the response and its request: the server no longer points to
+	// them (the handler's frames and what it keeps decide).
+	c.w, c.r.ctx = nil, nil
 	br := c.br
 	if br == nil {
 		br = bufio.NewReaderSize(&c.r, hijackBufferSize)
 	}
 	c.br = nil
-	return &hijackedConn{Conn: c.nc, c: c}, bufio.NewReadWriter(br, bufio.NewWriterSize(c.nc, hijackBufferSize)), nil
+	c.hc = &hijackedConn{Conn: c.nc, c: c}
+	return c.hc, bufio.NewReadWriter(br, bufio.NewWriterSize(c.nc, hijackWriterSize)), nil
 }
 
-// hijackBufferSize is the size of the buffers Hijack hands out (the
-// reader's unless it holds bytes the client sent): above the 256 bytes
-// below which gorilla/websocket allocates a reader of its own.
+func init() { reqdetach.Detach = detachRequest }
+
+// detachRequest is reqdetach.Detach: after a Hijack, r with the
+// connection greenlet's context (cancelled when it is killed or ends)
+// instead of the request's, which is part of the response: the server's
+// own request changed in place, a middleware's copy copied again. It
+// returns r unchanged if a middleware derived its context (its values
+// must stay) or it has a body.
+func detachRequest(r *http.Request) *http.Request {
+	x, ok := r.Context().(*reqContext)
+	if !ok || !x.w.hijacked || (r.Body != nil && r.Body != http.NoBody) {
+		return r
+	}
+	if r != x.w.req {
+		return r.WithContext(x.parent) // a copy made by a middleware
+	}
+	// The server's own request: changed in place (no copy, no garbage).
+	// Nothing but the hijacker uses it from now on; the handler returns
+	// when the connection is done.
+	*r = *r.WithContext(x.parent)
+	return r
+}
+
+// hijackBufferSize is the size of the reader Hijack hands out (unless it
+// holds bytes the client sent): above the 256 bytes below which
+// gorilla/websocket allocates a reader of its own.
 const hijackBufferSize = 512
+
+// hijackWriterSize is the size of the writer Hijack hands out: gorilla
+// only writes its 101 answer through it (then drops it); other hijackers
+// write larger chunks past it.
+const hijackWriterSize = 256
 
 // hijackedConn lets the connection greenlet end when the handler's side
 // closes the connection.
@@ -779,12 +811,20 @@ func (h *hijackedConn) Close() error {
 	err := h.Conn.Close()
 	if h.closed.CompareAndSwap(false, true) {
 		if hub := h.c.srv.hub; hub.OnHub() {
-			h.c.hijack.Set()
+			h.c.hijackClosed()
 		} else {
-			hub.Post(h.c.hijack.Set)
+			hub.Post(h.c.hijackClosed)
 		}
 	}
 	return err
+}
+
+// hijackClosed wakes the connection's greenlet if it waits for the
+// hijacked connection's Close (in the hub).
+func (c *conn) hijackClosed() {
+	if c.hijack != nil {
+		c.hijack.Set()
+	}
 }
 
 // SetReadDeadline sets the connection's read deadline (for request body

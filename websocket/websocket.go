@@ -47,6 +47,7 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
+	"github.com/gevent-go/gevent/internal/reqdetach"
 	"github.com/gevent-go/gevent/lock"
 	gorilla "github.com/gorilla/websocket"
 )
@@ -158,6 +159,9 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) *Conn {
 		return nil // answered by Error
 	}
 	c := &Conn{ws: ws, bc: hw.bc, req: r, writeTimeout: DefaultWriteTimeout}
+	if reqdetach.Detach != nil {
+		c.req = reqdetach.Detach(r) // not keeping httpserver's response
+	}
 	if err := c.bc.flush(); err != nil { // the 101 response
 		ws.Close()
 		return nil
@@ -357,7 +361,12 @@ type Conn struct {
 // sendsPerYield: a write yields to the hub once in this many (Send).
 const sendsPerYield = 16
 
-// Request returns the handshake request (path, query, headers, cookies).
+// Request returns the handshake request (method, path, query, headers,
+// cookies, RemoteAddr). Served by httpserver, its Context is, from the
+// upgrade on, the connection greenlet's (cancelled when the greenlet is
+// killed or ends; the request's own would keep the HTTP response in
+// memory), unless a middleware gave the request a context of its own,
+// which it then keeps with its values.
 func (c *Conn) Request() *http.Request { return c.req }
 
 // Subprotocol returns the negotiated subprotocol ("" if none).

@@ -2,6 +2,7 @@ package websocket_test
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -716,5 +717,48 @@ func TestTimeoutReachesSenderToFastClient(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the Timeout never reached the sending greenlet")
+	}
+}
+
+type ctxKey struct{}
+
+// TestRequestKeepsHandshake: Conn.Request returns the handshake's method,
+// URL, headers, cookies and RemoteAddr; its context is not done while the
+// connection is served, and a context a middleware gave the request (with
+// its values) is kept.
+func TestRequestKeepsHandshake(t *testing.T) {
+	got := make(chan string, 2)
+	ws := websocket.New(func(c *websocket.Conn) error {
+		r := c.Request()
+		ck, _ := r.Cookie("session")
+		v, _ := r.Context().Value(ctxKey{}).(string)
+		done := r.Context().Err() != nil
+		got <- fmt.Sprintf("%s %s %s %v %v %q %v", r.Method, r.URL.RequestURI(), r.Header.Get("X-Test"), ck != nil && ck.Value == "s1", r.RemoteAddr != "", v, done)
+		return nil
+	})
+	mux := http.NewServeMux()
+	mux.Handle("/plain", ws)
+	mux.Handle("/mw", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, "mw")))
+	}))
+	ts := serve(t, mux)
+	h := http.Header{"X-Test": {"yes"}, "Cookie": {"session=s1"}}
+	for path, want := range map[string]string{
+		"/plain": `GET /plain?q=1 yes true true "" false`,
+		"/mw":    `GET /mw?q=1 yes true true "mw" false`,
+	} {
+		c, _, err := gorilla.DefaultDialer.Dial(ts.url(path+"?q=1"), h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case s := <-got:
+			if s != want {
+				t.Errorf("%s: Request() gives %s, want %s", path, s, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("handler did not run")
+		}
+		c.Close()
 	}
 }

@@ -445,11 +445,48 @@ func (c *Conn) readMessage() (int, []byte, error) {
 	if err != nil {
 		return 0, nil, c.readErr(err)
 	}
-	data, err := io.ReadAll(r)
+	data, err := readAll(r)
 	if err != nil {
 		return 0, nil, c.readErr(err)
 	}
 	return typ, data, nil
+}
+
+// readScratch holds the buffers readAll reads messages into.
+var readScratch = sync.Pool{New: func() any { b := make([]byte, 4096); return &b }}
+
+// readAll reads r to its end and returns what it read in a slice of its
+// own, of exactly that length: the message is read into a pooled 4 KiB
+// buffer and copied once (io.ReadAll, which gorilla's ReadMessage uses,
+// allocates 512 bytes for the smallest message and grows by doubling).
+// A message larger than the buffer goes on with io.ReadAll's growth.
+func readAll(r io.Reader) ([]byte, error) {
+	bp := readScratch.Get().(*[]byte)
+	defer readScratch.Put(bp)
+	buf := *bp
+	n := 0
+	for {
+		m, err := r.Read(buf[n:])
+		n += m
+		if err == io.EOF {
+			out := make([]byte, n)
+			copy(out, buf[:n])
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n == len(buf) {
+			rest, err := io.ReadAll(r)
+			if err != nil {
+				return nil, err
+			}
+			out := make([]byte, n+len(rest))
+			copy(out, buf[:n])
+			copy(out[n:], rest)
+			return out, nil
+		}
+	}
 }
 
 // ReceiveText is Receive for a text protocol: it returns the message as a

@@ -39,4 +39,3 @@ func TestReadAll(t *testing.T) {
 		t.Fatalf("err %v, want boom", err)
 	}
 }
-

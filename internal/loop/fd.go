@@ -118,10 +118,15 @@ func (f *FD) ClearWriter(t Task) {
 	}
 }
 
-func (l *Loop) poll(timeout int) {
+// poll waits in epoll_wait for up to timeout ms (-1: no limit) and runs
+// the tasks of the FDs that became ready; it returns the number of events.
+func (l *Loop) poll(timeout int) int {
+	if timeout != 0 {
+		l.sleeps++
+	}
 	n, err := unix.EpollWait(l.epfd, l.events, timeout)
 	if err != nil {
-		return // EINTR: the caller loops
+		return 0 // EINTR: the caller loops
 	}
 	for i := 0; i < n; i++ {
 		ev := l.events[i]
@@ -162,6 +167,7 @@ func (l *Loop) poll(timeout int) {
 	if n == len(l.events) && n < 4096 {
 		l.events = make([]unix.EpollEvent, 2*n)
 	}
+	return n
 }
 
 func stack() []byte {

@@ -269,3 +269,41 @@ func TestWeakTimerDoesNotKeepTheLoopAlive(t *testing.T) {
 		t.Errorf("fired %q", fired)
 	}
 }
+
+// BusyPoll: work that arrives while the loop spins (here posted from
+// another goroutine, a few milliseconds in) is taken without a blocking
+// epoll_wait; without BusyPoll the loop sleeps for it.
+func TestBusyPollTakesWorkWithoutSleeping(t *testing.T) {
+	for _, spin := range []time.Duration{0, 10 * time.Second} {
+		l := newLoop(t)
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := l.Register(int(r.Fd())) // BusyPoll spins only with FDs registered
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.BusyPoll.Store(int64(spin))
+		l.Hold() // keeps the loop alive until the posted task has run
+		ran := false
+		go func() {
+			time.Sleep(5 * time.Millisecond)
+			l.Post(Func(func() { ran = true; l.Release() }))
+		}()
+		for l.RunOnce(true) {
+		}
+		if !ran {
+			t.Fatal("the posted task did not run")
+		}
+		if spin == 0 && l.sleeps == 0 {
+			t.Error("without BusyPoll the loop did not sleep in epoll_wait")
+		}
+		if spin > 0 && l.sleeps != 0 {
+			t.Errorf("with BusyPoll the loop slept %d times in epoll_wait", l.sleeps)
+		}
+		f.Unregister()
+		r.Close()
+		w.Close()
+	}
+}

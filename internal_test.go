@@ -241,3 +241,25 @@ func TestGreenletSize(t *testing.T) {
 		}
 	}
 }
+
+// SetBusyPoll stores its duration for the loop, from any goroutine; a
+// negative one is 0 (off).
+func TestSetBusyPoll(t *testing.T) {
+	h, err := NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ in, want time.Duration }{
+		{50 * time.Microsecond, 50 * time.Microsecond}, {-time.Second, 0}, {0, 0},
+	} {
+		done := make(chan struct{})
+		go func() { h.SetBusyPoll(c.in); close(done) }() // not a greenlet of h
+		<-done
+		if got := time.Duration(h.loop.BusyPoll.Load()); got != c.want {
+			t.Errorf("SetBusyPoll(%v): %v, want %v", c.in, got, c.want)
+		}
+	}
+	if err := h.Run(func() error { return Sleep(time.Millisecond) }); err != nil {
+		t.Fatal(err)
+	}
+}

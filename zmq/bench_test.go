@@ -2,6 +2,7 @@ package zmq_test
 
 import (
 	"fmt"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -50,10 +51,16 @@ var benchEndpoints = []struct{ name, bind string }{
 	{"tcp", "tcp://127.0.0.1:*"},
 }
 
+// BenchmarkReqRepGreenlets: the hub sleeps in epoll_wait whenever it
+// waits (gevent's way); the "-busypoll" cases poll for up to 50 µs first
+// (Hub.SetBusyPoll).
 func BenchmarkReqRepGreenlets(b *testing.B) {
-	for _, ep := range benchEndpoints {
+	for _, ep := range append(benchEndpoints, struct{ name, bind string }{"tcp-busypoll", "tcp://127.0.0.1:*"}) {
 		b.Run(ep.name, func(b *testing.B) {
 			gevent.Run(func() error {
+				if strings.HasSuffix(ep.name, "-busypoll") {
+					gevent.GetHub().SetBusyPoll(50 * time.Microsecond)
+				}
 				rep := must(ctx.Socket(zmq.REP))
 				defer rep.Close()
 				rep.Bind(ep.bind + suffix(ep.name, "rr", b.N))

@@ -299,13 +299,6 @@ func echoRows() []row {
 		}
 		return r
 	}
-	plain := get(self("echo-go"))
-	var gev res
-	if perr == nil {
-		gev = get(func(port int) []string { return []string{*python, path, "echo", strconv.Itoa(port)} })
-	} else {
-		gev.err = perr
-	}
 	variants := []struct {
 		name  string
 		child string
@@ -313,10 +306,44 @@ func echoRows() []row {
 	if _, ok := childServers["echo-streamserver"]; ok {
 		variants = append(variants, struct{ name, child string }{"server.StreamServer", "echo-streamserver"})
 	}
+	// Each server is measured echoReps times, the servers alternating
+	// within each round (one 3 s run moves by a quarter from run to run on
+	// this machine); a row shows the run of median throughput.
+	reps := 3
+	if *smoke {
+		reps = 1
+	}
+	var plainRuns, gevRuns []res
+	oursRuns := make([][]res, len(variants))
+	for range reps {
+		plainRuns = append(plainRuns, get(self("echo-go")))
+		if perr == nil {
+			gevRuns = append(gevRuns, get(func(port int) []string { return []string{*python, path, "echo", strconv.Itoa(port)} }))
+		} else {
+			gevRuns = append(gevRuns, res{err: perr})
+		}
+		for i, v := range variants {
+			oursRuns[i] = append(oursRuns[i], get(self(v.child)))
+		}
+	}
+	median := func(runs []res) res {
+		ok := []res{}
+		for _, r := range runs {
+			if r.err == nil {
+				ok = append(ok, r)
+			}
+		}
+		if len(ok) == 0 {
+			return runs[0]
+		}
+		sort.Slice(ok, func(i, j int) bool { return ok[i].rate < ok[j].rate })
+		return ok[len(ok)/2]
+	}
+	plain, gev := median(plainRuns), median(gevRuns)
 	var rows []row
-	for _, v := range variants {
-		ours := get(self(v.child))
-		label := fmt.Sprintf("echo %s (%d conns, 64 B)", v.name, *conns)
+	for i, v := range variants {
+		ours := median(oursRuns[i])
+		label := fmt.Sprintf("echo %s (%d conns, 64 B, median of %d)", v.name, *conns, reps)
 		mk := func(what, unit string, lower bool, f func(res) float64) row {
 			r := row{name: label + ": " + what, unit: unit, lowerBetter: lower,
 				plainWhat: "net, goroutine per conn", geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}

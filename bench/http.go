@@ -513,43 +513,51 @@ func helloRows(pyPath string, pyErr error, runs *httpRuns) []row {
 				}
 			}
 		}
-		med := func(label string, f func(httpLoad) float64) (float64, error) {
-			var v []float64
-			var err error
-			for _, l := range res[label] {
-				if l.err != nil {
-					err = l.err
-					continue
-				}
-				v = append(v, f(l))
-			}
-			if len(v) == 0 {
-				return math.NaN(), err
-			}
-			return median(v), nil
-		}
 		label := fmt.Sprintf("HTTP hello world, %s (%d conns, median of %d)", mode, *conns, reps)
-		us := func(d time.Duration) float64 { return float64(d.Microseconds()) }
-		mk := func(what, unit string, lower bool, f func(httpLoad) float64) row {
-			r := row{name: label + ": " + what, unit: unit, lowerBetter: lower, plainWhat: "net/http, GOMAXPROCS=1"}
-			var err error
-			r.geventgo, err = med(ours.label, f)
-			if err != nil {
-				r.note = "failed: " + oneLineErr(err)
-			}
-			r.plain, _ = med(plain.label, f)
-			r.gevent, _ = med(gev.label, f)
-			return r
-		}
-		rows = append(rows,
-			mk("throughput", "req/s", false, func(l httpLoad) float64 { return l.rate }),
-			mk("latency p50", "µs", true, func(l httpLoad) float64 { return us(l.p50) }),
-			mk("latency p99", "µs", true, func(l httpLoad) float64 { return us(l.p99) }),
-			mk("server CPU per request", "µs", true, func(l httpLoad) float64 { return l.cpuUS }),
-		)
+		rows = append(rows, loadRows(label, "req/s", "request", "net/http, GOMAXPROCS=1", res, ours.label, gev.label, plain.label)...)
 	}
 	runs.printf("\n")
 	return rows
+}
+
+// loadRows makes a load section's four rows (throughput in rateUnit,
+// latency p50 and p99, server CPU per op) from every server's runs in
+// res: each figure is the median of the server's runs that did not fail,
+// and a failure of all of ours is the rows' note.
+func loadRows(label, rateUnit, op, plainWhat string, res map[string][]httpLoad, ours, gev, plain string) []row {
+	med := func(server string, f func(httpLoad) float64) (float64, error) {
+		var v []float64
+		var err error
+		for _, l := range res[server] {
+			if l.err != nil {
+				err = l.err
+				continue
+			}
+			v = append(v, f(l))
+		}
+		if len(v) == 0 {
+			return math.NaN(), err
+		}
+		return median(v), nil
+	}
+	us := func(d time.Duration) float64 { return float64(d.Microseconds()) }
+	mk := func(what, unit string, lower bool, f func(httpLoad) float64) row {
+		r := row{name: label + ": " + what, unit: unit, lowerBetter: lower, plainWhat: plainWhat}
+		var err error
+		r.geventgo, err = med(ours, f)
+		if err != nil {
+			r.note = "failed: " + oneLineErr(err)
+		}
+		r.plain, _ = med(plain, f)
+		r.gevent, _ = med(gev, f)
+		return r
+	}
+	return []row{
+		mk("throughput", rateUnit, false, func(l httpLoad) float64 { return l.rate }),
+		mk("latency p50", "µs", true, func(l httpLoad) float64 { return us(l.p50) }),
+		mk("latency p99", "µs", true, func(l httpLoad) float64 { return us(l.p99) }),
+		mk("server CPU per "+op, "µs", true, func(l httpLoad) float64 { return l.cpuUS }),
+	}
 }
 
 func oneLineErr(err error) string {

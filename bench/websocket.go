@@ -510,41 +510,9 @@ func wsRows(pyPath string, pyErr error, runs *httpRuns) []row {
 		}
 	}
 	runs.printf("\n")
-	med := func(label string, f func(httpLoad) float64) (float64, error) {
-		var v []float64
-		var err error
-		for _, l := range res[label] {
-			if l.err != nil {
-				err = l.err
-				continue
-			}
-			v = append(v, f(l))
-		}
-		if len(v) == 0 {
-			return math.NaN(), err
-		}
-		return median(v), nil
-	}
 	plainWhat := "gorilla on net/http, GOMAXPROCS=1"
 	label := fmt.Sprintf("WebSocket echo (%d conns, 64 B, median of %d)", *conns, reps)
-	us := func(d time.Duration) float64 { return float64(d.Microseconds()) }
-	mk := func(what, unit string, lower bool, f func(httpLoad) float64) row {
-		r := row{name: label + ": " + what, unit: unit, lowerBetter: lower, plainWhat: plainWhat}
-		var err error
-		r.geventgo, err = med(ours.label, f)
-		if err != nil {
-			r.note = "failed: " + oneLineErr(err)
-		}
-		r.plain, _ = med(plain.label, f)
-		r.gevent, _ = med(gev.label, f)
-		return r
-	}
-	rows := []row{
-		mk("throughput", "round trips/s", false, func(l httpLoad) float64 { return l.rate }),
-		mk("latency p50", "µs", true, func(l httpLoad) float64 { return us(l.p50) }),
-		mk("latency p99", "µs", true, func(l httpLoad) float64 { return us(l.p99) }),
-		mk("server CPU per round trip", "µs", true, func(l httpLoad) float64 { return l.cpuUS }),
-	}
+	rows := loadRows(label, "round trips/s", "round trip", plainWhat, res, ours.label, gev.label, plain.label)
 
 	fan := row{name: fmt.Sprintf("WebSocket broadcast: one message to %d connections, time to last delivery (median of %d)", n, bc),
 		unit: "ms", lowerBetter: true, plainWhat: plainWhat, geventgo: math.NaN(), gevent: math.NaN(), plain: math.NaN()}

@@ -20,7 +20,7 @@ race:
 	cd zmq && $(GO) test -count=1 -race -timeout 15m ./...
 
 bench-smoke:
-	@if [ -d bench ]; then $(GO) run ./bench -smoke; fi
+	@if [ -d bench ]; then $(GO) run ./bench -smoke && $(GO) run ./bench -smoke -scale; fi
 
 bench:
 	$(GO) run ./bench

@@ -58,7 +58,11 @@ func main() {
 		}
 		return
 	}
-	if err := runSelected(); err != nil {
+	do := runSelected
+	if *scaleOnly {
+		do = runScale
+	}
+	if err := do(); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}

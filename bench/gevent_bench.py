@@ -261,11 +261,14 @@ def main():
         from gevent.server import StreamServer
 
         def handle(sock, addr):
-            while True:
-                d = sock.recv(65536)
-                if not d:
-                    break
-                sock.sendall(d)
+            try:
+                while True:
+                    d = sock.recv(65536)
+                    if not d:
+                        break
+                    sock.sendall(d)
+            except ConnectionResetError:
+                pass  # the scaling rows' clients reset (no TIME_WAIT)
         StreamServer(('127.0.0.1', int(sys.argv[2])), handle).serve_forever()
     elif mode == 'wsgi':
         from gevent.pywsgi import WSGIServer

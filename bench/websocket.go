@@ -255,6 +255,7 @@ func wsEchoLoad(addr string, conns int, d time.Duration) (l httpLoad) {
 			}
 			cs[i] = c
 		}
+		cpu0 := selfCPU()
 		deadline := time.Now().Add(d)
 		lat := make([][]time.Duration, conns)
 		errs := make([]error, conns)
@@ -280,6 +281,7 @@ func wsEchoLoad(addr string, conns int, d time.Duration) (l httpLoad) {
 			})
 		}
 		wg.Wait()
+		cpu := selfCPU() - cpu0
 		if err := errors.Join(errs...); err != nil {
 			l.err = err
 			return
@@ -294,7 +296,8 @@ func wsEchoLoad(addr string, conns int, d time.Duration) (l httpLoad) {
 		}
 		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
 		pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
-		l = httpLoad{rate: float64(len(all)) / d.Seconds(), p50: pct(0.5), p99: pct(0.99), reqs: int64(len(all))}
+		l = httpLoad{rate: float64(len(all)) / d.Seconds(), p50: pct(0.5), p99: pct(0.99), reqs: int64(len(all)),
+			clientUS: float64(cpu.Nanoseconds()) / 1e3 / float64(len(all))}
 	})
 	return l
 }
@@ -486,7 +489,7 @@ func wsRows(pyPath string, pyErr error, runs *httpRuns) []row {
 	res := map[string][]httpLoad{}
 	runs.printf("### WebSocket echo, every run (%d gorilla clients in the bench process at GOMAXPROCS=%d, 64 B binary messages, %s each; server GOMAXPROCS=1 for the Go ones)\n\n",
 		*conns, runtime.NumCPU(), d)
-	runs.printf("| server | run | round trips/s | p50 | p99 | server CPU per round trip |\n|---|--:|--:|--:|--:|--:|\n")
+	runs.printf("| server | run | round trips/s | p50 | p99 | server CPU per round trip | load generator CPU per round trip | round trips/s if client + server kept %d cores busy |\n|---|--:|--:|--:|--:|--:|--:|--:|\n", runtime.NumCPU())
 	for rep := range reps {
 		for _, k := range kinds {
 			fmt.Fprintf(os.Stderr, "bench: WebSocket echo, %s, run %d\n", k.label, rep+1)
@@ -502,9 +505,10 @@ func wsRows(pyPath string, pyErr error, runs *httpRuns) []row {
 			if err != nil {
 				l.err = err
 				fmt.Fprintln(os.Stderr, "bench:", k.label, err)
-				runs.printf("| %s | %d | failed: %s | | | |\n", k.label, rep+1, oneLineErr(err))
+				runs.printf("| %s | %d | failed: %s | | | | | |\n", k.label, rep+1, oneLineErr(err))
 			} else {
-				runs.printf("| %s | %d | %s | %s | %s | %s µs |\n", k.label, rep+1, num(l.rate), fmtDur(l.p50), fmtDur(l.p99), num(l.cpuUS))
+				runs.printf("| %s | %d | %s | %s | %s | %s µs | %s µs | %s |\n", k.label, rep+1, num(l.rate), fmtDur(l.p50), fmtDur(l.p99), num(l.cpuUS), num(l.clientUS),
+					num(float64(runtime.NumCPU())*1e6/(l.cpuUS+l.clientUS)))
 			}
 			res[k.label] = append(res[k.label], l)
 		}

@@ -208,8 +208,10 @@ func (f *FD) wait(write bool, timeout time.Duration) error {
 // with EAGAIN). It forgets nothing, and returns false, once the peer hung
 // up or the fd errored (those come as one edge, which may be the one seen
 // already); it returns true otherwise. Call it right after the read, before
-// anything that may yield to the hub.
+// anything that may yield to the hub, from a greenlet of the fd's hub (it
+// panics on any other goroutine). It does not block.
 func (f *FD) Drained() bool {
+	f.h.mustOn("FD.Drained", "FD")
 	if f.closed != nil || f.f.HungUp() {
 		return false
 	}

@@ -127,3 +127,47 @@ func TestShortReadThenPeerCloseSeenBefore(t *testing.T) {
 		})
 	}
 }
+
+// Issue 14: a wait of the socket's raw connection consumes the readiness
+// the hub saw; if its function then reads part of the data, the next Read
+// must read the rest (it waited for an edge that never came when the
+// short read before the raw read was still remembered).
+func TestRawReadAfterShortRead(t *testing.T) {
+	err := gevent.Run(func() error {
+		c, s := pair(t)
+		defer c.Close()
+		defer s.Close()
+		buf := make([]byte, 100)
+		if _, err := c.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := s.Read(buf); n != 1 || err != nil { // short
+			t.Fatalf("read %d, %v", n, err)
+		}
+		gevent.Go(func() {
+			gevent.Sleep(time.Millisecond)
+			c.Write([]byte("abc"))
+		})
+		rc, err := s.SyscallConn()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var one [1]byte
+		err = rc.Read(func(fd uintptr) bool {
+			n, err := syscall.Read(int(fd), one[:])
+			return n == 1 && err == nil
+		})
+		if err != nil || one[0] != 'a' {
+			t.Fatalf("raw read %q, %v", one[:], err)
+		}
+		s.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, err := s.Read(buf)
+		if err != nil || string(buf[:n]) != "bc" {
+			t.Fatalf("read %q, %v; want %q", buf[:n], err, "bc")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

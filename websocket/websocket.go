@@ -584,8 +584,11 @@ func (c *Conn) flushOwn() {
 // at most the Handler's WriteTimeout (then an error matching
 // ErrWriteTimeout; the connection is unusable afterwards). A kill or Timeout
 // scope returns that error unchanged; a prefix of the frame may have been
-// written, so the connection should be closed. Greenlets that Send on one
-// Conn take turns in FIFO order; their messages never interleave.
+// written, so the connection should be closed. After Close, after the
+// peer's close was answered, and after a Receive reported a protocol
+// violation or an oversized message (whose close frame was sent), it
+// returns ErrClosed and writes nothing. Greenlets that Send on one Conn
+// take turns in FIFO order; their messages never interleave.
 //
 // Every 16th write on a Conn (Send, Ping) first yields to the hub once
 // (gevent.Sleep(0)): a socket write that does not have to wait is not a

@@ -200,6 +200,25 @@ func (f *FD) wait(write bool, timeout time.Duration) error {
 	return timeoutError(err, timeout)
 }
 
+// Drained tells the fd that a read just returned fewer bytes than it asked
+// for from a stream socket: the receive queue was empty then, so the next
+// byte to arrive will bring an edge the hub has not seen yet. It forgets
+// the read readiness seen so far, so that the next WaitRead parks until
+// that edge instead of returning at once (and the caller's read failing
+// with EAGAIN). It forgets nothing, and returns false, once the peer hung
+// up or the fd errored (those come as one edge, which may be the one seen
+// already); it returns true otherwise. Call it right after the read, before
+// anything that may yield to the hub, from a greenlet of the fd's hub (it
+// panics on any other goroutine). It does not block.
+func (f *FD) Drained() bool {
+	f.h.mustOn("FD.Drained", "FD")
+	if f.closed != nil || f.f.HungUp() {
+		return false
+	}
+	f.f.ClearReadable()
+	return true
+}
+
 // errWake marks a wait ended by FD.Wake.
 var errWake = errors.New("gevent: fd wait woken")
 

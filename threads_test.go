@@ -160,6 +160,7 @@ func offHubCases(t *testing.T, cleanup *[]func()) []offHubCase {
 	add(g, "FD.WaitRead", func() { fd.WaitRead(0) })
 	add(g, "FD.WaitWrite", func() { fd.WaitWrite(0) })
 	add(g, "FD.Wake", func() { fd.Wake(true, nil) })
+	add(g, "FD.Drained", func() { fd.Drained() })
 	add(g, "FD.Close", func() { fd.Close(nil) })
 
 	// event.

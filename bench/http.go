@@ -301,6 +301,7 @@ type httpLoad struct {
 	p50, p99 time.Duration
 	reqs     int64   // requests answered
 	cpuUS    float64 // the server's CPU time (user + system) per request, µs
+	clientUS float64 // the load generator's (this process's) CPU time per request, µs; 0: not measured
 	errors   string  // wrk's socket errors and non-2xx counts, if any
 	err      error
 }
@@ -552,12 +553,38 @@ func loadRows(label, rateUnit, op, plainWhat string, res map[string][]httpLoad, 
 		r.gevent, _ = med(gev, f)
 		return r
 	}
-	return []row{
+	rows := []row{
 		mk("throughput", rateUnit, false, func(l httpLoad) float64 { return l.rate }),
 		mk("latency p50", "µs", true, func(l httpLoad) float64 { return us(l.p50) }),
 		mk("latency p99", "µs", true, func(l httpLoad) float64 { return us(l.p99) }),
 		mk("server CPU per "+op, "µs", true, func(l httpLoad) float64 { return l.cpuUS }),
 	}
+	if clientMeasured(res) {
+		rows = append(rows, mk("load generator CPU per "+op+" (the same client for every server)", "µs", true, func(l httpLoad) float64 { return l.clientUS }))
+	}
+	return rows
+}
+
+// clientMeasured reports whether the runs measured the load generator's CPU.
+func clientMeasured(res map[string][]httpLoad) bool {
+	for _, ls := range res {
+		for _, l := range ls {
+			if l.clientUS > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// selfCPU returns the user + system CPU time of this process (all its
+// threads), from getrusage (microseconds; /proc's stat counts in 10 ms).
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func oneLineErr(err error) string {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/gevent-go/gevent"
 	"github.com/gevent-go/gevent/httpserver"
+	"github.com/gevent-go/gevent/socket"
 	"github.com/gevent-go/gevent/websocket"
 	gorilla "github.com/gorilla/websocket"
 )
@@ -44,6 +46,9 @@ var (
 	wsBcastN  = flag.Int("ws-broadcasts", 5, "broadcasts to the fan-out connections (the row shows the median)")
 	wsOnly    = flag.Bool("ws", false, "run only the WebSocket rows; a full run writes them to <date>-ws.md (not latest.md)")
 	wsMessage = make([]byte, 64)
+
+	wsClient      = flag.String("ws-client", "lean", "WebSocket echo load generator: lean (one prepared frame, one read buffer per client), plain (gorilla's WriteMessage and ReadMessage), each client a goroutine; or hub (lean, each client a greenlet of one gevent-go hub on cooperative sockets)")
+	wsClientProcs = flag.Int("ws-client-procs", 0, "GOMAXPROCS of the WebSocket echo load generator (0: the number of cores)")
 )
 
 // runSelected runs the whole harness, or with -ws the WebSocket rows only.
@@ -229,74 +234,183 @@ func wsGoMux() http.Handler {
 }
 
 // withClientProcs runs f with GOMAXPROCS at the number of cores.
-func withClientProcs(f func()) {
-	old := runtime.GOMAXPROCS(runtime.NumCPU())
+func withClientProcs(f func()) { withProcs(runtime.NumCPU(), f) }
+
+func withProcs(n int, f func()) {
+	old := runtime.GOMAXPROCS(n)
 	defer runtime.GOMAXPROCS(old)
 	f()
+}
+
+// echoClientProcs is the load generator's GOMAXPROCS for the echo rows.
+func echoClientProcs() int {
+	if *wsClientProcs > 0 {
+		return *wsClientProcs
+	}
+	return runtime.NumCPU()
+}
+
+// echoRoundTrip returns one client's round trip for the echo load: send
+// wsMessage, read the echo, check its type and length.
+//
+// "plain" is what a gorilla application writes: WriteMessage (which masks
+// the payload with a fresh key into a new frame) and ReadMessage (which
+// allocates the message, growing from 512 bytes). "lean" does the same
+// exchange for less of the load generator's CPU: the frame is built and
+// masked once (gorilla's PreparedMessage: every frame of the client then
+// carries the same masking key, which the servers unmask like any other)
+// and the echo is read into a buffer of the client's own. The servers see
+// the same bytes on the wire but for the key.
+func echoRoundTrip(c *gorilla.Conn, kind string) (func() error, error) {
+	check := func(typ, n int) error {
+		if typ != gorilla.BinaryMessage || n != len(wsMessage) {
+			return fmt.Errorf("echo: type %d, %d bytes", typ, n)
+		}
+		return nil
+	}
+	switch kind {
+	case "plain":
+		return func() error {
+			if err := c.WriteMessage(gorilla.BinaryMessage, wsMessage); err != nil {
+				return err
+			}
+			typ, m, err := c.ReadMessage()
+			if err != nil {
+				return err
+			}
+			return check(typ, len(m))
+		}, nil
+	case "lean":
+		pm, err := gorilla.NewPreparedMessage(gorilla.BinaryMessage, wsMessage)
+		if err != nil {
+			return nil, err
+		}
+		buf := make([]byte, 2*len(wsMessage))
+		return func() error {
+			if err := c.WritePreparedMessage(pm); err != nil {
+				return err
+			}
+			typ, r, err := c.NextReader()
+			if err != nil {
+				return err
+			}
+			n := 0
+			for {
+				k, err := r.Read(buf[n:])
+				n += k
+				if err == io.EOF {
+					break
+				}
+				if err != nil {
+					return err
+				}
+				if n == len(buf) {
+					return fmt.Errorf("echo: more than %d bytes", n)
+				}
+			}
+			return check(typ, n)
+		}, nil
+	}
+	return nil, fmt.Errorf("-ws-client %q: want lean or plain", kind)
 }
 
 // wsEchoLoad: conns gorilla clients, each doing round trips of a 64-byte
 // binary message with addr's /echo for d.
 func wsEchoLoad(addr string, conns int, d time.Duration) (l httpLoad) {
-	withClientProcs(func() {
-		cs := make([]*gorilla.Conn, conns)
-		defer func() {
-			for _, c := range cs {
-				if c != nil {
-					c.Close()
-				}
-			}
-		}()
-		for i := range cs {
-			c, _, err := gorilla.DefaultDialer.Dial("ws://"+addr+"/echo", nil)
-			if err != nil {
-				l.err = err
-				return
-			}
-			cs[i] = c
+	withProcs(echoClientProcs(), func() {
+		if *wsClient != "hub" {
+			l = wsEchoRun(addr, conns, d, false)
+			return
 		}
-		deadline := time.Now().Add(d)
-		lat := make([][]time.Duration, conns)
-		errs := make([]error, conns)
-		var wg sync.WaitGroup
-		for i, c := range cs {
-			wg.Go(func() {
-				for time.Now().Before(deadline) {
-					t := time.Now()
-					if err := c.WriteMessage(gorilla.BinaryMessage, wsMessage); err != nil {
-						errs[i] = err
-						return
-					}
-					typ, m, err := c.ReadMessage()
-					if err == nil && (typ != gorilla.BinaryMessage || len(m) != len(wsMessage)) {
-						err = fmt.Errorf("echo: type %d, %d bytes", typ, len(m))
-					}
-					if err != nil {
-						errs[i] = err
-						return
-					}
-					lat[i] = append(lat[i], time.Since(t))
-				}
-			})
+		if err := gevent.Run(func() error { l = wsEchoRun(addr, conns, d, true); return nil }); err != nil && l.err == nil {
+			l.err = err
 		}
-		wg.Wait()
-		if err := errors.Join(errs...); err != nil {
+	})
+	return l
+}
+
+// wsEchoRun is wsEchoLoad's body: each client a goroutine, or with onHub
+// a greenlet of the calling greenlet's hub, whose connections are
+// cooperative sockets (gorilla does its I/O in the calling greenlet).
+func wsEchoRun(addr string, conns int, d time.Duration, onHub bool) (l httpLoad) {
+	dialer := gorilla.DefaultDialer
+	kind := *wsClient
+	if onHub {
+		dialer = &gorilla.Dialer{NetDial: socket.Dial, HandshakeTimeout: 45 * time.Second}
+		kind = "lean"
+	}
+	cs := make([]*gorilla.Conn, conns)
+	defer func() {
+		for _, c := range cs {
+			if c != nil {
+				c.Close()
+			}
+		}
+	}()
+	for i := range cs {
+		c, _, err := dialer.Dial("ws://"+addr+"/echo", nil)
+		if err != nil {
 			l.err = err
 			return
 		}
-		var all []time.Duration
-		for _, x := range lat {
-			all = append(all, x...)
-		}
-		if len(all) == 0 {
-			l.err = errors.New("no round trip completed")
+		cs[i] = c
+	}
+	lat := make([][]time.Duration, conns)
+	errs := make([]error, conns)
+	rts := make([]func() error, conns)
+	for i, c := range cs {
+		rt, err := echoRoundTrip(c, kind)
+		if err != nil {
+			l.err = err
 			return
 		}
-		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-		pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
-		l = httpLoad{rate: float64(len(all)) / d.Seconds(), p50: pct(0.5), p99: pct(0.99), reqs: int64(len(all))}
-	})
-	return l
+		rts[i] = rt
+	}
+	cpu0 := selfCPU()
+	deadline := time.Now().Add(d)
+	loop := func(i int) {
+		for time.Now().Before(deadline) {
+			t := time.Now()
+			if err := rts[i](); err != nil {
+				errs[i] = err
+				return
+			}
+			lat[i] = append(lat[i], time.Since(t))
+		}
+	}
+	if onHub {
+		gs := make([]*gevent.Greenlet[struct{}], conns)
+		for i := range cs {
+			gs[i] = gevent.Go(func() { loop(i) })
+		}
+		if _, err := gevent.JoinAll(gs); err != nil {
+			l.err = err
+			return
+		}
+	} else {
+		var wg sync.WaitGroup
+		for i := range cs {
+			wg.Go(func() { loop(i) })
+		}
+		wg.Wait()
+	}
+	cpu := selfCPU() - cpu0
+	if err := errors.Join(errs...); err != nil {
+		l.err = err
+		return
+	}
+	var all []time.Duration
+	for _, x := range lat {
+		all = append(all, x...)
+	}
+	if len(all) == 0 {
+		l.err = errors.New("no round trip completed")
+		return
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	pct := func(p float64) time.Duration { return all[min(len(all)-1, int(p*float64(len(all))))] }
+	return httpLoad{rate: float64(len(all)) / d.Seconds(), p50: pct(0.5), p99: pct(0.99), reqs: int64(len(all)),
+		clientUS: float64(cpu.Nanoseconds()) / 1e3 / float64(len(all))}
 }
 
 // fanoutResult is one server's fan-out run: its RSS growth per idle
@@ -484,9 +598,9 @@ func wsRows(pyPath string, pyErr error, runs *httpRuns) []row {
 	}
 
 	res := map[string][]httpLoad{}
-	runs.printf("### WebSocket echo, every run (%d gorilla clients in the bench process at GOMAXPROCS=%d, 64 B binary messages, %s each; server GOMAXPROCS=1 for the Go ones)\n\n",
-		*conns, runtime.NumCPU(), d)
-	runs.printf("| server | run | round trips/s | p50 | p99 | server CPU per round trip |\n|---|--:|--:|--:|--:|--:|\n")
+	runs.printf("### WebSocket echo, every run (%d gorilla clients (-ws-client %s) in the bench process at GOMAXPROCS=%d, 64 B binary messages, %s each; server GOMAXPROCS=1 for the Go ones)\n\n",
+		*conns, *wsClient, echoClientProcs(), d)
+	runs.printf("| server | run | round trips/s | p50 | p99 | server CPU per round trip | load generator CPU per round trip | round trips/s if client + server kept %d cores busy |\n|---|--:|--:|--:|--:|--:|--:|--:|\n", runtime.NumCPU())
 	for rep := range reps {
 		for _, k := range kinds {
 			fmt.Fprintf(os.Stderr, "bench: WebSocket echo, %s, run %d\n", k.label, rep+1)
@@ -502,9 +616,10 @@ func wsRows(pyPath string, pyErr error, runs *httpRuns) []row {
 			if err != nil {
 				l.err = err
 				fmt.Fprintln(os.Stderr, "bench:", k.label, err)
-				runs.printf("| %s | %d | failed: %s | | | |\n", k.label, rep+1, oneLineErr(err))
+				runs.printf("| %s | %d | failed: %s | | | | | |\n", k.label, rep+1, oneLineErr(err))
 			} else {
-				runs.printf("| %s | %d | %s | %s | %s | %s µs |\n", k.label, rep+1, num(l.rate), fmtDur(l.p50), fmtDur(l.p99), num(l.cpuUS))
+				runs.printf("| %s | %d | %s | %s | %s | %s µs | %s µs | %s |\n", k.label, rep+1, num(l.rate), fmtDur(l.p50), fmtDur(l.p99), num(l.cpuUS), num(l.clientUS),
+					num(float64(runtime.NumCPU())*1e6/(l.cpuUS+l.clientUS)))
 			}
 			res[k.label] = append(res[k.label], l)
 		}

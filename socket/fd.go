@@ -41,6 +41,13 @@ type netFD struct {
 	wWaiting bool       // hub-only: a greenlet waits to write
 	rWaitDL  int64      // hub-only: the deadline that wait uses
 	wWaitDL  int64
+	// rDrained (hub-only): the last read on the hub was short, and pfd
+	// forgot the read readiness seen before it (FD.Drained): the next read
+	// waits for a new edge first instead of trying the read that would
+	// find EAGAIN (an echo's next message has not come yet, mostly).
+	rDrained bool
+	// readsAgain counts the reads that found EAGAIN (hub-only; for tests).
+	readsAgain int
 	// poisoned (hub-only): a greenlet was unwound (second kill, hub
 	// shutdown) while waiting on pfd. The core leaves it registered as the
 	// waiter, so pfd.Close would wake a dead greenlet; the registration is
@@ -304,6 +311,12 @@ func (fd *netFD) wait(write, onHub bool) error {
 }
 
 func (fd *netFD) waitHub(write bool) error {
+	if !write {
+		// The wait consumes the readiness the hub saw (FD.WaitRead): a
+		// read must follow before the next wait (rawConn.Read's may not
+		// drain what arrived).
+		fd.rDrained = false
+	}
 	waiting := false
 	defer func() {
 		if waiting { // unwound by a panic while parked
@@ -493,11 +506,21 @@ func (fd *netFD) read(p []byte) (int, error) {
 		return 0, err
 	}
 	defer fd.end(false, onHub)
+	if onHub && fd.rDrained && len(p) > 0 {
+		// Nothing has arrived since the last (short) read unless the hub
+		// saw an edge, which this wait then returns at once for.
+		if err := fd.wait(false, onHub); err != nil {
+			return 0, err
+		}
+	}
 	for {
 		n, err := unix.Read(fd.sysfd, p)
 		if err == nil {
 			if n == 0 && len(p) > 0 && fd.sotype != unix.SOCK_DGRAM {
 				return 0, errEOF
+			}
+			if onHub && n < len(p) && fd.sotype == unix.SOCK_STREAM && !fd.poisoned {
+				fd.rDrained = fd.pfd.Drained()
 			}
 			return n, nil
 		}
@@ -506,6 +529,9 @@ func (fd *netFD) read(p []byte) (int, error) {
 		}
 		if err != unix.EAGAIN {
 			return 0, os.NewSyscallError("read", err)
+		}
+		if onHub {
+			fd.readsAgain++
 		}
 		if err := fd.wait(false, onHub); err != nil {
 			return 0, err

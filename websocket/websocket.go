@@ -36,6 +36,7 @@ package websocket
 
 import (
 	"bufio"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,7 +159,7 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) *Conn {
 	if err != nil {
 		return nil // answered by Error
 	}
-	c := &Conn{ws: ws, bc: hw.bc, req: r, writeTimeout: DefaultWriteTimeout}
+	c := &Conn{ws: ws, bc: hw.bc, req: r, writeTimeout: DefaultWriteTimeout, ownFrames: !h.EnableCompression}
 	if reqdetach.Detach != nil {
 		c.req = reqdetach.Detach(r) // not keeping httpserver's response
 	}
@@ -275,6 +276,35 @@ func (b *bufConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// frame appends a data message as one frame as the server sends it:
+// final, unmasked, uncompressed (what gorilla's WriteMessage writes then,
+// without its write buffer, pool, channel lock and second copy).
+func (b *bufConn) frame(typ int, data []byte) error {
+	if b.err != nil {
+		return b.err
+	}
+	var h [10]byte
+	h[0] = 0x80 | byte(typ) // FIN
+	n := 2
+	switch l := len(data); {
+	case l <= 125:
+		h[1] = byte(l)
+	case l < 1<<16:
+		h[1] = 126
+		binary.BigEndian.PutUint16(h[2:], uint16(l))
+		n = 4
+	default:
+		h[1] = 127
+		binary.BigEndian.PutUint64(h[2:], uint64(l))
+		n = 10
+	}
+	if b.pending == nil {
+		b.pending = pendingPool.Get().(*[]byte)
+	}
+	*b.pending = append(append(*b.pending, h[:n]...), data...)
+	return nil
+}
+
 // buffered reports the bytes waiting for a flush.
 func (b *bufConn) buffered() int {
 	if b.pending == nil {
@@ -351,6 +381,7 @@ type Conn struct {
 	wmu, rmu     lock.Lock
 	writeTimeout time.Duration
 	onPong       func([]byte)
+	ownFrames    bool // Send frames messages itself (no compression negotiated)
 	readDeadline bool // a read deadline is set
 	closeSent    bool // a close frame was written (or the connection is dead)
 	closed       bool // Close was called
@@ -533,11 +564,14 @@ func (c *Conn) readErr(err error) error {
 
 // flushOwn writes what gorilla buffered by itself while reading: the
 // close frame (1002, 1007, 1009) of a protocol violation or an oversized
-// message. It waits for the write lock for at most closeWait.
+// message. It waits for the write lock for at most closeWait. Sends
+// return ErrClosed afterwards (gorilla's would return ErrCloseSent; Send
+// does not ask gorilla).
 func (c *Conn) flushOwn() {
 	if c.bc.buffered() == 0 {
 		return
 	}
+	c.closeSent = true
 	if _, err := c.wmu.Acquire(closeWait); err != nil {
 		return
 	}
@@ -550,8 +584,11 @@ func (c *Conn) flushOwn() {
 // at most the Handler's WriteTimeout (then an error matching
 // ErrWriteTimeout; the connection is unusable afterwards). A kill or Timeout
 // scope returns that error unchanged; a prefix of the frame may have been
-// written, so the connection should be closed. Greenlets that Send on one
-// Conn take turns in FIFO order; their messages never interleave.
+// written, so the connection should be closed. After Close, after the
+// peer's close was answered, and after a Receive reported a protocol
+// violation or an oversized message (whose close frame was sent), it
+// returns ErrClosed and writes nothing. Greenlets that Send on one Conn
+// take turns in FIFO order; their messages never interleave.
 //
 // Every 16th write on a Conn (Send, Ping) first yields to the hub once
 // (gevent.Sleep(0)): a socket write that does not have to wait is not a
@@ -562,6 +599,9 @@ func (c *Conn) flushOwn() {
 func (c *Conn) Send(typ int, data []byte) error {
 	if typ != TextMessage && typ != BinaryMessage {
 		panic("websocket: Send of a control message type; use Ping or Close")
+	}
+	if c.ownFrames {
+		return c.write(func() error { return c.bc.frame(typ, data) })
 	}
 	return c.write(func() error { return c.ws.WriteMessage(typ, data) })
 }
@@ -613,7 +653,9 @@ func (c *Conn) write(fn func() error) error {
 	if c.closed || c.closeSent {
 		return ErrClosed
 	}
-	c.ws.SetWriteDeadline(c.deadline())
+	dl := c.deadline()
+	c.ws.SetWriteDeadline(dl) // gorilla's writes pass it to bc
+	c.bc.wdl = dl             // Send's own frames
 	err := fn()
 	if err == nil {
 		err = c.bc.flush()

@@ -762,3 +762,70 @@ func TestRequestKeepsHandshake(t *testing.T) {
 		c.Close()
 	}
 }
+
+// Issue 14: Send frames data messages itself (without gorilla's writer):
+// the bytes on the wire are one final, unmasked frame with the shortest
+// length encoding (RFC 6455 5.2), at each boundary of the encodings.
+func TestSendFramesOnTheWire(t *testing.T) {
+	sizes := []int{0, 1, 125, 126, 65535, 65536, 70000}
+	ts := serve(t, websocket.New(func(c *websocket.Conn) error {
+		for i, n := range sizes {
+			typ := websocket.BinaryMessage
+			if i%2 == 1 {
+				typ = websocket.TextMessage
+			}
+			if err := c.Send(typ, []byte(strings.Repeat("y", n))); err != nil {
+				return err
+			}
+		}
+		_, _, err := c.Receive() // until the client goes
+		return err
+	}))
+	_, br := rawUpgrade(t, ts.addr)
+	for i, n := range sizes {
+		var want []byte
+		op := byte(0x82)
+		if i%2 == 1 {
+			op = 0x81
+		}
+		switch {
+		case n <= 125:
+			want = []byte{op, byte(n)}
+		case n <= 65535:
+			want = []byte{op, 126, byte(n >> 8), byte(n)}
+		default:
+			want = []byte{op, 127, 0, 0, 0, 0, byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}
+		}
+		want = append(want, strings.Repeat("y", n)...)
+		got := make([]byte, len(want))
+		if _, err := io.ReadFull(br, got); err != nil {
+			t.Fatalf("message of %d bytes: %v", n, err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("message of %d bytes: header % x, want % x", n, got[:min(10, len(got))], want[:min(10, len(want))])
+		}
+	}
+}
+
+// Issue 14: after gorilla closed the connection with 1002 for a protocol
+// violation, a Send returns ErrClosed and writes no frame after the close.
+func TestSendAfterProtocolViolation(t *testing.T) {
+	got := make(chan error, 1)
+	ts := serve(t, websocket.New(func(c *websocket.Conn) error {
+		c.Receive()
+		got <- c.Send(websocket.TextMessage, []byte("late"))
+		return nil
+	}))
+	nc, br := rawUpgrade(t, ts.addr)
+	nc.Write([]byte{0x81, 0x02, 'h', 'i'}) // unmasked client frame
+	if code := readClose(t, br); code != 1002 {
+		t.Fatalf("close code %d, want 1002", code)
+	}
+	if err := <-got; !errors.Is(err, websocket.ErrClosed) {
+		t.Fatalf("Send after the violation: %v, want ErrClosed", err)
+	}
+	nc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if b, err := br.ReadByte(); err == nil {
+		t.Fatalf("a byte (%#x) after the close frame", b)
+	}
+}

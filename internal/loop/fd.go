@@ -20,7 +20,7 @@ type FD struct {
 	gen      int32
 	readable bool
 	writable bool
-	hup      bool
+	hup      bool // seen EPOLLRDHUP, EPOLLHUP or EPOLLERR (sticky)
 	r, w     Task
 }
 
@@ -78,6 +78,12 @@ func (f *FD) Writable() bool { return f.writable }
 
 // ClearReadable forgets read readiness (after a read returned EAGAIN).
 func (f *FD) ClearReadable() { f.readable = false }
+
+// HungUp reports whether the fd was ever seen hung up (EPOLLRDHUP: the
+// peer shut down its side) or in error (EPOLLHUP, EPOLLERR). Those come as
+// one edge each: a read that drained the data before them does not mean
+// that a later edge will come.
+func (f *FD) HungUp() bool { return f.hup }
 
 // ClearWritable forgets write readiness (after a write returned EAGAIN).
 func (f *FD) ClearWritable() { f.writable = false }
@@ -146,7 +152,7 @@ func (l *Loop) poll(timeout int) int {
 		}
 		if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR|unix.EPOLLRDHUP) != 0 {
 			f.readable = true
-			if ev.Events&(unix.EPOLLHUP|unix.EPOLLERR) != 0 {
+			if ev.Events&(unix.EPOLLHUP|unix.EPOLLERR|unix.EPOLLRDHUP) != 0 {
 				f.hup = true
 			}
 			if t := f.r; t != nil {

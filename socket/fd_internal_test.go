@@ -2,8 +2,10 @@ package socket
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -164,6 +166,121 @@ func TestRawReadAfterShortRead(t *testing.T) {
 		n, err := s.Read(buf)
 		if err != nil || string(buf[:n]) != "bc" {
 			t.Fatalf("read %q, %v; want %q", buf[:n], err, "bc")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A TCP read stops at the urgent mark (out-of-band data, not inline): it is
+// short although data follows the mark in the queue, and no new edge will
+// come for that data. The next Read must not wait for one.
+func TestShortReadAtUrgentMark(t *testing.T) {
+	err := gevent.Run(func() error {
+		c, s := pair(t)
+		defer c.Close()
+		defer s.Close()
+		rc, err := c.SyscallConn()
+		if err != nil {
+			return err
+		}
+		var serr error
+		if err := rc.Control(func(fd uintptr) {
+			if serr = syscall.Sendto(int(fd), []byte("ab"), 0, nil); serr != nil {
+				return
+			}
+			if serr = syscall.Sendto(int(fd), []byte("X"), syscall.MSG_OOB, nil); serr != nil {
+				return
+			}
+			serr = syscall.Sendto(int(fd), []byte("cd"), 0, nil)
+		}); err != nil {
+			return err
+		}
+		if serr != nil {
+			return serr
+		}
+		gevent.Sleep(10 * time.Millisecond) // all of it queued at the server
+		s.SetReadDeadline(time.Now().Add(3 * time.Second))
+		var got []byte
+		buf := make([]byte, 64)
+		for len(got) < 4 {
+			n, err := s.Read(buf)
+			if err != nil {
+				t.Fatalf("after %q: %v (want \"abcd\": the data after the urgent mark was queued)", got, err)
+			}
+			got = append(got, buf[:n]...)
+		}
+		if string(got) != "abcd" {
+			t.Errorf("read %q, want \"abcd\"", got)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A unix stream socket with SO_PASSCRED never glues the data of two
+// writers (processes) into one read: the read is short although the other
+// writer's data is queued, and no new edge comes for it. The next Read
+// must not wait for one.
+func TestShortReadBetweenUnixWriters(t *testing.T) {
+	err := gevent.Run(func() error {
+		a, b, err := Socketpair()
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		defer b.Close()
+		rc, err := b.SyscallConn()
+		if err != nil {
+			return err
+		}
+		var serr error
+		if err := rc.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_PASSCRED, 1)
+		}); err != nil {
+			return err
+		}
+		if serr != nil {
+			return serr
+		}
+		if _, err := a.Write([]byte("ab")); err != nil {
+			return err
+		}
+		arc, err := a.SyscallConn()
+		if err != nil {
+			return err
+		}
+		dup := -1
+		if err := arc.Control(func(fd uintptr) { dup, serr = syscall.Dup(int(fd)) }); err != nil {
+			return err
+		}
+		if serr != nil {
+			return serr
+		}
+		f := os.NewFile(uintptr(dup), "unix-end")
+		defer f.Close()
+		cmd := exec.Command("/bin/sh", "-c", "printf cd >&3")
+		cmd.ExtraFiles = []*os.File{f}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("child writer: %v: %s", err, out)
+		}
+		gevent.Sleep(10 * time.Millisecond) // the hub sees both edges before the reads
+		b.SetReadDeadline(time.Now().Add(3 * time.Second))
+		var got []byte
+		buf := make([]byte, 64)
+		for len(got) < 4 {
+			n, err := b.Read(buf)
+			if err != nil {
+				t.Fatalf("after %q: %v (want \"abcd\": the second writer's data was queued)", got, err)
+			}
+			got = append(got, buf[:n]...)
+		}
+		if string(got) != "abcd" {
+			t.Errorf("read %q, want \"abcd\"", got)
 		}
 		return nil
 	})

@@ -201,13 +201,16 @@ func (f *FD) wait(write bool, timeout time.Duration) error {
 }
 
 // Drained tells the fd that a read just returned fewer bytes than it asked
-// for from a stream socket: the receive queue was empty then, so the next
+// for from a TCP socket: the receive queue was empty then, so the next
 // byte to arrive will bring an edge the hub has not seen yet. It forgets
 // the read readiness seen so far, so that the next WaitRead parks until
 // that edge instead of returning at once (and the caller's read failing
 // with EAGAIN). It forgets nothing, and returns false, once the peer hung
-// up or the fd errored (those come as one edge, which may be the one seen
-// already); it returns true otherwise. Call it right after the read, before
+// up, the fd errored or urgent data came (those come as one edge, which
+// may be the one seen already, and a read stops short at the urgent mark
+// with data after it queued); it returns true otherwise. Do not call it
+// for a unix stream socket: with SO_PASSCRED its reads are short between
+// two writers' data too, with the second's queued. Call it right after the read, before
 // anything that may yield to the hub, from a greenlet of the fd's hub (it
 // panics on any other goroutine). It does not block.
 func (f *FD) Drained() bool {

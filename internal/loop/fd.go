@@ -20,7 +20,7 @@ type FD struct {
 	gen      int32
 	readable bool
 	writable bool
-	hup      bool // seen EPOLLRDHUP, EPOLLHUP or EPOLLERR (sticky)
+	hup      bool // seen EPOLLRDHUP, EPOLLHUP, EPOLLERR or EPOLLPRI (sticky)
 	r, w     Task
 }
 
@@ -29,7 +29,7 @@ func (l *Loop) Register(fd int) (*FD, error) {
 	l.fdGen++
 	f := &FD{l: l, fd: fd, gen: l.fdGen}
 	ev := unix.EpollEvent{
-		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
+		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLPRI | unix.EPOLLET,
 		Fd:     int32(fd), Pad: f.gen,
 	}
 	if err := unix.EpollCtl(l.epfd, unix.EPOLL_CTL_ADD, fd, &ev); err != nil {
@@ -80,9 +80,10 @@ func (f *FD) Writable() bool { return f.writable }
 func (f *FD) ClearReadable() { f.readable = false }
 
 // HungUp reports whether the fd was ever seen hung up (EPOLLRDHUP: the
-// peer shut down its side) or in error (EPOLLHUP, EPOLLERR). Those come as
-// one edge each: a read that drained the data before them does not mean
-// that a later edge will come.
+// peer shut down its side), in error (EPOLLHUP, EPOLLERR) or with urgent
+// data (EPOLLPRI: a TCP read stops short at the urgent mark, with data
+// after it queued). Those come as one edge each: a short read after them
+// does not mean that a later edge will come.
 func (f *FD) HungUp() bool { return f.hup }
 
 // ClearWritable forgets write readiness (after a write returned EAGAIN).
@@ -150,9 +151,9 @@ func (l *Loop) poll(timeout int) int {
 		if f == nil || f.gen != ev.Pad {
 			continue // stale event for a closed and reused fd
 		}
-		if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR|unix.EPOLLRDHUP) != 0 {
+		if ev.Events&(unix.EPOLLIN|unix.EPOLLHUP|unix.EPOLLERR|unix.EPOLLRDHUP|unix.EPOLLPRI) != 0 {
 			f.readable = true
-			if ev.Events&(unix.EPOLLHUP|unix.EPOLLERR|unix.EPOLLRDHUP) != 0 {
+			if ev.Events&(unix.EPOLLHUP|unix.EPOLLERR|unix.EPOLLRDHUP|unix.EPOLLPRI) != 0 {
 				f.hup = true
 			}
 			if t := f.r; t != nil {

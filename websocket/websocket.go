@@ -36,7 +36,6 @@ package websocket
 
 import (
 	"bufio"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -159,7 +158,7 @@ func (h *Handler) upgrade(w http.ResponseWriter, r *http.Request) *Conn {
 	if err != nil {
 		return nil // answered by Error
 	}
-	c := &Conn{ws: ws, bc: hw.bc, req: r, writeTimeout: DefaultWriteTimeout, ownFrames: !h.EnableCompression}
+	c := &Conn{ws: ws, bc: hw.bc, req: r, writeTimeout: DefaultWriteTimeout}
 	if reqdetach.Detach != nil {
 		c.req = reqdetach.Detach(r) // not keeping httpserver's response
 	}
@@ -276,35 +275,6 @@ func (b *bufConn) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// frame appends a data message as one frame as the server sends it:
-// final, unmasked, uncompressed (what gorilla's WriteMessage writes then,
-// without its write buffer, pool, channel lock and second copy).
-func (b *bufConn) frame(typ int, data []byte) error {
-	if b.err != nil {
-		return b.err
-	}
-	var h [10]byte
-	h[0] = 0x80 | byte(typ) // FIN
-	n := 2
-	switch l := len(data); {
-	case l <= 125:
-		h[1] = byte(l)
-	case l < 1<<16:
-		h[1] = 126
-		binary.BigEndian.PutUint16(h[2:], uint16(l))
-		n = 4
-	default:
-		h[1] = 127
-		binary.BigEndian.PutUint64(h[2:], uint64(l))
-		n = 10
-	}
-	if b.pending == nil {
-		b.pending = pendingPool.Get().(*[]byte)
-	}
-	*b.pending = append(append(*b.pending, h[:n]...), data...)
-	return nil
-}
-
 // buffered reports the bytes waiting for a flush.
 func (b *bufConn) buffered() int {
 	if b.pending == nil {
@@ -381,7 +351,6 @@ type Conn struct {
 	wmu, rmu     lock.Lock
 	writeTimeout time.Duration
 	onPong       func([]byte)
-	ownFrames    bool // Send frames messages itself (no compression negotiated)
 	readDeadline bool // a read deadline is set
 	closeSent    bool // a close frame was written (or the connection is dead)
 	closed       bool // Close was called
@@ -564,14 +533,11 @@ func (c *Conn) readErr(err error) error {
 
 // flushOwn writes what gorilla buffered by itself while reading: the
 // close frame (1002, 1007, 1009) of a protocol violation or an oversized
-// message. It waits for the write lock for at most closeWait. Sends
-// return ErrClosed afterwards (gorilla's would return ErrCloseSent; Send
-// does not ask gorilla).
+// message. It waits for the write lock for at most closeWait.
 func (c *Conn) flushOwn() {
 	if c.bc.buffered() == 0 {
 		return
 	}
-	c.closeSent = true
 	if _, err := c.wmu.Acquire(closeWait); err != nil {
 		return
 	}
@@ -599,9 +565,6 @@ func (c *Conn) flushOwn() {
 func (c *Conn) Send(typ int, data []byte) error {
 	if typ != TextMessage && typ != BinaryMessage {
 		panic("websocket: Send of a control message type; use Ping or Close")
-	}
-	if c.ownFrames {
-		return c.write(func() error { return c.bc.frame(typ, data) })
 	}
 	return c.write(func() error { return c.ws.WriteMessage(typ, data) })
 }
@@ -653,9 +616,7 @@ func (c *Conn) write(fn func() error) error {
 	if c.closed || c.closeSent {
 		return ErrClosed
 	}
-	dl := c.deadline()
-	c.ws.SetWriteDeadline(dl) // gorilla's writes pass it to bc
-	c.bc.wdl = dl             // Send's own frames
+	c.ws.SetWriteDeadline(c.deadline())
 	err := fn()
 	if err == nil {
 		err = c.bc.flush()

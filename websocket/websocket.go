@@ -533,11 +533,13 @@ func (c *Conn) readErr(err error) error {
 
 // flushOwn writes what gorilla buffered by itself while reading: the
 // close frame (1002, 1007, 1009) of a protocol violation or an oversized
-// message. It waits for the write lock for at most closeWait.
+// message. It waits for the write lock for at most closeWait. Sends
+// return ErrClosed afterwards (not gorilla's ErrCloseSent).
 func (c *Conn) flushOwn() {
 	if c.bc.buffered() == 0 {
 		return
 	}
+	c.closeSent = true // Sends return ErrClosed from now on
 	if _, err := c.wmu.Acquire(closeWait); err != nil {
 		return
 	}

@@ -762,3 +762,26 @@ func TestRequestKeepsHandshake(t *testing.T) {
 		c.Close()
 	}
 }
+
+// Issue 14: after gorilla closed the connection with 1002 for a protocol
+// violation, a Send returns ErrClosed and writes no frame after the close.
+func TestSendAfterProtocolViolation(t *testing.T) {
+	got := make(chan error, 1)
+	ts := serve(t, websocket.New(func(c *websocket.Conn) error {
+		c.Receive()
+		got <- c.Send(websocket.TextMessage, []byte("late"))
+		return nil
+	}))
+	nc, br := rawUpgrade(t, ts.addr)
+	nc.Write([]byte{0x81, 0x02, 'h', 'i'}) // unmasked client frame
+	if code := readClose(t, br); code != 1002 {
+		t.Fatalf("close code %d, want 1002", code)
+	}
+	if err := <-got; !errors.Is(err, websocket.ErrClosed) {
+		t.Fatalf("Send after the violation: %v, want ErrClosed", err)
+	}
+	nc.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+	if b, err := br.ReadByte(); err == nil {
+		t.Fatalf("a byte (%#x) after the close frame", b)
+	}
+}

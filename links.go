@@ -18,7 +18,6 @@ type Links struct {
 	hub       *Hub
 	main      linkList // gevent's _links
 	arrived   linkList // gevent's arrived_while_waiting (WaitPending)
-	free      *linkNode
 	seq       LinkID
 	scheduled bool
 	again     bool        // Fire was called while a run was pending
@@ -77,20 +76,36 @@ func (q *linkList) remove(n *linkNode) {
 	q.n--
 }
 
+// node returns a cleared node from the hub's free list, or a new one. The
+// list is the hub's, not l's: an object that lives for a few waits (an
+// Event per request, say) reuses the nodes of those before it, and a
+// greenlet parking in Wait does not allocate (an allocation there is
+// dearer than in the hub or the main greenlet: each coroutine is a
+// goroutine with its own GC assist credit, which it builds from nothing).
+// l must be bound.
 func (l *Links) node() *linkNode {
-	n := l.free
+	h := l.hub
+	n := h.freeLinks
 	if n != nil {
-		l.free = n.next
+		h.freeLinks = n.next
+		h.nFreeLinks--
 		n.next = nil
 		return n
 	}
 	return new(linkNode)
 }
 
+// maxFreeLinks bounds each hub's free list of link nodes (64 B each).
+const maxFreeLinks = 1024
+
 func (l *Links) recycle(n *linkNode) {
-	n.fn, n.g, n.id, n.prev, n.handed = nil, nil, 0, nil, false
-	n.next = l.free
-	l.free = n
+	h := l.hub
+	if h.nFreeLinks >= maxFreeLinks {
+		return
+	}
+	*n = linkNode{next: h.freeLinks}
+	h.freeLinks = n
+	h.nFreeLinks++
 }
 
 func (l *Links) bind(op string) {

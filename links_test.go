@@ -238,3 +238,39 @@ func TestJoinSpawnedNoHubTrip(t *testing.T) {
 		t.Fatalf("switches:\n got %s\nwant %s", got, want)
 	}
 }
+
+// A greenlet that waits on a fresh object (an Event per request, say)
+// allocates nothing in Wait once the hub has recycled nodes: they come
+// from the hub's free list, not the object's. (Each waiter on a fresh
+// Links allocated a 112-byte node.)
+func TestLinksWaitOnFreshObjectAllocatesNothing(t *testing.T) {
+	gevent.Run(func() error {
+		const n = 100
+		round := func() uint64 {
+			l := new(gevent.Links)
+			gs := make([]*gevent.Greenlet[struct{}], n)
+			for i := range gs {
+				gs[i] = gevent.GoErr(func() error { return l.Wait(-1) })
+			}
+			before := mallocs()
+			gevent.Sleep(0) // every waiter starts and parks in l.Wait
+			allocs := mallocs() - before
+			if l.Len() != n {
+				t.Fatalf("%d waiting, want %d", l.Len(), n)
+			}
+			l.Fire()
+			gevent.JoinAll(gs)
+			for _, g := range gs {
+				if g.Err() != nil {
+					t.Fatalf("Wait: %v", g.Err())
+				}
+			}
+			return allocs
+		}
+		round() // warm up: coroutines and nodes to reuse
+		if allocs := round(); allocs > 5 {
+			t.Errorf("%d greenlets parking in Wait on a fresh Links made %d allocations, want at most 5", n, allocs)
+		}
+		return nil
+	})
+}

@@ -64,9 +64,6 @@ type Hub struct {
 	freeCoros *coro // parked coroutines whose greenlets finished (coro)
 	nFree     int
 
-	freeLinks  *linkNode // recycled nodes of every Links of the hub (Links.node)
-	nFreeLinks int
-
 	// linger is a dead greenlet whose links were all run but the last
 	// one, which woke a greenlet that runs on the hub's behalf (drive):
 	// its notification ends (settleLinger) when that greenlet hands back

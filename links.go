@@ -18,6 +18,7 @@ type Links struct {
 	hub       *Hub
 	main      linkList // gevent's _links
 	arrived   linkList // gevent's arrived_while_waiting (WaitPending)
+	free      *linkNode
 	seq       LinkID
 	scheduled bool
 	again     bool        // Fire was called while a run was pending
@@ -76,36 +77,26 @@ func (q *linkList) remove(n *linkNode) {
 	q.n--
 }
 
-// node returns a cleared node from the hub's free list, or a new one. The
-// list is the hub's, not l's: an object that lives for a few waits (an
-// Event per request, say) reuses the nodes of those before it, and a
-// greenlet parking in Wait does not allocate (an allocation there is
-// dearer than in the hub or the main greenlet: each coroutine is a
-// goroutine with its own GC assist credit, which it builds from nothing).
-// l must be bound.
+// node returns a node from l's free list, or a new one. A free list of
+// the hub's instead (a waiter on a fresh Event would allocate nothing) was
+// measured slower twice (docs/BENCHMARKS.md, "Event fan-out"): with fewer
+// allocations in the greenlets, the GC's mark phase, driven by their
+// assists, runs longer, and every pointer write pays a write barrier
+// meanwhile.
 func (l *Links) node() *linkNode {
-	h := l.hub
-	n := h.freeLinks
+	n := l.free
 	if n != nil {
-		h.freeLinks = n.next
-		h.nFreeLinks--
+		l.free = n.next
 		n.next = nil
 		return n
 	}
 	return new(linkNode)
 }
 
-// maxFreeLinks bounds each hub's free list of link nodes (64 B each).
-const maxFreeLinks = 1024
-
 func (l *Links) recycle(n *linkNode) {
-	h := l.hub
-	if h.nFreeLinks >= maxFreeLinks {
-		return
-	}
-	*n = linkNode{next: h.freeLinks}
-	h.freeLinks = n
-	h.nFreeLinks++
+	n.fn, n.g, n.id, n.prev, n.handed = nil, nil, 0, nil, false
+	n.next = l.free
+	l.free = n
 }
 
 func (l *Links) bind(op string) {

@@ -3,6 +3,7 @@ package gevent_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -240,21 +241,21 @@ func TestJoinSpawnedNoHubTrip(t *testing.T) {
 }
 
 // A greenlet that waits on a fresh object (an Event per request, say)
-// allocates nothing in Wait once the hub has recycled nodes: they come
-// from the hub's free list, not the object's. (Each waiter on a fresh
-// Links allocated a 112-byte node.)
-func TestLinksWaitOnFreshObjectAllocatesNothing(t *testing.T) {
+// allocates one 64-byte node: the node parks the greenlet itself. (It
+// held a wait list of its own and that list's first node: 112 bytes.)
+func TestLinksWaitAllocatesOneSmallNode(t *testing.T) {
 	gevent.Run(func() error {
 		const n = 100
-		round := func() uint64 {
+		round := func() (allocs, bytes uint64) {
 			l := new(gevent.Links)
 			gs := make([]*gevent.Greenlet[struct{}], n)
 			for i := range gs {
 				gs[i] = gevent.GoErr(func() error { return l.Wait(-1) })
 			}
-			before := mallocs()
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
 			gevent.Sleep(0) // every waiter starts and parks in l.Wait
-			allocs := mallocs() - before
+			runtime.ReadMemStats(&m1)
 			if l.Len() != n {
 				t.Fatalf("%d waiting, want %d", l.Len(), n)
 			}
@@ -265,11 +266,12 @@ func TestLinksWaitOnFreshObjectAllocatesNothing(t *testing.T) {
 					t.Fatalf("Wait: %v", g.Err())
 				}
 			}
-			return allocs
+			return m1.Mallocs - m0.Mallocs, m1.TotalAlloc - m0.TotalAlloc
 		}
-		round() // warm up: coroutines and nodes to reuse
-		if allocs := round(); allocs > 5 {
-			t.Errorf("%d greenlets parking in Wait on a fresh Links made %d allocations, want at most 5", n, allocs)
+		round() // warm up: coroutines to reuse
+		if allocs, bytes := round(); allocs > n+5 || bytes > n*64+512 {
+			t.Errorf("%d greenlets parking in Wait on a fresh Links made %d allocations of %d bytes, want at most %d of %d",
+				n, allocs, bytes, n+5, n*64+512)
 		}
 		return nil
 	})

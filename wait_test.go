@@ -143,8 +143,8 @@ func TestJoinAllAllocatesNothingPerGreenlet(t *testing.T) {
 		if err != nil || len(done) != n || done[0] != gs[0] || done[n-1] != gs[n-1] {
 			t.Fatalf("JoinAll: %d done, err %v", len(done), err)
 		}
-		if allocs > 10 {
-			t.Errorf("JoinAll of %d greenlets made %d allocations, want at most 10", n, allocs)
+		if allocs > 20 { // slack for a stray allocation elsewhere in the process
+			t.Errorf("JoinAll of %d greenlets made %d allocations, want at most 20", n, allocs)
 		}
 
 		type embedded struct{ gevent.Greenlet[int] }

@@ -148,9 +148,24 @@ type LinkID uint64
 
 type link struct {
 	id LinkID
-	fn func()    // a raw link
-	w  *greenlet // or a greenlet to wake
+	to linkTarget
 }
+
+// linkTarget is what a link of a greenlet does when the greenlet dies: a
+// raw link (rawLink), a greenlet to wake (joinLink, Join's), or a slot of
+// a collector (*joinSlot: JoinAll, Wait, IWait). An interface keeps link
+// to three words and lets each kind be stored without an allocation.
+type linkTarget interface{ fire() }
+
+// rawLink is the callback given to Rawlink.
+type rawLink func()
+
+func (f rawLink) fire() { f() }
+
+// joinLink is a greenlet waiting in Join (or Kill with block).
+type joinLink greenlet
+
+func (w *joinLink) fire() { (*greenlet)(w).wakeWith(nil) }
 
 // resumeTask switches to a scheduled greenlet.
 type resumeTask greenlet
@@ -458,9 +473,11 @@ func (g *greenlet) notifyLinks() {
 		l := g.links[0]
 		g.links[0] = link{}
 		g.links = g.links[1:]
-		if len(g.links) == 0 && l.w != nil && l.w.state == stateParked {
-			g.notifyLast(l.w)
-			return
+		if len(g.links) == 0 {
+			if w, ok := l.to.(*joinLink); ok && w.state == stateParked {
+				g.notifyLast((*greenlet)(w))
+				return
+			}
 		}
 		g.runLink(l)
 	}
@@ -479,7 +496,7 @@ func (g *greenlet) notifyLast(w *greenlet) {
 	g.linkBuf[0] = link{}
 	h.linger = g // g.notifying stays set
 	w.drive = true
-	g.runLink(link{w: w})
+	g.runLink(link{to: (*joinLink)(w)})
 	w.drive = false
 	if h.linger != nil {
 		h.settleLingerInHub()
@@ -495,12 +512,7 @@ func (g *greenlet) runLink(l link) {
 			g.hub.reportError(nil, &PanicError{Value: r, Stack: debug.Stack()})
 		}
 	}()
-	switch {
-	case l.w != nil:
-		l.w.wakeWith(nil)
-	default:
-		l.fn()
-	}
+	l.to.fire()
 }
 
 func (g *greenlet) addLink(l link) LinkID {
@@ -596,7 +608,7 @@ func (g *greenlet) joinFrom(c *greenlet, d time.Duration) error {
 	if c == g {
 		return errors.New("gevent: a greenlet cannot join itself")
 	}
-	id := g.addLink(link{w: c})
+	id := g.addLink(link{to: (*joinLink)(c)})
 	err := c.parkTimeout(d)
 	if err != nil {
 		g.unlink(id)
@@ -1051,7 +1063,7 @@ func (gl *Greenlet[T]) Rawlink(fn func()) LinkID {
 	if gl.g.caller("Greenlet.Rawlink") == nil {
 		wrongHub("Greenlet.Rawlink", "greenlet")
 	}
-	return gl.g.addLink(link{fn: fn})
+	return gl.g.addLink(link{to: rawLink(fn)})
 }
 
 // Link runs fn(gl) in a new greenlet when gl finishes (gevent's link). As

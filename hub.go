@@ -519,7 +519,7 @@ func (h *Hub) driveNext(c *greenlet) *greenlet {
 // hub). The rest of the task (links added to x meanwhile) waits for c to
 // block: see Hub.linger. Any other link makes it a task for the hub.
 func (h *Hub) notifyInline(x, c *greenlet) *greenlet {
-	if len(x.links) != 1 || x.links[0].w != c || c.state != stateParked {
+	if len(x.links) != 1 || x.links[0].to != linkTarget((*joinLink)(c)) || c.state != stateParked {
 		return nil
 	}
 	h.loop.PopHead()

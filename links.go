@@ -32,14 +32,15 @@ type linksRun Links
 
 func (t *linksRun) RunTask() { (*Links)(t).run() }
 
-// linkNode is a callback (fn != nil) or a waiting greenlet, parked in its
-// own wait list.
+// linkNode is a callback (fn != nil) or a greenlet parked in Wait or
+// WaitPending (g), which a run marks handed before it resumes it.
 type linkNode struct {
 	prev, next *linkNode
 	list       *linkList
 	id         LinkID
 	fn         func()
-	wait       WaitList[struct{}]
+	g          *greenlet
+	handed     bool
 }
 
 type linkList struct {
@@ -76,6 +77,12 @@ func (q *linkList) remove(n *linkNode) {
 	q.n--
 }
 
+// node returns a node from l's free list, or a new one. A free list of
+// the hub's instead (a waiter on a fresh Event would allocate nothing)
+// was measured slower twice (docs/BENCHMARKS.md, "Fourth pass: event
+// fan-out"): with fewer allocations in the greenlets, the GC's mark
+// phase, driven by their assists, runs longer, and every pointer write
+// pays a write barrier meanwhile.
 func (l *Links) node() *linkNode {
 	n := l.free
 	if n != nil {
@@ -83,17 +90,11 @@ func (l *Links) node() *linkNode {
 		n.next = nil
 		return n
 	}
-	// One allocation for the entry and the node its wait list will need.
-	a := &struct {
-		n     linkNode
-		spare waitNode[struct{}]
-	}{}
-	a.n.wait.free = &a.spare
-	return &a.n
+	return new(linkNode)
 }
 
 func (l *Links) recycle(n *linkNode) {
-	n.fn, n.id, n.prev = nil, 0, nil
+	n.fn, n.g, n.id, n.prev, n.handed = nil, nil, 0, nil, false
 	n.next = l.free
 	l.free = n
 }
@@ -201,16 +202,33 @@ func (l *Links) wait(q *linkList, timeout time.Duration, op string) error {
 	} else if l.hub != c.hub {
 		wrongHub(op, "links")
 	}
+	// As WaitList.Wait: a pending kill or timeout is delivered, and a
+	// greenlet that blocks again after a further kill is unwound, before
+	// it joins the list.
+	if err := c.enter(); err != nil {
+		return err
+	}
 	n := l.node()
 	l.seq++
-	n.id = l.seq
+	n.id, n.g = l.seq, c
 	q.push(n)
-	_, err := n.wait.Wait(timeout)
+	c.state = stateParked
+	c.block(timeout)
+	err := c.woken()
+	handed := n.handed
 	if n.list != nil { // not taken by a run: a timeout, a kill
 		n.list.remove(n)
 	}
 	l.recycle(n)
-	return err
+	if handed {
+		// Resumed by a run: the wait succeeded even if an interrupt raced
+		// it; the interrupt stays pending for the next blocking call.
+		if err != nil && err != errWaitTimeout {
+			c.repend(err)
+		}
+		return nil
+	}
+	return timeoutError(err, timeout)
 }
 
 // Fire schedules a run if there are entries and none is pending; if one
@@ -269,7 +287,10 @@ func (l *Links) runList(q *linkList) {
 		}
 		// Resumed at once (the hub switches to it); it recycles n. A
 		// greenlet whose timeout or kill already woke it is passed over.
-		n.wait.WakeOne(struct{}{})
+		if n.g.state == stateParked {
+			n.handed = true
+			n.g.wakeWith(nil)
+		}
 	}
 }
 

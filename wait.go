@@ -33,24 +33,24 @@ func iwait[W Waitable](objs []W, count int, d time.Duration, batch bool) iter.Se
 			return
 		}
 		h := c.hub
-		var ready []int
-		waiting := false
-		need := 1 // ready objects the waiting greenlet needs to go on
-		ids := make([]LinkID, len(objs))
-		fired := make([]bool, len(objs))
+		col := &collector{c: c, need: 1, slots: make([]joinSlot, len(objs)), ready: make([]int, 0, len(objs))}
 		for i, o := range objs {
-			ids[i] = o.Rawlink(func() {
-				fired[i] = true
-				ready = append(ready, i)
-				if waiting && len(ready) >= need {
-					c.wakeWith(nil)
+			s := &col.slots[i]
+			s.col, s.i = col, i
+			if g := plainGreenlet(o); g != nil {
+				// What o.Rawlink does, without a closure per object.
+				if g.hub != nil && g.hub != c.hub {
+					wrongHub("Greenlet.Rawlink", "greenlet")
 				}
-			})
+				s.id = g.addLink(link{to: s})
+			} else {
+				s.id = o.Rawlink(s.fire)
+			}
 		}
 		defer func() {
 			for i, o := range objs {
-				if !fired[i] {
-					o.Unlink(ids[i])
+				if !col.slots[i].fired {
+					o.Unlink(col.slots[i].id)
 				}
 			}
 		}()
@@ -61,20 +61,20 @@ func iwait[W Waitable](objs []W, count int, d time.Duration, batch bool) iter.Se
 		}
 		for n := 0; n < count; n++ {
 			if batch {
-				need = count - n
+				col.need = count - n
 			}
-			for len(ready) == 0 || len(ready) < need {
+			for len(col.ready) == 0 || len(col.ready) < col.need {
 				if d >= 0 {
 					h.loop.StartAt(&timer, deadline, (*timeoutTask)(c))
 				}
-				waiting = true
+				col.waiting = true
 				err := c.parkTimeout(-1)
-				waiting = false
+				col.waiting = false
 				h.loop.Stop(&timer)
 				if err != nil {
-					for ; n < count && len(ready) > 0; n++ {
-						i := ready[0]
-						ready = ready[1:]
+					for ; n < count && len(col.ready) > 0; n++ {
+						i := col.ready[0]
+						col.ready = col.ready[1:]
 						if !yield(objs[i], nil) {
 							return
 						}
@@ -83,13 +83,55 @@ func iwait[W Waitable](objs []W, count int, d time.Duration, batch bool) iter.Se
 					return
 				}
 			}
-			i := ready[0]
-			ready = ready[1:]
+			i := col.ready[0]
+			col.ready = col.ready[1:]
 			if !yield(objs[i], nil) {
 				return
 			}
 		}
 	}
+}
+
+// collector is what iwait's links report to: the indices of the objects
+// in the order they became ready, and when to wake the waiting greenlet.
+type collector struct {
+	c       *greenlet
+	ready   []int
+	need    int  // ready objects the waiting greenlet needs to go on
+	waiting bool // c is parked in iwait
+	slots   []joinSlot
+}
+
+// joinSlot is iwait's link to one object: a greenlet's link (a
+// linkTarget), or the method value given to another object's Rawlink.
+type joinSlot struct {
+	col   *collector
+	id    LinkID
+	i     int
+	fired bool
+}
+
+func (s *joinSlot) fire() {
+	s.fired = true
+	col := s.col
+	col.ready = append(col.ready, s.i)
+	if col.waiting && len(col.ready) >= col.need {
+		col.c.wakeWith(nil)
+	}
+}
+
+// plainGreenlet returns o's greenlet if o is a *Greenlet[T] itself, whose
+// Rawlink is known (a type that embeds one may have its own), else nil.
+func plainGreenlet(o any) *greenlet {
+	a, ok := o.(AnyGreenlet)
+	if !ok {
+		return nil
+	}
+	g := a.core()
+	if g.self == nil || any(g.self) != o {
+		return nil
+	}
+	return g
 }
 
 // Wait waits until every object is ready, or the timeout, and returns the

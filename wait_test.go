@@ -2,6 +2,7 @@ package gevent_test
 
 import (
 	"errors"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -107,6 +108,57 @@ func TestJoinAllTimeoutOrKillReturnsFinishedInOrder(t *testing.T) {
 			t.Errorf("kill: done=%v err=%v", got, waiter.Err())
 		}
 		gevent.KillAll(gs, nil, true)
+		return nil
+	})
+}
+
+// mallocs returns the number of heap allocations so far.
+func mallocs() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.Mallocs
+}
+
+// JoinAll over *Greenlet values links to each greenlet without a closure
+// (or anything else) allocated per greenlet: its allocations do not grow
+// with the number of greenlets. (It allocated a closure per greenlet, and
+// its list of ready ones grew by appending: 115 allocations for 100.)
+// Wait and IWait share the code; a type that embeds a Greenlet still goes
+// through its Rawlink, and gets the same results.
+func TestJoinAllAllocatesNothingPerGreenlet(t *testing.T) {
+	run(t, func() error {
+		const n = 100
+		gs := make([]*gevent.Greenlet[int], n)
+		spawn := func() {
+			for i := range gs {
+				gs[i] = gevent.Spawn(func() (int, error) { return 1, nil })
+			}
+		}
+		spawn()
+		gevent.JoinAll(gs) // warm up: coroutines and link nodes to reuse
+		spawn()
+		before := mallocs()
+		done, err := gevent.JoinAll(gs)
+		allocs := mallocs() - before
+		if err != nil || len(done) != n || done[0] != gs[0] || done[n-1] != gs[n-1] {
+			t.Fatalf("JoinAll: %d done, err %v", len(done), err)
+		}
+		if allocs > 20 { // slack for a stray allocation elsewhere in the process
+			t.Errorf("JoinAll of %d greenlets made %d allocations, want at most 20", n, allocs)
+		}
+
+		type embedded struct{ gevent.Greenlet[int] }
+		es := make([]*embedded, 3)
+		for i := range es {
+			e := &embedded{}
+			e.Init(func() (int, error) { return 0, gevent.Sleep(time.Duration(3-i) * time.Millisecond) })
+			e.Start()
+			es[i] = e
+		}
+		edone, err := gevent.JoinAll(es)
+		if err != nil || len(edone) != 3 || edone[0] != es[2] || edone[1] != es[1] || edone[2] != es[0] {
+			t.Errorf("JoinAll of embedded greenlets: %v, %v", edone, err)
+		}
 		return nil
 	})
 }

@@ -79,7 +79,7 @@ func (q *linkList) remove(n *linkNode) {
 
 // node returns a node from l's free list, or a new one. A free list of
 // the hub's instead (a waiter on a fresh Event would allocate nothing)
-// was measured slower twice (docs/BENCHMARKS.md, "Fourth pass: event
+// was measured slower twice (docs/BENCHMARKS.md, "Fifth pass: event
 // fan-out"): with fewer allocations in the greenlets, the GC's mark
 // phase, driven by their assists, runs longer, and every pointer write
 // pays a write barrier meanwhile.

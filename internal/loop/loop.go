@@ -73,6 +73,14 @@ type Loop struct {
 	// registered: see spin. Any goroutine may set it.
 	BusyPoll atomic.Int64
 	sleeps   int // blocking epoll_waits (tests)
+	spins    int // busy polls begun (tests)
+
+	// The FD spin (FD.SetSpin): spinWaits waits are pending on FDs with a
+	// spin, the longest of which, since spinWaits was last 0, is spinMax;
+	// the loop spins spinMax>>spinShift (not at all from spinOff on).
+	spinWaits int
+	spinMax   int64
+	spinShift int
 
 	// OnPanic is called, in the loop, with the value of a panic raised by a
 	// task; the loop then goes on with the next task.
@@ -243,18 +251,31 @@ func (l *Loop) RunOnce(block bool) bool {
 		l.offset += l.timers[0].t.due - l.Now()
 		timeout = 0
 	}
+	var idleFrom time.Time // set: adapt the FD spin to this idle period
+	var idleMax int64
 	if timeout != 0 {
 		// Let goroutines that were made runnable on this thread (a worker
 		// just started to run a job for the hub, say) run before the thread
 		// blocks in epoll_wait; otherwise they wait until the runtime
 		// notices the blocked thread and hands its queue to another.
 		runtime.Gosched()
-		if d := l.BusyPoll.Load(); d > 0 && l.fdActive > 0 && !l.Virtual {
-			if timeout > 0 {
-				d = min(d, int64(timeout)*int64(time.Millisecond))
+		if !l.Virtual {
+			var d int64
+			if bp := l.BusyPoll.Load(); bp > 0 && l.fdActive > 0 {
+				d = bp
 			}
-			if l.spin(d) {
-				timeout = 0
+			if l.spinWaits > 0 {
+				idleFrom, idleMax = time.Now(), l.spinMax
+				d = max(d, l.spinFor())
+			}
+			if d > 0 {
+				if timeout > 0 {
+					d = min(d, int64(timeout)*int64(time.Millisecond))
+				}
+				l.spins++
+				if l.spin(d) {
+					timeout = 0
+				}
 			}
 		}
 	}
@@ -265,6 +286,9 @@ func (l *Loop) RunOnce(block bool) bool {
 	l.poll(timeout)
 	l.now = l.Now()
 	l.sleeping.Store(false)
+	if !idleFrom.IsZero() {
+		l.adaptSpin(int64(time.Since(idleFrom)), idleMax)
+	}
 	if l.postN.Load() > 0 {
 		l.takePosted()
 	}
@@ -411,13 +435,47 @@ func (d *deque) popFront() Task {
 	return t
 }
 
+// Spins returns how many busy polls (BusyPoll, FD.SetSpin) the loop has
+// begun, and how many waits on FDs with a spin are pending (tests).
+func (l *Loop) Spins() (spins, spinWaits int) { return l.spins, l.spinWaits }
+
+// spinOff is the spinShift from which the FD spin is off: 50 µs >> 6 is
+// under a microsecond, less than one epoll_wait costs.
+const spinOff = 6
+
+// spinFor is how long the loop spins while waits on FDs with a spin are
+// pending: their longest spin, halved for each idle period in a row that
+// outlasted it, down to none after six (a server that waits milliseconds
+// between requests soon stops spinning), and back to full length after
+// one that ended within it (a reply over loopback).
+func (l *Loop) spinFor() int64 {
+	if l.spinShift >= spinOff {
+		return 0
+	}
+	return l.spinMax >> l.spinShift
+}
+
+// adaptSpin records an idle period of w nanoseconds that began with the
+// FD spin at full length full: as with Linux's halt polling (haltpoll,
+// KVM's halt_poll_ns), spinning is worth it if the period ended within it.
+func (l *Loop) adaptSpin(w, full int64) {
+	if w <= full {
+		l.spinShift = 0
+	} else if l.spinShift < spinOff {
+		l.spinShift++
+	}
+}
+
 // spin polls epoll without blocking, and looks for posted work, for up to
 // d nanoseconds (BusyPoll); it reports whether it found either. Waking a
 // thread that sleeps in epoll_wait costs tens of microseconds where the
 // CPU idles deeply (a virtual machine's vCPU above all); an answer that
 // comes back within d (a request to another thread or process over
 // loopback) is then taken without that cost, at the price of d of CPU
-// each time the loop would sleep.
+// each time the loop would sleep. Between polls it yields the CPU
+// (sched_yield): a thread that waits for this CPU (libzmq's I/O thread,
+// whose answer the loop waits for, where the kernel packs threads on few
+// CPUs) runs at once instead of after the spin.
 func (l *Loop) spin(d int64) bool {
 	start := time.Now()
 	for {
@@ -427,5 +485,6 @@ func (l *Loop) spin(d int64) bool {
 		if int64(time.Since(start)) >= d {
 			return false
 		}
+		unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 }

@@ -136,6 +136,9 @@ func (f *FD) SetBusyPoll(d time.Duration) {
 	f.f.SetSpin(int64(max(d, 0)))
 }
 
+// BusyPoll returns what SetBusyPoll set (0: none).
+func (f *FD) BusyPoll() time.Duration { return time.Duration(f.f.Spin()) }
+
 // WaitRead waits until the fd becomes readable (or hung up), unless it was
 // seen readable since the last WaitRead. timeout < 0 waits without limit;
 // on timeout it returns an error matching ErrTimeout; kill and Timeout

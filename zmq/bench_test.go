@@ -58,16 +58,16 @@ var benchEndpoints = []struct{ name, bind string }{
 	{"tcp", "tcp://127.0.0.1:*"},
 }
 
-// BenchmarkReqRepGreenlets: the hub sleeps in epoll_wait whenever it
-// waits (gevent's way); the "-busypoll" cases poll for up to 50 µs first
-// (Hub.SetBusyPoll).
+// BenchmarkReqRepGreenlets: the sockets busy-poll as they do by default
+// (Socket.SetBusyPoll); "-nobusypoll" turns that off, and the hub sleeps
+// in epoll_wait whenever it waits (gevent's way); "-hubbusypoll" polls
+// for a fixed 50 µs instead (Hub.SetBusyPoll, sockets' off).
 func BenchmarkReqRepGreenlets(b *testing.B) {
-	for _, ep := range append(benchEndpoints, struct{ name, bind string }{"tcp-busypoll", "tcp://127.0.0.1:*"}) {
+	for _, ep := range append(benchEndpoints,
+		struct{ name, bind string }{"tcp-nobusypoll", "tcp://127.0.0.1:*"},
+		struct{ name, bind string }{"tcp-hubbusypoll", "tcp://127.0.0.1:*"}) {
 		b.Run(ep.name, func(b *testing.B) {
 			gevent.Run(func() error {
-				if strings.HasSuffix(ep.name, "-busypoll") {
-					gevent.GetHub().SetBusyPoll(50 * time.Microsecond)
-				}
 				rep := must(ctx.Socket(zmq.REP))
 				defer rep.Close()
 				rep.Bind(ep.bind + suffix(ep.name, "rr", b.N))
@@ -75,6 +75,7 @@ func BenchmarkReqRepGreenlets(b *testing.B) {
 				req := must(ctx.Socket(zmq.REQ))
 				defer req.Close()
 				req.Connect(addr)
+				setBusyPoll(ep.name, rep, req)
 				n := b.N
 				g := gevent.Go(func() {
 					for range n {
@@ -189,6 +190,19 @@ func BenchmarkPushPullZmq4Goroutines(b *testing.B) {
 	}
 }
 
+// setBusyPoll sets up the busy polling of case name: the sockets' default,
+// none ("-nobusypoll"), or the hub's for 50 µs ("-hubbusypoll").
+func setBusyPoll(name string, socks ...*zmq.Socket) {
+	if strings.HasSuffix(name, "-nobusypoll") || strings.HasSuffix(name, "-hubbusypoll") {
+		for _, s := range socks {
+			s.SetBusyPoll(0)
+		}
+	}
+	if strings.HasSuffix(name, "-hubbusypoll") {
+		gevent.GetHub().SetBusyPoll(50 * time.Microsecond)
+	}
+}
+
 // suffix makes inproc names unique per run (tcp binds port *).
 func suffix(kind, name string, n int) string {
 	if kind != "inproc" {
@@ -260,25 +274,20 @@ func floorBinary(b *testing.B) string {
 // BenchmarkReqRepSparse is the cost side of busy polling: a REP server
 // greenlet answers a REQ client in another process (reqrep_floor client,
 // C) over tcp at 100 requests/s, the hub idle in between. cpu-ns/op is
-// this process's CPU time per request (the hub's thread and libzmq's I/O
-// thread), rtt-ns the client's mean round trip; ns/op is the 10 ms
-// period. The "-busypoll" case lets the hub poll for 50 µs before it
-// sleeps.
+// this process's CPU time per request (the hub's thread, the Go
+// runtime's, libzmq's I/O thread), rtt-ns the client's mean round trip;
+// ns/op is the 10 ms period. Cases as in BenchmarkReqRepGreenlets.
 //
 //	cd zmq && GOMAXPROCS=1 go test -run XXX -bench Sparse -benchtime 200x
 func BenchmarkReqRepSparse(b *testing.B) {
 	bin := floorBinary(b)
-	for _, spin := range []time.Duration{0, 50 * time.Microsecond} {
-		name := "tcp"
-		if spin > 0 {
-			name = "tcp-busypoll"
-		}
+	for _, name := range []string{"tcp", "tcp-nobusypoll", "tcp-hubbusypoll"} {
 		b.Run(name, func(b *testing.B) {
 			var out []byte
 			var cerr error
 			gevent.Run(func() error {
-				gevent.GetHub().SetBusyPoll(spin)
 				rep := must(ctx.Socket(zmq.REP))
+				setBusyPoll(name, rep)
 				defer rep.Close()
 				rep.Bind("tcp://127.0.0.1:*")
 				addr := must(rep.GetLastEndpoint())

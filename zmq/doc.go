@@ -21,13 +21,20 @@
 // one cgo call (zmq4's RecvBytes makes five), through the libzmq socket
 // of the embedded zmq4.Socket.
 //
-// Over tcp, every round trip crosses to libzmq's I/O thread and back; on
-// an otherwise idle machine (a virtual machine above all) waking the hub's
-// thread from epoll_wait then dominates a REQ/REP round trip (about 210
-// against 75 µs measured here). gevent.Hub.SetBusyPoll (for example
-// GetHub().SetBusyPoll(50*time.Microsecond)) lets the hub poll for that
-// long before it sleeps, at that much CPU time each time it runs out of
-// work.
+// Busy polling, on by default: over tcp (and ipc) every round trip
+// crosses to libzmq's I/O thread and back, and on an otherwise idle
+// machine (a virtual machine above all) waking the hub's thread from
+// epoll_wait costs more than the rest of a REQ/REP round trip. So while a
+// greenlet waits in a call on a Socket and nothing else is ready, the hub
+// polls without blocking for up to DefaultBusyPoll (50 µs) before it
+// sleeps, yielding the CPU between polls (libzmq's I/O thread often runs
+// on the same CPU). The poll adapts: each idle period of the hub that
+// outlasts it halves it, and after six in a row the hub sleeps at once
+// until an idle period ends within 50 µs again; a server that waits
+// milliseconds between requests thus polls for about 100 µs in all
+// (50 + 25 + ... µs) after each busy spell, then not at all. Socket.SetBusyPoll changes it per socket (0: off, as
+// zmq.green). The hub does not poll while no greenlet waits on a socket.
+// Figures: docs/BENCHMARKS.md, "What bounds the tcp REQ/REP round trip".
 //
 // Which goroutines may call what: a Socket belongs to the hub of the
 // greenlet that created it; all its methods must be called from greenlets

@@ -1,5 +1,7 @@
 package zmq
 
+import "time"
+
 // Counts returns how many sends, receives and ZMQ_EVENTS reads the socket
 // made (libzmq calls), for tests that bound them per message.
 func (s *Socket) Counts() (send, recv, events int) {
@@ -12,3 +14,6 @@ func UseZmq4Methods(s *Socket) { s.freeFast() }
 
 // RawLayoutOK reports whether cgo.go recognised zmq4.Socket's layout.
 var RawLayoutOK = rawOK
+
+// BusyPoll returns the busy poll of s's ZMQ_FD (SetBusyPoll).
+func BusyPoll(s *Socket) time.Duration { return s.fd.BusyPoll() }

@@ -183,6 +183,7 @@ func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 		zs.Close()
 		return nil, fmt.Errorf("zmq: registering ZMQ_FD: %w", err)
 	}
+	fd.SetBusyPoll(DefaultBusyPoll)
 	s := &Socket{Socket: zs, hub: h, fd: fd, rcvtimeo: -1, sndtimeo: -1}
 	newFast(s)
 	// A weak pointer: a Socket dropped without Close is not kept alive
@@ -222,6 +223,29 @@ func (s *Socket) Close() error {
 	err := s.Socket.Close()
 	s.freeFast()
 	return err
+}
+
+// DefaultBusyPoll is the busy poll of a new Socket (SetBusyPoll).
+const DefaultBusyPoll = 50 * time.Microsecond
+
+// SetBusyPoll sets how long the hub, while a greenlet waits in a call on
+// s and nothing else is ready, polls without blocking before it sleeps in
+// epoll_wait: DefaultBusyPoll (50 µs) for a new socket; 0 turns it off;
+// negative is 0. Over tcp and ipc the answer to a request comes back
+// through libzmq's I/O thread within tens of microseconds, and waking a
+// hub's thread from epoll_wait costs as much again where CPUs idle deeply
+// (virtual machines above all): see the package comment. The poll adapts
+// (gevent.FD.SetBusyPoll): while the hub's idle periods outlast it, it
+// shrinks to nothing, so a socket that waits long between messages costs
+// no CPU for it. It applies from the next wait. After Close it returns
+// ErrClosed.
+func (s *Socket) SetBusyPoll(d time.Duration) error {
+	s.check("SetBusyPoll")
+	if s.closed {
+		return ErrClosed
+	}
+	s.fd.SetBusyPoll(d)
+	return nil
 }
 
 // SetRcvtimeo sets RCVTIMEO, which bounds each blocking receive (< 0:

@@ -533,3 +533,44 @@ func TestDroppedSocketIsCollectable(t *testing.T) {
 		return nil
 	})
 }
+
+// A new socket busy-polls for DefaultBusyPoll while a greenlet waits on
+// it (the hub's side is tested in the gevent package:
+// TestFDSetBusyPollSpinsOnlyWhileWaiting); SetBusyPoll changes it, 0
+// turns it off, negative is 0; after Close it returns ErrClosed. A REQ/REP
+// round trip over tcp works either way.
+func TestSetBusyPoll(t *testing.T) {
+	run(t, func() error {
+		rep, req := pair(t, zmq.REP, zmq.REQ, fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)))
+		defer req.Close()
+		if d := zmq.BusyPoll(rep); d != 50*time.Microsecond {
+			t.Errorf("new socket: busy poll %v, want DefaultBusyPoll (50µs)", d)
+		}
+		for _, c := range []struct{ in, want time.Duration }{
+			{time.Millisecond, time.Millisecond}, {-time.Second, 0}, {0, 0}, {zmq.DefaultBusyPoll, zmq.DefaultBusyPoll},
+		} {
+			for _, s := range []*zmq.Socket{rep, req} {
+				if err := s.SetBusyPoll(c.in); err != nil {
+					return err
+				}
+				if d := zmq.BusyPoll(s); d != c.want {
+					t.Errorf("SetBusyPoll(%v): %v, want %v", c.in, d, c.want)
+				}
+			}
+			g := gevent.Go(func() {
+				m, _ := rep.Recv(0)
+				rep.Send(m, 0)
+			})
+			req.Send("ping", 0)
+			if m, err := req.Recv(0); m != "ping" || err != nil {
+				t.Errorf("busy poll %v: round trip gave %q, %v", c.want, m, err)
+			}
+			g.Join()
+		}
+		rep.Close()
+		if err := rep.SetBusyPoll(0); !errors.Is(err, zmq.ErrClosed) {
+			t.Errorf("SetBusyPoll after Close: %v, want ErrClosed", err)
+		}
+		return nil
+	})
+}

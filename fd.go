@@ -136,8 +136,12 @@ func (f *FD) SetBusyPoll(d time.Duration) {
 	f.f.SetSpin(int64(max(d, 0)))
 }
 
-// BusyPoll returns what SetBusyPoll set (0: none).
-func (f *FD) BusyPoll() time.Duration { return time.Duration(f.f.Spin()) }
+// BusyPoll returns what SetBusyPoll set (0: none). Call it from a
+// greenlet of f's hub.
+func (f *FD) BusyPoll() time.Duration {
+	f.h.mustOn("FD.BusyPoll", "FD")
+	return time.Duration(f.f.Spin())
+}
 
 // WaitRead waits until the fd becomes readable (or hung up), unless it was
 // seen readable since the last WaitRead. timeout < 0 waits without limit;

@@ -122,15 +122,14 @@ func (f *FD) Hub() *Hub { return f.h }
 // SetBusyPoll makes the hub, while a greenlet waits on f and nothing else
 // is ready, poll its FDs without blocking for up to d before it sleeps in
 // epoll_wait (0, the default: never; negative is 0), yielding the CPU
-// between polls. It is Hub.SetBusyPoll confined to the waits on f, and
-// adaptive: each idle period of the hub that outlasts d halves the poll,
-// down to none after six in a row, and one that ends within d restores
-// it, so a greenlet that waits long between messages soon costs nothing.
-// Meant for an FD whose events come from another thread or process within
-// microseconds (the zmq package sets 50 µs on its sockets). With waits on
-// several such FDs the longest d counts. It applies to waits that start
-// afterwards; not under a virtual clock. Call it from a greenlet of f's
-// hub.
+// between polls. It is Hub.SetBusyPoll confined to the waits on f: meant
+// for an FD whose events come from another thread or process within
+// microseconds, at a cost of up to d of CPU time each time the hub runs
+// out of work while such a wait is pending (package zmq sets it on its
+// sockets, and shortens it for sockets whose waits are long). With waits
+// on several such FDs the longest d counts. It applies to waits that
+// start afterwards; not under a virtual clock. Call it from a greenlet of
+// f's hub.
 func (f *FD) SetBusyPoll(d time.Duration) {
 	f.h.mustOn("FD.SetBusyPoll", "FD")
 	f.f.SetSpin(int64(max(d, 0)))

@@ -246,8 +246,7 @@ func (h *Hub) Run(fn func() error) (err error) {
 // registered. It is not used under a virtual clock, and only while the
 // hub has FDs registered. Safe from any goroutine; it takes effect the
 // next time the hub would sleep. gevent has no equivalent (libev sleeps
-// at once). FD.SetBusyPoll polls only while a greenlet waits on that FD,
-// adaptively.
+// at once). FD.SetBusyPoll polls only while a greenlet waits on that FD.
 func (h *Hub) SetBusyPoll(d time.Duration) { h.loop.BusyPoll.Store(int64(max(d, 0))) }
 
 // SetShutdownGrace sets how long Run's shutdown lets each greenlet still

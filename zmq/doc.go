@@ -28,12 +28,14 @@
 // greenlet waits in a call on a Socket and nothing else is ready, the hub
 // polls without blocking for up to DefaultBusyPoll (50 µs) before it
 // sleeps, yielding the CPU between polls (libzmq's I/O thread often runs
-// on the same CPU). The poll adapts: each idle period of the hub that
-// outlasts it halves it, and after six in a row the hub sleeps at once
-// until an idle period ends within 50 µs again; a server that waits
-// milliseconds between requests thus polls for about 100 µs in all
-// (50 + 25 + ... µs) after each busy spell, then not at all. Socket.SetBusyPoll changes it per socket (0: off, as
-// zmq.green). The hub does not poll while no greenlet waits on a socket.
+// on the same CPU). The poll adapts to each socket's waits: a send or
+// receive that waited longer halves it for the socket's next wait, and
+// after six in a row the socket does not poll (but for one wait in 16),
+// until a wait ends within 50 µs again; so a server that waits
+// milliseconds between requests polls for about 100 µs in all
+// (50 + 25 + ... µs) after each busy spell, then about 3 µs per request.
+// Socket.SetBusyPoll changes it per socket (0: off, as zmq.green). The
+// hub does not poll while no greenlet waits on a socket.
 // Figures: docs/BENCHMARKS.md, "What bounds the tcp REQ/REP round trip".
 //
 // Which goroutines may call what: a Socket belongs to the hub of the

@@ -15,5 +15,10 @@ func UseZmq4Methods(s *Socket) { s.freeFast() }
 // RawLayoutOK reports whether cgo.go recognised zmq4.Socket's layout.
 var RawLayoutOK = rawOK
 
-// BusyPoll returns the busy poll of s's ZMQ_FD (SetBusyPoll).
+// BusyPoll returns the busy poll armed on s's ZMQ_FD for its next wait
+// (SetBusyPoll, armSpin).
 func BusyPoll(s *Socket) time.Duration { return s.fd.BusyPoll() }
+
+// ArmSpin and Waited are the steps of a wait that lasted w.
+func ArmSpin(s *Socket)                 { s.armSpin() }
+func Waited(s *Socket, w time.Duration) { s.waited(w) }

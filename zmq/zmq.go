@@ -166,6 +166,14 @@ type Socket struct {
 	keys     []inprocKey            // its inproc endpoints in the registry
 	pokes    int                    // parks that checked peers
 	counts   counts
+
+	// Busy polling (SetBusyPoll): busyPoll is the socket's setting;
+	// spinShift halves it per long wait in a row (none from spinOff on,
+	// but for every probeEvery-th wait); spinArmed is what fd has.
+	busyPoll  time.Duration
+	spinShift int
+	spinSkip  int
+	spinArmed time.Duration
 }
 
 // counts counts the socket's libzmq calls of each kind (cgo calls on the
@@ -184,7 +192,8 @@ func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 		return nil, fmt.Errorf("zmq: registering ZMQ_FD: %w", err)
 	}
 	fd.SetBusyPoll(DefaultBusyPoll)
-	s := &Socket{Socket: zs, hub: h, fd: fd, rcvtimeo: -1, sndtimeo: -1}
+	s := &Socket{Socket: zs, hub: h, fd: fd, rcvtimeo: -1, sndtimeo: -1,
+		busyPoll: DefaultBusyPoll, spinArmed: DefaultBusyPoll}
 	newFast(s)
 	// A weak pointer: a Socket dropped without Close is not kept alive
 	// until its hub ends (zmq4's finalizer closes the libzmq socket).
@@ -230,22 +239,61 @@ const DefaultBusyPoll = 50 * time.Microsecond
 
 // SetBusyPoll sets how long the hub, while a greenlet waits in a call on
 // s and nothing else is ready, polls without blocking before it sleeps in
-// epoll_wait: DefaultBusyPoll (50 µs) for a new socket; 0 turns it off;
-// negative is 0. Over tcp and ipc the answer to a request comes back
-// through libzmq's I/O thread within tens of microseconds, and waking a
-// hub's thread from epoll_wait costs as much again where CPUs idle deeply
-// (virtual machines above all): see the package comment. The poll adapts
-// (gevent.FD.SetBusyPoll): while the hub's idle periods outlast it, it
-// shrinks to nothing, so a socket that waits long between messages costs
-// no CPU for it. It applies from the next wait. After Close it returns
-// ErrClosed.
+// epoll_wait (gevent.FD.SetBusyPoll): DefaultBusyPoll (50 µs) for a new
+// socket; 0 turns it off; negative is 0. Over tcp and ipc the answer to a
+// request comes back through libzmq's I/O thread within tens of
+// microseconds, and waking a hub's thread from epoll_wait costs as much
+// again where CPUs idle deeply (virtual machines above all): see the
+// package comment. The poll adapts to the socket's waits: each send or
+// receive that waited longer than d halves it for the next wait, down to
+// none after six in a row (then one wait in 16 polls for d, to notice
+// that waits became short again), and one that waited at most d restores
+// it; so a socket that waits long between messages costs little CPU for
+// it. It applies from the next wait. After Close it returns ErrClosed.
 func (s *Socket) SetBusyPoll(d time.Duration) error {
 	s.check("SetBusyPoll")
 	if s.closed {
 		return ErrClosed
 	}
-	s.fd.SetBusyPoll(d)
+	s.busyPoll, s.spinShift, s.spinSkip = max(d, 0), 0, 0
+	s.arm(s.busyPoll)
 	return nil
+}
+
+// spinOff long waits in a row turn the busy poll off: 50 µs >> 6 is under
+// a microsecond, less than one epoll_wait costs. Then one wait in
+// probeEvery polls in full.
+const (
+	spinOff    = 6
+	probeEvery = 16
+)
+
+// armSpin sets the busy poll of the wait that starts (see SetBusyPoll).
+func (s *Socket) armSpin() {
+	d := s.busyPoll >> s.spinShift
+	if s.spinShift >= spinOff {
+		d = 0
+		if s.spinSkip++; s.spinSkip == probeEvery {
+			s.spinSkip, d = 0, s.busyPoll
+		}
+	}
+	s.arm(d)
+}
+
+func (s *Socket) arm(d time.Duration) {
+	if d != s.spinArmed {
+		s.spinArmed = d
+		s.fd.SetBusyPoll(d)
+	}
+}
+
+// waited records a send or receive that waited w before it went through.
+func (s *Socket) waited(w time.Duration) {
+	if w <= s.busyPoll {
+		s.spinShift, s.spinSkip = 0, 0
+	} else if s.spinShift < spinOff {
+		s.spinShift++
+	}
 }
 
 // SetRcvtimeo sets RCVTIMEO, which bounds each blocking receive (< 0:
@@ -428,11 +476,19 @@ func recvOp[T any](s *Socket, op string, flags Flag, call func(*Socket, Flag) (T
 	}
 	d := s.rcvtimeo
 	dl := deadlineOf(d)
+	var start time.Time
 	for {
 		v, err := call(s, flags|DONTWAIT)
 		if !isAgain(err) {
+			if !start.IsZero() {
+				s.waited(time.Since(start))
+			}
 			s.stateChanged()
 			return v, err
+		}
+		if start.IsZero() {
+			start = time.Now()
+			s.armSpin()
 		}
 		if err := s.waitRecv(dl, op, d); err != nil {
 			return zero, err
@@ -460,11 +516,19 @@ func sendOp(s *Socket, op string, flags Flag, p *byte, n int, call func(Flag) (i
 	}
 	d := s.sndtimeo
 	dl := deadlineOf(d)
+	var start time.Time
 	for {
 		n, err := once(flags | DONTWAIT)
 		if !isAgain(err) {
+			if !start.IsZero() {
+				s.waited(time.Since(start))
+			}
 			s.stateChanged()
 			return n, err
+		}
+		if start.IsZero() {
+			start = time.Now()
+			s.armSpin()
 		}
 		if err := s.wait(POLLOUT, dl, op, d); err != nil {
 			return 0, err

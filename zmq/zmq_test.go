@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -571,6 +572,73 @@ func TestSetBusyPoll(t *testing.T) {
 		if err := rep.SetBusyPoll(0); !errors.Is(err, zmq.ErrClosed) {
 			t.Errorf("SetBusyPoll after Close: %v, want ErrClosed", err)
 		}
+		return nil
+	})
+}
+
+// The busy poll adapts to the socket's waits: each wait longer than the
+// setting halves it for the next, none after six in a row but for one
+// wait in 16 that polls in full, and a short wait restores it.
+func TestBusyPollAdaptsToWaits(t *testing.T) {
+	run(t, func() error {
+		s := must(ctx.Socket(zmq.PULL))
+		defer s.Close()
+		const d = 64 * time.Microsecond
+		s.SetBusyPoll(d)
+		var got []time.Duration
+		for range 6 + 16 {
+			zmq.ArmSpin(s)
+			got = append(got, zmq.BusyPoll(s))
+			zmq.Waited(s, time.Millisecond)
+		}
+		want := []time.Duration{d, d / 2, d / 4, d / 8, d / 16, d / 32}
+		for range 15 {
+			want = append(want, 0)
+		}
+		want = append(want, d) // the probe
+		if !slices.Equal(got, want) {
+			t.Errorf("busy poll of each wait %v, want %v", got, want)
+		}
+		zmq.Waited(s, d) // the probe's wait was short
+		zmq.ArmSpin(s)
+		if got := zmq.BusyPoll(s); got != d {
+			t.Errorf("after a short wait: %v, want %v", got, d)
+		}
+		s.SetBusyPoll(0)
+		zmq.Waited(s, 0)
+		zmq.ArmSpin(s)
+		if got := zmq.BusyPoll(s); got != 0 {
+			t.Errorf("SetBusyPoll(0): armed %v", got)
+		}
+		return nil
+	})
+}
+
+// A REP socket whose requests come 2 ms apart (over tcp, as an idle-ish
+// server) stops busy-polling after six of them.
+func TestBusyPollOffForSparseRequests(t *testing.T) {
+	run(t, func() error {
+		rep, req := pair(t, zmq.REP, zmq.REQ, fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)))
+		defer rep.Close()
+		defer req.Close()
+		const n = 8
+		g := gevent.Go(func() {
+			for range n {
+				m, _ := rep.Recv(0)
+				rep.Send(m, 0)
+			}
+		})
+		for i := range n {
+			gevent.Sleep(2 * time.Millisecond)
+			req.Send("ping", 0)
+			if _, err := req.Recv(0); err != nil {
+				return err
+			}
+			if want := time.Duration(0); i == n-1 && zmq.BusyPoll(rep) != want {
+				t.Errorf("after %d requests 2 ms apart the REP socket polls %v, want 0", n, zmq.BusyPoll(rep))
+			}
+		}
+		g.Join()
 		return nil
 	})
 }

@@ -28,9 +28,8 @@ type FD struct {
 
 // SetSpin makes the loop, while a task waits on the fd (SetReader,
 // SetWriter), poll without blocking for up to d nanoseconds before it
-// sleeps in epoll_wait, shortened while the loop's idle periods outlast
-// it (see spinFor); 0 (the default) turns it off. It applies to waits
-// that start afterwards.
+// sleeps in epoll_wait (the longest d of the pending waits); 0 (the
+// default) turns it off. It applies to waits that start afterwards.
 func (f *FD) SetSpin(d int64) { f.spin = max(d, 0) }
 
 // Spin returns what SetSpin set.

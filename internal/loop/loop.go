@@ -76,11 +76,9 @@ type Loop struct {
 	spins    int // busy polls begun (tests)
 
 	// The FD spin (FD.SetSpin): spinWaits waits are pending on FDs with a
-	// spin, the longest of which, since spinWaits was last 0, is spinMax;
-	// the loop spins spinMax>>spinShift (not at all from spinOff on).
+	// spin, the longest of which, since spinWaits was last 0, is spinMax.
 	spinWaits int
 	spinMax   int64
-	spinShift int
 
 	// OnPanic is called, in the loop, with the value of a panic raised by a
 	// task; the loop then goes on with the next task.
@@ -251,8 +249,6 @@ func (l *Loop) RunOnce(block bool) bool {
 		l.offset += l.timers[0].t.due - l.Now()
 		timeout = 0
 	}
-	var idleFrom time.Time // set: adapt the FD spin to this idle period
-	var idleMax int64
 	if timeout != 0 {
 		// Let goroutines that were made runnable on this thread (a worker
 		// just started to run a job for the hub, say) run before the thread
@@ -265,8 +261,7 @@ func (l *Loop) RunOnce(block bool) bool {
 				d = bp
 			}
 			if l.spinWaits > 0 {
-				idleFrom, idleMax = time.Now(), l.spinMax
-				d = max(d, l.spinFor())
+				d = max(d, l.spinMax)
 			}
 			if d > 0 {
 				if timeout > 0 {
@@ -286,9 +281,6 @@ func (l *Loop) RunOnce(block bool) bool {
 	l.poll(timeout)
 	l.now = l.Now()
 	l.sleeping.Store(false)
-	if !idleFrom.IsZero() {
-		l.adaptSpin(int64(time.Since(idleFrom)), idleMax)
-	}
 	if l.postN.Load() > 0 {
 		l.takePosted()
 	}
@@ -438,33 +430,6 @@ func (d *deque) popFront() Task {
 // Spins returns how many busy polls (BusyPoll, FD.SetSpin) the loop has
 // begun, and how many waits on FDs with a spin are pending (tests).
 func (l *Loop) Spins() (spins, spinWaits int) { return l.spins, l.spinWaits }
-
-// spinOff is the spinShift from which the FD spin is off: 50 µs >> 6 is
-// under a microsecond, less than one epoll_wait costs.
-const spinOff = 6
-
-// spinFor is how long the loop spins while waits on FDs with a spin are
-// pending: their longest spin, halved for each idle period in a row that
-// outlasted it, down to none after six (a server that waits milliseconds
-// between requests soon stops spinning), and back to full length after
-// one that ended within it (a reply over loopback).
-func (l *Loop) spinFor() int64 {
-	if l.spinShift >= spinOff {
-		return 0
-	}
-	return l.spinMax >> l.spinShift
-}
-
-// adaptSpin records an idle period of w nanoseconds that began with the
-// FD spin at full length full: as with Linux's halt polling (haltpoll,
-// KVM's halt_poll_ns), spinning is worth it if the period ended within it.
-func (l *Loop) adaptSpin(w, full int64) {
-	if w <= full {
-		l.spinShift = 0
-	} else if l.spinShift < spinOff {
-		l.spinShift++
-	}
-}
 
 // spin polls epoll without blocking, and looks for posted work, for up to
 // d nanoseconds (BusyPoll); it reports whether it found either. Waking a

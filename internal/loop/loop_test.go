@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"slices"
 	"sort"
 	"testing"
 	"time"
@@ -378,54 +377,6 @@ func TestFDSpinOnlyWhileWaitPending(t *testing.T) {
 	f.Unregister()
 	if l.spinWaits != 0 || l.fdWaits != 0 {
 		t.Errorf("after Unregister: spinWaits %d, fdWaits %d; want 0, 0", l.spinWaits, l.fdWaits)
-	}
-}
-
-// The FD spin adapts: each idle period that outlasts it halves it, and
-// after six in a row the loop does not spin at all (an idle-ish server
-// stops paying for it); one idle period that ends within it restores it.
-func TestFDSpinShrinksAndComesBack(t *testing.T) {
-	l := newLoop(t)
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	defer w.Close()
-	f, err := l.Register(int(r.Fd()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Unregister()
-	f.SetSpin(int64(time.Microsecond)) // every 2 ms idle period outlasts it
-	task := new(nopTask)
-	f.SetReader(task)
-	var spinsAt []int
-	for range spinOff + 2 {
-		var tm Timer
-		fired := false
-		l.Start(&tm, 2*time.Millisecond, Func(func() { fired = true }))
-		for !fired && l.RunOnce(true) {
-		}
-		spinsAt = append(spinsAt, l.spins)
-	}
-	if want := []int{1, 2, 3, 4, 5, 6, 6, 6}; !slices.Equal(spinsAt, want) {
-		t.Errorf("spins after each idle period %v, want %v", spinsAt, want)
-	}
-	if l.spinFor() != 0 {
-		t.Errorf("spinFor %d after %d long idle periods, want 0", l.spinFor(), spinOff)
-	}
-	f.ClearReader(task)
-
-	// A long spin, and data already there: the idle period ends at once.
-	f.SetSpin(int64(10 * time.Second))
-	read := false
-	f.SetReader(Func(func() { read = true }))
-	w.Write([]byte{1})
-	for !read && l.RunOnce(true) {
-	}
-	if l.spinShift != 0 {
-		t.Errorf("spinShift %d after a short idle period, want 0", l.spinShift)
 	}
 }
 

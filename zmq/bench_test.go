@@ -99,7 +99,7 @@ func BenchmarkReqRepGreenlets(b *testing.B) {
 }
 
 func BenchmarkPushPullGreenlets(b *testing.B) {
-	for _, ep := range benchEndpoints {
+	for _, ep := range append(benchEndpoints, struct{ name, bind string }{"tcp-nobusypoll", "tcp://127.0.0.1:*"}) {
 		b.Run(ep.name, func(b *testing.B) {
 			gevent.Run(func() error {
 				pull := must(ctx.Socket(zmq.PULL))
@@ -109,6 +109,7 @@ func BenchmarkPushPullGreenlets(b *testing.B) {
 				push := must(ctx.Socket(zmq.PUSH))
 				defer push.Close()
 				push.Connect(addr)
+				setBusyPoll(ep.name, pull, push)
 				n := b.N
 				msg := []byte("0123456789abcdef")
 				var ct cpuTimer

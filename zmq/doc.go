@@ -29,11 +29,12 @@
 // polls without blocking for up to DefaultBusyPoll (50 µs) before it
 // sleeps, yielding the CPU between polls (libzmq's I/O thread often runs
 // on the same CPU). The poll adapts to each socket's waits: a send or
-// receive that waited longer halves it for the socket's next wait, and
-// after six in a row the socket does not poll (but for one wait in 16),
-// until a wait ends within 50 µs again; so a server that waits
-// milliseconds between requests polls for about 100 µs in all
-// (50 + 25 + ... µs) after each busy spell, then about 3 µs per request.
+// receive that waited longer than 400 µs (8 times the poll) halves it for
+// the socket's next wait, and after six in a row the socket does not poll
+// (but for one wait in 16), until a wait ends within 400 µs again; so a
+// server that waits milliseconds between requests polls for about 100 µs
+// in all (50 + 25 + ... µs) after each busy spell, then about 3 µs per
+// request.
 // Socket.SetBusyPoll changes it per socket (0: off, as zmq.green). The
 // hub does not poll while no greenlet waits on a socket.
 // Figures: docs/BENCHMARKS.md, "What bounds the tcp REQ/REP round trip".

@@ -245,11 +245,12 @@ const DefaultBusyPoll = 50 * time.Microsecond
 // microseconds, and waking a hub's thread from epoll_wait costs as much
 // again where CPUs idle deeply (virtual machines above all): see the
 // package comment. The poll adapts to the socket's waits: each send or
-// receive that waited longer than d halves it for the next wait, down to
-// none after six in a row (then one wait in 16 polls for d, to notice
-// that waits became short again), and one that waited at most d restores
-// it; so a socket that waits long between messages costs little CPU for
-// it. It applies from the next wait. After Close it returns ErrClosed.
+// receive that waited longer than 8 d (400 µs by default) halves it for
+// the next wait, down to none after six in a row (then one wait in 16
+// polls for d, to notice that waits became short again), and one that
+// waited at most 8 d restores it; so a socket that waits long between
+// messages costs little CPU for it. It applies from the next wait. After
+// Close it returns ErrClosed.
 func (s *Socket) SetBusyPoll(d time.Duration) error {
 	s.check("SetBusyPoll")
 	if s.closed {
@@ -266,6 +267,7 @@ func (s *Socket) SetBusyPoll(d time.Duration) error {
 const (
 	spinOff    = 6
 	probeEvery = 16
+	longWait   = 8
 )
 
 // armSpin sets the busy poll of the wait that starts (see SetBusyPoll).
@@ -288,8 +290,12 @@ func (s *Socket) arm(d time.Duration) {
 }
 
 // waited records a send or receive that waited w before it went through.
+// A wait counts as long from longWait times the busy poll on: the wait of
+// a REQ socket spans a whole round trip, whose idle periods (the ones the
+// poll covers) are shorter; a server whose requests come more than 400 µs
+// apart spends at most an eighth of that time polling before it stops.
 func (s *Socket) waited(w time.Duration) {
-	if w <= s.busyPoll {
+	if w <= longWait*s.busyPoll {
 		s.spinShift, s.spinSkip = 0, 0
 	} else if s.spinShift < spinOff {
 		s.spinShift++

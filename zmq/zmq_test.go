@@ -576,9 +576,9 @@ func TestSetBusyPoll(t *testing.T) {
 	})
 }
 
-// The busy poll adapts to the socket's waits: each wait longer than the
-// setting halves it for the next, none after six in a row but for one
-// wait in 16 that polls in full, and a short wait restores it.
+// The busy poll adapts to the socket's waits: each wait longer than 8
+// times the setting halves it for the next, none after six in a row but
+// for one wait in 16 that polls in full, and a short wait restores it.
 func TestBusyPollAdaptsToWaits(t *testing.T) {
 	run(t, func() error {
 		s := must(ctx.Socket(zmq.PULL))
@@ -599,10 +599,15 @@ func TestBusyPollAdaptsToWaits(t *testing.T) {
 		if !slices.Equal(got, want) {
 			t.Errorf("busy poll of each wait %v, want %v", got, want)
 		}
-		zmq.Waited(s, d) // the probe's wait was short
+		zmq.Waited(s, 8*d) // the probe's wait was short (at most 8 times d)
 		zmq.ArmSpin(s)
 		if got := zmq.BusyPoll(s); got != d {
 			t.Errorf("after a short wait: %v, want %v", got, d)
+		}
+		zmq.Waited(s, 8*d+1)
+		zmq.ArmSpin(s)
+		if got := zmq.BusyPoll(s); got != d/2 {
+			t.Errorf("after a wait of 8 d + 1 ns: %v, want %v", got, d/2)
 		}
 		s.SetBusyPoll(0)
 		zmq.Waited(s, 0)

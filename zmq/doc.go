@@ -36,7 +36,9 @@
 // in all (50 + 25 + ... µs) after each busy spell, then about 3 µs per
 // request.
 // Socket.SetBusyPoll changes it per socket (0: off, as zmq.green). The
-// hub does not poll while no greenlet waits on a socket.
+// hub does not poll while no greenlet waits on a socket, nor for sockets
+// whose endpoints are all inproc (greenlets of one hub hand over
+// directly, see above).
 // Figures: docs/BENCHMARKS.md, "What bounds the tcp REQ/REP round trip".
 //
 // Which goroutines may call what: a Socket belongs to the hub of the

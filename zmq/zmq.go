@@ -167,9 +167,11 @@ type Socket struct {
 	pokes    int                    // parks that checked peers
 	counts   counts
 
-	// Busy polling (SetBusyPoll): busyPoll is the socket's setting;
-	// spinShift halves it per long wait in a row (none from spinOff on,
-	// but for every probeEvery-th wait); spinArmed is what fd has.
+	// Busy polling (SetBusyPoll), for remote sockets (one endpoint not
+	// inproc): busyPoll is the socket's setting; spinShift halves it per
+	// long wait in a row (none from spinOff on, but for every
+	// probeEvery-th wait); spinArmed is what fd has.
+	remote    bool
 	busyPoll  time.Duration
 	spinShift int
 	spinSkip  int
@@ -191,9 +193,7 @@ func newSocket(h *gevent.Hub, zs *zmq4.Socket) (*Socket, error) {
 		zs.Close()
 		return nil, fmt.Errorf("zmq: registering ZMQ_FD: %w", err)
 	}
-	fd.SetBusyPoll(DefaultBusyPoll)
-	s := &Socket{Socket: zs, hub: h, fd: fd, rcvtimeo: -1, sndtimeo: -1,
-		busyPoll: DefaultBusyPoll, spinArmed: DefaultBusyPoll}
+	s := &Socket{Socket: zs, hub: h, fd: fd, rcvtimeo: -1, sndtimeo: -1, busyPoll: DefaultBusyPoll}
 	newFast(s)
 	// A weak pointer: a Socket dropped without Close is not kept alive
 	// until its hub ends (zmq4's finalizer closes the libzmq socket).
@@ -244,7 +244,9 @@ const DefaultBusyPoll = 50 * time.Microsecond
 // request comes back through libzmq's I/O thread within tens of
 // microseconds, and waking a hub's thread from epoll_wait costs as much
 // again where CPUs idle deeply (virtual machines above all): see the
-// package comment. The poll adapts to the socket's waits: each send or
+// package comment. It applies once the socket has an endpoint other than
+// inproc (Bind or Connect: tcp, ipc, ...); an inproc-only socket never
+// polls. The poll adapts to the socket's waits: each send or
 // receive that waited longer than 8 d (400 µs by default) halves it for
 // the next wait, down to none after six in a row (then one wait in 16
 // polls for d, to notice that waits became short again), and one that
@@ -257,8 +259,24 @@ func (s *Socket) SetBusyPoll(d time.Duration) error {
 		return ErrClosed
 	}
 	s.busyPoll, s.spinShift, s.spinSkip = max(d, 0), 0, 0
-	s.arm(s.busyPoll)
+	if s.remote {
+		s.arm(s.busyPoll)
+	}
 	return nil
+}
+
+// spins reports whether the socket's waits busy-poll, and are timed for
+// that (reading the clock costs about 0.1 µs here: 5 % of an inproc round
+// trip between greenlets).
+func (s *Socket) spins() bool { return s.remote && s.busyPoll > 0 }
+
+// becameRemote arms the busy poll of a socket that got its first endpoint
+// other than inproc.
+func (s *Socket) becameRemote() {
+	if !s.remote {
+		s.remote = true
+		s.arm(s.busyPoll)
+	}
 }
 
 // spinOff long waits in a row turn the busy poll off: 50 µs >> 6 is under
@@ -482,7 +500,7 @@ func recvOp[T any](s *Socket, op string, flags Flag, call func(*Socket, Flag) (T
 	}
 	d := s.rcvtimeo
 	dl := deadlineOf(d)
-	var start time.Time
+	var start time.Time // zero: the wait is not timed
 	for {
 		v, err := call(s, flags|DONTWAIT)
 		if !isAgain(err) {
@@ -492,7 +510,7 @@ func recvOp[T any](s *Socket, op string, flags Flag, call func(*Socket, Flag) (T
 			s.stateChanged()
 			return v, err
 		}
-		if start.IsZero() {
+		if start.IsZero() && s.spins() {
 			start = time.Now()
 			s.armSpin()
 		}
@@ -522,7 +540,7 @@ func sendOp(s *Socket, op string, flags Flag, p *byte, n int, call func(Flag) (i
 	}
 	d := s.sndtimeo
 	dl := deadlineOf(d)
-	var start time.Time
+	var start time.Time // zero: the wait is not timed
 	for {
 		n, err := once(flags | DONTWAIT)
 		if !isAgain(err) {
@@ -532,7 +550,7 @@ func sendOp(s *Socket, op string, flags Flag, p *byte, n int, call func(Flag) (i
 			s.stateChanged()
 			return n, err
 		}
-		if start.IsZero() {
+		if start.IsZero() && s.spins() {
 			start = time.Now()
 			s.armSpin()
 		}

@@ -536,12 +536,27 @@ func TestDroppedSocketIsCollectable(t *testing.T) {
 }
 
 // A new socket busy-polls for DefaultBusyPoll while a greenlet waits on
-// it (the hub's side is tested in the gevent package:
+// it, once it has an endpoint other than inproc (the hub's side is tested
+// in the gevent package:
 // TestFDSetBusyPollSpinsOnlyWhileWaiting); SetBusyPoll changes it, 0
 // turns it off, negative is 0; after Close it returns ErrClosed. A REQ/REP
 // round trip over tcp works either way.
 func TestSetBusyPoll(t *testing.T) {
 	run(t, func() error {
+		irep, ireq := pair(t, zmq.REP, zmq.REQ, inproc()) // inproc only: never polls
+		defer irep.Close()
+		defer ireq.Close()
+		g := gevent.Go(func() {
+			m, _ := irep.Recv(0)
+			irep.Send(m, 0)
+		})
+		ireq.Send("ping", 0)
+		ireq.Recv(0)
+		g.Join()
+		if a, b := zmq.BusyPoll(irep), zmq.BusyPoll(ireq); a != 0 || b != 0 {
+			t.Errorf("inproc sockets poll %v, %v; want 0", a, b)
+		}
+
 		rep, req := pair(t, zmq.REP, zmq.REQ, fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)))
 		defer req.Close()
 		if d := zmq.BusyPoll(rep); d != 50*time.Microsecond {

@@ -119,6 +119,29 @@ func RegisterFD(fd int) (*FD, error) {
 // Hub returns the hub the fd is registered with.
 func (f *FD) Hub() *Hub { return f.h }
 
+// SetBusyPoll makes the hub, while a greenlet waits on f and nothing else
+// is ready, poll its FDs without blocking for up to d before it sleeps in
+// epoll_wait (0, the default: never; negative is 0), yielding the CPU
+// between polls. It is Hub.SetBusyPoll confined to the waits on f: meant
+// for an FD whose events come from another thread or process within
+// microseconds, at a cost of up to d of CPU time each time the hub runs
+// out of work while such a wait is pending (package zmq sets it on its
+// sockets, and shortens it for sockets whose waits are long). With waits
+// on several such FDs the longest d counts. It applies to waits that
+// start afterwards; not under a virtual clock. Call it from a greenlet of
+// f's hub.
+func (f *FD) SetBusyPoll(d time.Duration) {
+	f.h.mustOn("FD.SetBusyPoll", "FD")
+	f.f.SetSpin(int64(max(d, 0)))
+}
+
+// BusyPoll returns what SetBusyPoll set (0: none). Call it from a
+// greenlet of f's hub.
+func (f *FD) BusyPoll() time.Duration {
+	f.h.mustOn("FD.BusyPoll", "FD")
+	return time.Duration(f.f.Spin())
+}
+
 // WaitRead waits until the fd becomes readable (or hung up), unless it was
 // seen readable since the last WaitRead. timeout < 0 waits without limit;
 // on timeout it returns an error matching ErrTimeout; kill and Timeout

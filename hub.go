@@ -236,16 +236,17 @@ func (h *Hub) Run(fn func() error) (err error) {
 }
 
 // SetBusyPoll makes the hub poll its sockets and other FDs without
-// blocking for up to d before it sleeps in epoll_wait (0, the default:
-// never; negative is 0). Waking a thread that sleeps costs tens of
-// microseconds where CPUs idle deeply, on virtual machines above all: a
-// request to another thread or process over loopback (libzmq's I/O
-// thread, a local database) whose answer comes back within d is taken
-// without that cost. The price is up to d of CPU time each time the hub
-// runs out of work while FDs are registered. It is not used under a
-// virtual clock, and only while the hub has FDs registered. Safe from any
-// goroutine; it takes effect the next time the hub would sleep.
-// gevent has no equivalent (libev sleeps at once).
+// blocking (yielding the CPU between polls) for up to d before it sleeps
+// in epoll_wait (0, the default: never; negative is 0). Waking a thread
+// that sleeps costs tens of microseconds where CPUs idle deeply, on
+// virtual machines above all: a request to another thread or process
+// over loopback (libzmq's I/O thread, a local database) whose answer
+// comes back within d is taken without that cost. The price is up to d
+// of CPU time each time the hub runs out of work while FDs are
+// registered. It is not used under a virtual clock, and only while the
+// hub has FDs registered. Safe from any goroutine; it takes effect the
+// next time the hub would sleep. gevent has no equivalent (libev sleeps
+// at once). FD.SetBusyPoll polls only while a greenlet waits on that FD.
 func (h *Hub) SetBusyPoll(d time.Duration) { h.loop.BusyPoll.Store(int64(max(d, 0))) }
 
 // SetShutdownGrace sets how long Run's shutdown lets each greenlet still

@@ -263,3 +263,60 @@ func TestSetBusyPoll(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// FD.SetBusyPoll: the hub spins only while a greenlet waits on the fd (a
+// counter, not wall time): not while it sleeps with the fd registered and
+// no wait pending, and not after the wait ended. Negative is 0.
+func TestFDSetBusyPollSpinsOnlyWhileWaiting(t *testing.T) {
+	h, err := NewHub()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = h.Run(func() error {
+		var p [2]int
+		if err := unix.Pipe2(p[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+			return err
+		}
+		defer unix.Close(p[0])
+		defer unix.Close(p[1])
+		f, err := RegisterFD(p[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close(os.ErrClosed)
+		f.SetBusyPoll(10 * time.Second)
+		Sleep(2 * time.Millisecond)
+		if n, _ := h.loop.Spins(); n != 0 {
+			t.Errorf("no wait pending: the hub spun %d times", n)
+		}
+		g := Go(func() {
+			if err := f.WaitRead(-1); err != nil {
+				t.Error(err)
+			}
+		})
+		go func() {
+			time.Sleep(5 * time.Millisecond)
+			unix.Write(p[1], []byte{1})
+		}()
+		g.Join()
+		spins, waits := h.loop.Spins()
+		if spins == 0 {
+			t.Error("the hub did not spin while a greenlet waited on the fd")
+		}
+		Sleep(2 * time.Millisecond)
+		if waits != 0 {
+			t.Errorf("%d spin waits pending after the wait", waits)
+		}
+		if n, _ := h.loop.Spins(); n != spins {
+			t.Errorf("wait ended: the hub spun %d more times", n-spins)
+		}
+		f.SetBusyPoll(-time.Second)
+		if d := f.f.Spin(); d != 0 {
+			t.Errorf("SetBusyPoll(-1s) set %d, want 0", d)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

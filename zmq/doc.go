@@ -21,13 +21,25 @@
 // one cgo call (zmq4's RecvBytes makes five), through the libzmq socket
 // of the embedded zmq4.Socket.
 //
-// Over tcp, every round trip crosses to libzmq's I/O thread and back; on
-// an otherwise idle machine (a virtual machine above all) waking the hub's
-// thread from epoll_wait then dominates a REQ/REP round trip (about 210
-// against 75 µs measured here). gevent.Hub.SetBusyPoll (for example
-// GetHub().SetBusyPoll(50*time.Microsecond)) lets the hub poll for that
-// long before it sleeps, at that much CPU time each time it runs out of
-// work.
+// Busy polling, on by default: over tcp (and ipc) every round trip
+// crosses to libzmq's I/O thread and back, and on an otherwise idle
+// machine (a virtual machine above all) waking the hub's thread from
+// epoll_wait costs more than the rest of a REQ/REP round trip. So while a
+// greenlet waits in a call on a Socket and nothing else is ready, the hub
+// polls without blocking for up to DefaultBusyPoll (50 µs) before it
+// sleeps, yielding the CPU between polls (libzmq's I/O thread often runs
+// on the same CPU). The poll adapts to each socket's waits: a send or
+// receive that waited longer than 400 µs (8 times the poll) halves it for
+// the socket's next wait, and after six in a row the socket does not poll
+// (but for one wait in 16), until a wait ends within 400 µs again; so a
+// server that waits milliseconds between requests polls for about 100 µs
+// in all (50 + 25 + ... µs) after each busy spell, then about 3 µs per
+// request.
+// Socket.SetBusyPoll changes it per socket (0: off, as zmq.green). The
+// hub does not poll while no greenlet waits on a socket, nor for sockets
+// whose endpoints are all inproc (greenlets of one hub hand over
+// directly, see above).
+// Figures: docs/BENCHMARKS.md, "What bounds the tcp REQ/REP round trip".
 //
 // Which goroutines may call what: a Socket belongs to the hub of the
 // greenlet that created it; all its methods must be called from greenlets

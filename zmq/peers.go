@@ -63,6 +63,9 @@ func (s *Socket) Bind(endpoint string) error {
 	if err := s.Socket.Bind(endpoint); err != nil {
 		return err
 	}
+	if !strings.HasPrefix(endpoint, "inproc://") {
+		s.becameRemote()
+	}
 	if k, ok := s.inprocKeyOf(endpoint); ok {
 		r := &inprocReg
 		r.Lock()
@@ -97,6 +100,9 @@ func (s *Socket) Connect(endpoint string) error {
 	}
 	if err := s.Socket.Connect(endpoint); err != nil {
 		return err
+	}
+	if !strings.HasPrefix(endpoint, "inproc://") {
+		s.becameRemote()
 	}
 	if k, ok := s.inprocKeyOf(endpoint); ok {
 		r := &inprocReg

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -530,6 +531,134 @@ func TestDroppedSocketIsCollectable(t *testing.T) {
 			gevent.Sleep(time.Millisecond)
 		}
 		t.Error("a dropped Socket is still reachable (held by its hub)")
+		return nil
+	})
+}
+
+// A new socket busy-polls for DefaultBusyPoll while a greenlet waits on
+// it, once it has an endpoint other than inproc (the hub's side is tested
+// in the gevent package:
+// TestFDSetBusyPollSpinsOnlyWhileWaiting); SetBusyPoll changes it, 0
+// turns it off, negative is 0; after Close it returns ErrClosed. A REQ/REP
+// round trip over tcp works either way.
+func TestSetBusyPoll(t *testing.T) {
+	run(t, func() error {
+		irep, ireq := pair(t, zmq.REP, zmq.REQ, inproc()) // inproc only: never polls
+		defer irep.Close()
+		defer ireq.Close()
+		g := gevent.Go(func() {
+			m, _ := irep.Recv(0)
+			irep.Send(m, 0)
+		})
+		ireq.Send("ping", 0)
+		ireq.Recv(0)
+		g.Join()
+		if a, b := zmq.BusyPoll(irep), zmq.BusyPoll(ireq); a != 0 || b != 0 {
+			t.Errorf("inproc sockets poll %v, %v; want 0", a, b)
+		}
+
+		rep, req := pair(t, zmq.REP, zmq.REQ, fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)))
+		defer req.Close()
+		if d := zmq.BusyPoll(rep); d != 50*time.Microsecond {
+			t.Errorf("new socket: busy poll %v, want DefaultBusyPoll (50µs)", d)
+		}
+		for _, c := range []struct{ in, want time.Duration }{
+			{time.Millisecond, time.Millisecond}, {-time.Second, 0}, {0, 0}, {zmq.DefaultBusyPoll, zmq.DefaultBusyPoll},
+		} {
+			for _, s := range []*zmq.Socket{rep, req} {
+				if err := s.SetBusyPoll(c.in); err != nil {
+					return err
+				}
+				if d := zmq.BusyPoll(s); d != c.want {
+					t.Errorf("SetBusyPoll(%v): %v, want %v", c.in, d, c.want)
+				}
+			}
+			g := gevent.Go(func() {
+				m, _ := rep.Recv(0)
+				rep.Send(m, 0)
+			})
+			req.Send("ping", 0)
+			if m, err := req.Recv(0); m != "ping" || err != nil {
+				t.Errorf("busy poll %v: round trip gave %q, %v", c.want, m, err)
+			}
+			g.Join()
+		}
+		rep.Close()
+		if err := rep.SetBusyPoll(0); !errors.Is(err, zmq.ErrClosed) {
+			t.Errorf("SetBusyPoll after Close: %v, want ErrClosed", err)
+		}
+		return nil
+	})
+}
+
+// The busy poll adapts to the socket's waits: each wait longer than 8
+// times the setting halves it for the next, none after six in a row but
+// for one wait in 16 that polls in full, and a short wait restores it.
+func TestBusyPollAdaptsToWaits(t *testing.T) {
+	run(t, func() error {
+		s := must(ctx.Socket(zmq.PULL))
+		defer s.Close()
+		const d = 64 * time.Microsecond
+		s.SetBusyPoll(d)
+		var got []time.Duration
+		for range 6 + 16 {
+			zmq.ArmSpin(s)
+			got = append(got, zmq.BusyPoll(s))
+			zmq.Waited(s, time.Millisecond)
+		}
+		want := []time.Duration{d, d / 2, d / 4, d / 8, d / 16, d / 32}
+		for range 15 {
+			want = append(want, 0)
+		}
+		want = append(want, d) // the probe
+		if !slices.Equal(got, want) {
+			t.Errorf("busy poll of each wait %v, want %v", got, want)
+		}
+		zmq.Waited(s, 8*d) // the probe's wait was short (at most 8 times d)
+		zmq.ArmSpin(s)
+		if got := zmq.BusyPoll(s); got != d {
+			t.Errorf("after a short wait: %v, want %v", got, d)
+		}
+		zmq.Waited(s, 8*d+1)
+		zmq.ArmSpin(s)
+		if got := zmq.BusyPoll(s); got != d/2 {
+			t.Errorf("after a wait of 8 d + 1 ns: %v, want %v", got, d/2)
+		}
+		s.SetBusyPoll(0)
+		zmq.Waited(s, 0)
+		zmq.ArmSpin(s)
+		if got := zmq.BusyPoll(s); got != 0 {
+			t.Errorf("SetBusyPoll(0): armed %v", got)
+		}
+		return nil
+	})
+}
+
+// A REP socket whose requests come 2 ms apart (over tcp, as an idle-ish
+// server) stops busy-polling after six of them.
+func TestBusyPollOffForSparseRequests(t *testing.T) {
+	run(t, func() error {
+		rep, req := pair(t, zmq.REP, zmq.REQ, fmt.Sprintf("tcp://127.0.0.1:%d", freePort(t)))
+		defer rep.Close()
+		defer req.Close()
+		const n = 8
+		g := gevent.Go(func() {
+			for range n {
+				m, _ := rep.Recv(0)
+				rep.Send(m, 0)
+			}
+		})
+		for i := range n {
+			gevent.Sleep(2 * time.Millisecond)
+			req.Send("ping", 0)
+			if _, err := req.Recv(0); err != nil {
+				return err
+			}
+			if want := time.Duration(0); i == n-1 && zmq.BusyPoll(rep) != want {
+				t.Errorf("after %d requests 2 ms apart the REP socket polls %v, want 0", n, zmq.BusyPoll(rep))
+			}
+		}
+		g.Join()
 		return nil
 	})
 }

@@ -22,6 +22,47 @@ type FD struct {
 	writable bool
 	hup      bool // seen EPOLLRDHUP, EPOLLHUP, EPOLLERR or EPOLLPRI (sticky)
 	r, w     Task
+	spin     int64 // SetSpin
+	rs, ws   bool  // the r, w waits count in l.spinWaits
+}
+
+// SetSpin makes the loop, while a task waits on the fd (SetReader,
+// SetWriter), poll without blocking for up to d nanoseconds before it
+// sleeps in epoll_wait (the longest d of the pending waits); 0 (the
+// default) turns it off. It applies to waits that start afterwards.
+func (f *FD) SetSpin(d int64) { f.spin = max(d, 0) }
+
+// Spin returns what SetSpin set.
+func (f *FD) Spin() int64 { return f.spin }
+
+// addWait counts a wait that starts on f (write: SetWriter).
+func (f *FD) addWait(write bool) {
+	l := f.l
+	l.fdWaits++
+	if f.spin > 0 {
+		l.spinWaits++
+		l.spinMax = max(l.spinMax, f.spin)
+		if write {
+			f.ws = true
+		} else {
+			f.rs = true
+		}
+	}
+}
+
+// endWait uncounts a wait that ends on f, for loop l.
+func (f *FD) endWait(l *Loop, write bool) {
+	l.fdWaits--
+	counted := &f.rs
+	if write {
+		counted = &f.ws
+	}
+	if *counted {
+		*counted = false
+		if l.spinWaits--; l.spinWaits == 0 {
+			l.spinMax = 0
+		}
+	}
 }
 
 // Register adds fd to the loop. The fd must stay open until Unregister.
@@ -60,10 +101,10 @@ func (f *FD) Unregister() (r, w Task) {
 	l.fdActive--
 	r, w = f.r, f.w
 	if r != nil {
-		l.fdWaits--
+		f.endWait(l, false)
 	}
 	if w != nil {
-		l.fdWaits--
+		f.endWait(l, true)
 	}
 	f.r, f.w, f.l = nil, nil, nil
 	return r, w
@@ -95,7 +136,7 @@ func (f *FD) SetReader(t Task) error {
 		return ErrBusy
 	}
 	f.r = t
-	f.l.fdWaits++
+	f.addWait(false)
 	return nil
 }
 
@@ -105,7 +146,7 @@ func (f *FD) SetWriter(t Task) error {
 		return ErrBusy
 	}
 	f.w = t
-	f.l.fdWaits++
+	f.addWait(true)
 	return nil
 }
 
@@ -113,7 +154,7 @@ func (f *FD) SetWriter(t Task) error {
 func (f *FD) ClearReader(t Task) {
 	if f.r == t && t != nil {
 		f.r = nil
-		f.l.fdWaits--
+		f.endWait(f.l, false)
 	}
 }
 
@@ -121,7 +162,7 @@ func (f *FD) ClearReader(t Task) {
 func (f *FD) ClearWriter(t Task) {
 	if f.w == t && t != nil {
 		f.w = nil
-		f.l.fdWaits--
+		f.endWait(f.l, true)
 	}
 }
 
@@ -158,7 +199,7 @@ func (l *Loop) poll(timeout int) int {
 			}
 			if t := f.r; t != nil {
 				f.r = nil
-				l.fdWaits--
+				f.endWait(l, false)
 				l.runTask(t)
 			}
 		}
@@ -166,7 +207,7 @@ func (l *Loop) poll(timeout int) int {
 			f.writable = true
 			if t := f.w; t != nil && f.l == l {
 				f.w = nil
-				l.fdWaits--
+				f.endWait(l, true)
 				l.runTask(t)
 			}
 		}

@@ -73,6 +73,12 @@ type Loop struct {
 	// registered: see spin. Any goroutine may set it.
 	BusyPoll atomic.Int64
 	sleeps   int // blocking epoll_waits (tests)
+	spins    int // busy polls begun (tests)
+
+	// The FD spin (FD.SetSpin): spinWaits waits are pending on FDs with a
+	// spin, the longest of which, since spinWaits was last 0, is spinMax.
+	spinWaits int
+	spinMax   int64
 
 	// OnPanic is called, in the loop, with the value of a panic raised by a
 	// task; the loop then goes on with the next task.
@@ -249,12 +255,22 @@ func (l *Loop) RunOnce(block bool) bool {
 		// blocks in epoll_wait; otherwise they wait until the runtime
 		// notices the blocked thread and hands its queue to another.
 		runtime.Gosched()
-		if d := l.BusyPoll.Load(); d > 0 && l.fdActive > 0 && !l.Virtual {
-			if timeout > 0 {
-				d = min(d, int64(timeout)*int64(time.Millisecond))
+		if !l.Virtual {
+			var d int64
+			if bp := l.BusyPoll.Load(); bp > 0 && l.fdActive > 0 {
+				d = bp
 			}
-			if l.spin(d) {
-				timeout = 0
+			if l.spinWaits > 0 {
+				d = max(d, l.spinMax)
+			}
+			if d > 0 {
+				if timeout > 0 {
+					d = min(d, int64(timeout)*int64(time.Millisecond))
+				}
+				l.spins++
+				if l.spin(d) {
+					timeout = 0
+				}
 			}
 		}
 	}
@@ -411,13 +427,20 @@ func (d *deque) popFront() Task {
 	return t
 }
 
+// Spins returns how many busy polls (BusyPoll, FD.SetSpin) the loop has
+// begun, and how many waits on FDs with a spin are pending (tests).
+func (l *Loop) Spins() (spins, spinWaits int) { return l.spins, l.spinWaits }
+
 // spin polls epoll without blocking, and looks for posted work, for up to
 // d nanoseconds (BusyPoll); it reports whether it found either. Waking a
 // thread that sleeps in epoll_wait costs tens of microseconds where the
 // CPU idles deeply (a virtual machine's vCPU above all); an answer that
 // comes back within d (a request to another thread or process over
 // loopback) is then taken without that cost, at the price of d of CPU
-// each time the loop would sleep.
+// each time the loop would sleep. Between polls it yields the CPU
+// (sched_yield): a thread that waits for this CPU (libzmq's I/O thread,
+// whose answer the loop waits for, where the kernel packs threads on few
+// CPUs) runs at once instead of after the spin.
 func (l *Loop) spin(d int64) bool {
 	start := time.Now()
 	for {
@@ -427,5 +450,6 @@ func (l *Loop) spin(d int64) bool {
 		if int64(time.Since(start)) >= d {
 			return false
 		}
+		unix.RawSyscall(unix.SYS_SCHED_YIELD, 0, 0, 0)
 	}
 }

@@ -307,3 +307,80 @@ func TestBusyPollTakesWorkWithoutSleeping(t *testing.T) {
 		w.Close()
 	}
 }
+
+// FD.SetSpin: the loop busy-polls only while a wait on such an FD is
+// pending. Registered but not waited on, the FD does not make the loop
+// spin (it sleeps for a timer); with a reader waiting, data that arrives a
+// few milliseconds in is taken by the spin, without a blocking
+// epoll_wait; once that wait has ended the loop sleeps again.
+func TestFDSpinOnlyWhileWaitPending(t *testing.T) {
+	l := newLoop(t)
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	f, err := l.Register(int(r.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Unregister()
+	f.SetSpin(int64(10 * time.Second))
+	sleepFor := func(d time.Duration) {
+		var tm Timer
+		fired := false
+		l.Start(&tm, d, Func(func() { fired = true }))
+		for !fired && l.RunOnce(true) {
+		}
+	}
+
+	sleepFor(5 * time.Millisecond)
+	if l.spins != 0 || l.sleeps == 0 {
+		t.Fatalf("no wait pending: %d spins, %d sleeps; want 0 spins and a sleep", l.spins, l.sleeps)
+	}
+
+	sleeps := l.sleeps
+	read := false
+	f.SetReader(Func(func() { read = true }))
+	if l.spinWaits != 1 {
+		t.Fatalf("spinWaits %d with a reader waiting, want 1", l.spinWaits)
+	}
+	go func() {
+		time.Sleep(5 * time.Millisecond)
+		w.Write([]byte{1})
+	}()
+	for !read && l.RunOnce(true) {
+	}
+	if l.spins != 1 || l.sleeps != sleeps {
+		t.Errorf("reader waiting: %d spins, %d new sleeps; want 1 spin and no sleep", l.spins, l.sleeps-sleeps)
+	}
+	if l.spinWaits != 0 || l.spinMax != 0 {
+		t.Errorf("after the wait: spinWaits %d, spinMax %d; want 0, 0", l.spinWaits, l.spinMax)
+	}
+
+	spins := l.spins
+	sleepFor(5 * time.Millisecond)
+	if l.spins != spins {
+		t.Errorf("wait ended: the loop spun %d more times", l.spins-spins)
+	}
+
+	// A wait that ends by Unregister or ClearReader is uncounted too.
+	task := new(nopTask)
+	f.SetReader(task)
+	f.ClearReader(task)
+	if l.spinWaits != 0 {
+		t.Errorf("spinWaits %d after ClearReader, want 0", l.spinWaits)
+	}
+	f.SetReader(task)
+	f.SetWriter(task)
+	f.Unregister()
+	if l.spinWaits != 0 || l.fdWaits != 0 {
+		t.Errorf("after Unregister: spinWaits %d, fdWaits %d; want 0, 0", l.spinWaits, l.fdWaits)
+	}
+}
+
+// nopTask is a comparable Task (ClearReader compares).
+type nopTask struct{}
+
+func (*nopTask) RunTask() {}

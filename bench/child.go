@@ -144,21 +144,24 @@ func echoGeventGo(port int) error {
 		if err != nil {
 			return err
 		}
-		gevent.Go(func() {
-			defer c.Close()
-			buf := make([]byte, 65536)
-			for {
-				k, err := c.Read(buf)
-				if k > 0 {
-					if _, err := c.Write(buf[:k]); err != nil {
-						return
-					}
-				}
-				if err != nil {
-					return
-				}
+		gevent.Go(func() { echoConn(c, make([]byte, 65536)) })
+	}
+}
+
+// echoConn sends back what it reads from c, through buf, until an error;
+// then it closes c.
+func echoConn(c net.Conn, buf []byte) {
+	defer c.Close()
+	for {
+		k, err := c.Read(buf)
+		if k > 0 {
+			if _, err := c.Write(buf[:k]); err != nil {
+				return
 			}
-		})
+		}
+		if err != nil {
+			return
+		}
 	}
 }
 

@@ -174,6 +174,44 @@ func checkSmoke(rows []row) error {
 	return nil
 }
 
+// runPart runs one part of the harness alone (-ws, -scale): the machine
+// line, gevent's version, the part's rows (measure gets the path of the
+// gevent script and whether gevent is there, and returns the rows and any
+// text to print below the table), and header lines for the table's list.
+// The table is printed, and written to bench/results/<date>-<part>.md
+// (smoke runs check the rows and write nothing).
+func runPart(part, header string, measure func(pyPath string, pyErr error) ([]row, string)) error {
+	start := time.Now()
+	info := machine()
+	fmt.Fprintf(os.Stderr, "bench: %s\n", info.oneLine())
+	py, pyErr := runPython("micro", "0", "none") // the versions only
+	if pyErr != nil {
+		fmt.Fprintln(os.Stderr, "bench: gevent not available, its column is empty:", pyErr)
+	} else {
+		info.gevent, info.python = py.str("gevent"), py.str("python")
+	}
+	pyPath, err := scriptPath()
+	if err != nil {
+		return err
+	}
+	defer os.Remove(pyPath)
+	rows, extra := measure(pyPath, pyErr)
+	table := render(info, rows, time.Since(start))
+	table = strings.Replace(table, "`go run ./bench`", "`go run ./bench -"+part+"`", 1)
+	table = strings.Replace(table, "\n\n| workload", "\n"+header+"\n| workload", 1)
+	table += extra
+	fmt.Print(table)
+	if *smoke {
+		return checkSmoke(rows)
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return err
+	}
+	name := filepath.Join(*outDir, time.Now().Format("2006-01-02")+"-"+part+".md")
+	fmt.Fprintf(os.Stderr, "bench: wrote %s\n", name)
+	return os.WriteFile(name, []byte(table), 0o644)
+}
+
 func writeResults(table string) error {
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return err

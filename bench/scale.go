@@ -8,9 +8,7 @@ import (
 	"math"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -57,21 +55,7 @@ func init() {
 				if err != nil {
 					return err
 				}
-				gevent.Go(func() {
-					defer c.Close()
-					var buf [64]byte
-					for {
-						k, err := c.Read(buf[:])
-						if k > 0 {
-							if _, err := c.Write(buf[:k]); err != nil {
-								return
-							}
-						}
-						if err != nil {
-							return
-						}
-					}
-				})
+				gevent.Go(func() { echoConn(c, make([]byte, 64)) })
 			}
 		})
 	}
@@ -85,21 +69,7 @@ func init() {
 			if err != nil {
 				return err
 			}
-			go func() {
-				defer c.Close()
-				var buf [64]byte
-				for {
-					k, err := c.Read(buf[:])
-					if k > 0 {
-						if _, err := c.Write(buf[:k]); err != nil {
-							return
-						}
-					}
-					if err != nil {
-						return
-					}
-				}
-			}()
+			go echoConn(c, make([]byte, 64))
 		}
 	}
 }
@@ -284,7 +254,6 @@ func scaleRows(pyPath string, pyErr error) []row {
 
 // runScale runs the connection scaling rows alone.
 func runScale() error {
-	start := time.Now()
 	if *smoke {
 		*scaleMax = min(*scaleMax, 1_000)
 	}
@@ -301,33 +270,7 @@ func runScale() error {
 		fmt.Fprint(os.Stderr, "bench: "+limitNote[2:])
 		*scaleMax = fit
 	}
-	info := machine()
-	fmt.Fprintf(os.Stderr, "bench: %s\n", info.oneLine())
-	py, pyErr := runPython("micro", "0", "none") // the versions only
-	if pyErr != nil {
-		fmt.Fprintln(os.Stderr, "bench: gevent not available, its column is empty:", pyErr)
-	} else {
-		info.gevent, info.python = py.str("gevent"), py.str("python")
-	}
-	pyPath, err := scriptPath()
-	if err != nil {
-		return err
-	}
-	defer os.Remove(pyPath)
-	rows := scaleRows(pyPath, pyErr)
-	table := render(info, rows, time.Since(start))
-	table = strings.Replace(table, "`go run ./bench`", "`go run ./bench -scale`", 1)
-	if limitNote != "" {
-		table = strings.Replace(table, "\n\n| workload", "\n"+limitNote+"\n| workload", 1)
-	}
-	fmt.Print(table)
-	if *smoke {
-		return checkSmoke(rows)
-	}
-	if err := os.MkdirAll(*outDir, 0o755); err != nil {
-		return err
-	}
-	name := filepath.Join(*outDir, time.Now().Format("2006-01-02")+"-scale.md")
-	fmt.Fprintf(os.Stderr, "bench: wrote %s\n", name)
-	return os.WriteFile(name, []byte(table), 0o644)
+	return runPart("scale", limitNote, func(pyPath string, pyErr error) ([]row, string) {
+		return scaleRows(pyPath, pyErr), ""
+	})
 }

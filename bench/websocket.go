@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strconv"
@@ -56,36 +55,14 @@ func runSelected() error {
 	if !*wsOnly {
 		return run()
 	}
-	start := time.Now()
 	if *smoke {
 		*echoDur = 200 * time.Millisecond
 	}
-	info := machine()
-	fmt.Fprintf(os.Stderr, "bench: %s\n", info.oneLine())
-	py, pyErr := runPython("micro", "0", "none") // the versions only
-	if pyErr != nil {
-		fmt.Fprintln(os.Stderr, "bench: gevent not available, its column is empty:", pyErr)
-	} else {
-		info.gevent, info.python = py.str("gevent"), py.str("python")
-	}
-	pyPath, err := scriptPath()
-	if err != nil {
-		return err
-	}
-	defer os.Remove(pyPath)
-	var runs httpRuns
-	rows := wsRows(pyPath, pyErr, &runs)
-	table := render(info, rows, time.Since(start)) + runs.b.String()
-	fmt.Print(table)
-	if *smoke {
-		return checkSmoke(rows)
-	}
-	if err := os.MkdirAll(*outDir, 0o755); err != nil {
-		return err
-	}
-	name := filepath.Join(*outDir, time.Now().Format("2006-01-02")+"-ws.md")
-	fmt.Fprintf(os.Stderr, "bench: wrote %s\n", name)
-	return os.WriteFile(name, []byte(table), 0o644)
+	return runPart("ws", "", func(pyPath string, pyErr error) ([]row, string) {
+		var runs httpRuns
+		rows := wsRows(pyPath, pyErr, &runs)
+		return rows, runs.b.String()
+	})
 }
 
 func init() {

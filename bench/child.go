@@ -32,7 +32,7 @@ func runChild(name string) error {
 	case "mem-go":
 		return memGo(*port)
 	case "echo-geventgo":
-		return gevent.Run(func() error { return echoGeventGo(*port) })
+		return gevent.Run(func() error { return echoGeventGo(*port, 65536) })
 	case "echo-go":
 		return echoGo(*port)
 	}
@@ -133,8 +133,8 @@ func memoryRow(n int) row {
 }
 
 // echoGeventGo is an echo server on this library's socket package: one
-// greenlet per connection.
-func echoGeventGo(port int) error {
+// greenlet per connection, reading into a buffer of bufSize bytes.
+func echoGeventGo(port, bufSize int) error {
 	l, err := gsocket.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		return err
@@ -144,7 +144,7 @@ func echoGeventGo(port int) error {
 		if err != nil {
 			return err
 		}
-		gevent.Go(func() { echoConn(c, make([]byte, 65536)) })
+		gevent.Go(func() { echoConn(c, make([]byte, bufSize)) })
 	}
 }
 

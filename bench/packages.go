@@ -67,18 +67,7 @@ func init() {
 	childServers["echo-streamserver"] = func(port int) error {
 		return gevent.Run(func() error {
 			s := server.NewStreamServer("127.0.0.1:"+strconv.Itoa(port), func(c net.Conn, _ net.Addr) {
-				buf := make([]byte, 65536)
-				for {
-					k, err := c.Read(buf)
-					if k > 0 {
-						if _, err := c.Write(buf[:k]); err != nil {
-							return
-						}
-					}
-					if err != nil {
-						return
-					}
-				}
+				echoConn(c, make([]byte, 65536))
 			})
 			return s.ServeForever()
 		})

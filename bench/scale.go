@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/gevent-go/gevent"
-	gsocket "github.com/gevent-go/gevent/socket"
 )
 
 // The connection scaling rows (issue 16's scaling table, `go run ./bench
@@ -45,19 +44,7 @@ const (
 
 func init() {
 	childServers["idle-geventgo"] = func(port int) error {
-		return gevent.Run(func() error {
-			l, err := gsocket.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-			if err != nil {
-				return err
-			}
-			for {
-				c, err := l.Accept()
-				if err != nil {
-					return err
-				}
-				gevent.Go(func() { echoConn(c, make([]byte, 64)) })
-			}
-		})
+		return gevent.Run(func() error { return echoGeventGo(port, 64) })
 	}
 	childServers["idle-go"] = func(port int) error {
 		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))

@@ -39,16 +39,36 @@ var inprocReg struct {
 	conns map[inprocKey][]weak.Pointer[Socket]
 }
 
-// inprocKeyOf returns the registry key of an inproc endpoint, or false.
-func (s *Socket) inprocKeyOf(endpoint string) (inprocKey, bool) {
+// endpoint is what Bind and Connect share: op (the zmq4 call) on
+// endpoint, then, for an inproc endpoint, register under the registry's
+// lock (its maps made), else the socket counts as remote (busy poll).
+func (s *Socket) endpoint(name, endpoint string, op func(string) error, register func(k inprocKey)) error {
+	s.check(name)
+	if s.closed {
+		return ErrClosed
+	}
+	if err := op(endpoint); err != nil {
+		return err
+	}
 	if !strings.HasPrefix(endpoint, "inproc://") {
-		return inprocKey{}, false
+		s.becameRemote()
+		return nil
 	}
 	c, err := s.Socket.Context()
 	if err != nil {
-		return inprocKey{}, false
+		return nil
 	}
-	return inprocKey{c, endpoint}, true
+	k := inprocKey{c, endpoint}
+	r := &inprocReg
+	r.Lock()
+	defer r.Unlock()
+	if r.bound == nil {
+		r.bound = make(map[inprocKey]weak.Pointer[Socket])
+		r.conns = make(map[inprocKey][]weak.Pointer[Socket])
+	}
+	s.keys = append(s.keys, k)
+	register(k)
+	return nil
 }
 
 // Bind binds the socket to endpoint (zmq_bind): "tcp://127.0.0.1:5555",
@@ -56,25 +76,9 @@ func (s *Socket) inprocKeyOf(endpoint string) (inprocKey, bool) {
 // "ipc://path". It does not wait. Errors: libzmq's (EADDRINUSE, EINVAL
 // for a malformed endpoint, EPROTONOSUPPORT), as zmq4.Errno values.
 func (s *Socket) Bind(endpoint string) error {
-	s.check("Bind")
-	if s.closed {
-		return ErrClosed
-	}
-	if err := s.Socket.Bind(endpoint); err != nil {
-		return err
-	}
-	if !strings.HasPrefix(endpoint, "inproc://") {
-		s.becameRemote()
-	}
-	if k, ok := s.inprocKeyOf(endpoint); ok {
+	return s.endpoint("Bind", endpoint, s.Socket.Bind, func(k inprocKey) {
 		r := &inprocReg
-		r.Lock()
-		if r.bound == nil {
-			r.bound = make(map[inprocKey]weak.Pointer[Socket])
-			r.conns = make(map[inprocKey][]weak.Pointer[Socket])
-		}
 		r.bound[k] = weak.Make(s)
-		s.keys = append(s.keys, k)
 		live := r.conns[k][:0]
 		for _, w := range r.conns[k] {
 			if c := w.Value(); c != nil {
@@ -84,9 +88,7 @@ func (s *Socket) Bind(endpoint string) error {
 		}
 		clear(r.conns[k][len(live):])
 		r.conns[k] = live
-		r.Unlock()
-	}
-	return nil
+	})
 }
 
 // Connect connects the socket to endpoint (zmq_connect); it does not
@@ -94,31 +96,13 @@ func (s *Socket) Bind(endpoint string) error {
 // reconnects). Errors: libzmq's (EINVAL for a malformed endpoint,
 // EPROTONOSUPPORT), as zmq4.Errno values.
 func (s *Socket) Connect(endpoint string) error {
-	s.check("Connect")
-	if s.closed {
-		return ErrClosed
-	}
-	if err := s.Socket.Connect(endpoint); err != nil {
-		return err
-	}
-	if !strings.HasPrefix(endpoint, "inproc://") {
-		s.becameRemote()
-	}
-	if k, ok := s.inprocKeyOf(endpoint); ok {
+	return s.endpoint("Connect", endpoint, s.Socket.Connect, func(k inprocKey) {
 		r := &inprocReg
-		r.Lock()
-		if r.bound == nil {
-			r.bound = make(map[inprocKey]weak.Pointer[Socket])
-			r.conns = make(map[inprocKey][]weak.Pointer[Socket])
-		}
 		if b := r.bound[k].Value(); b != nil {
 			s.link(b)
 		}
 		r.conns[k] = append(r.conns[k], weak.Make(s))
-		s.keys = append(s.keys, k)
-		r.Unlock()
-	}
-	return nil
+	})
 }
 
 // link makes s and o peers if they belong to one hub (o may be a socket

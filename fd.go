@@ -233,9 +233,9 @@ func (f *FD) wait(write bool, timeout time.Duration) error {
 // may be the one seen already, and a read stops short at the urgent mark
 // with data after it queued); it returns true otherwise. Do not call it
 // for a unix stream socket: with SO_PASSCRED its reads are short between
-// two writers' data too, with the second's queued. Call it right after the read, before
-// anything that may yield to the hub, from a greenlet of the fd's hub (it
-// panics on any other goroutine). It does not block.
+// two writers' data too, with the second's queued. Call it right after
+// the read, before anything that may yield to the hub, from a greenlet of
+// the fd's hub (it panics on any other goroutine). It does not block.
 func (f *FD) Drained() bool {
 	f.h.mustOn("FD.Drained", "FD")
 	if f.closed != nil || f.f.HungUp() {

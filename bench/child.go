@@ -167,6 +167,12 @@ func echoConn(c net.Conn, buf []byte) {
 
 // echoGo is the anchors' goecho: net, a goroutine per connection.
 func echoGo(port int) error {
+	return serveGo(port, func(c net.Conn) { defer c.Close(); io.Copy(c, c) })
+}
+
+// serveGo accepts on 127.0.0.1:port with net and runs handle in a
+// goroutine per connection.
+func serveGo(port int, handle func(net.Conn)) error {
 	l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
 		return err
@@ -176,7 +182,7 @@ func echoGo(port int) error {
 		if err != nil {
 			return err
 		}
-		go func() { defer c.Close(); io.Copy(c, c) }()
+		go handle(c)
 	}
 }
 

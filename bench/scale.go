@@ -47,17 +47,7 @@ func init() {
 		return gevent.Run(func() error { return echoGeventGo(port, 64) })
 	}
 	childServers["idle-go"] = func(port int) error {
-		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
-		if err != nil {
-			return err
-		}
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return err
-			}
-			go echoConn(c, make([]byte, 64))
-		}
+		return serveGo(port, func(c net.Conn) { echoConn(c, make([]byte, 64)) })
 	}
 }
 
